@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package deepvis needs to build, test and benchmark.
+# Does nothing when they are all present. Usage: scripts/install-deps.sh [--minimal]
+#   --minimal   only what the library, CLI and unit tests need (no PyTorch, OpenCV, Chromium).
+set -euo pipefail
+
+core=(build-essential cmake pkg-config
+      libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev liblapack-dev
+      libstb-dev doctest-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
+      libonnx-testdata dataset-fashion-mnist)
+# PyTorch is the numerical and speed reference; OpenCV gives GrabCut; Chromium tests the report.
+extra=(python3-torch python3-torchvision python3-onnx python3-numpy
+       libbenchmark-dev libopencv-dev chromium time)
+
+want=("${core[@]}")
+[[ "${1:-}" == "--minimal" ]] || want+=("${extra[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""; [[ $(id -u) == 0 ]] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
