@@ -49,7 +49,7 @@ public:
         std::vector<char> m_computed;
         std::vector<char> m_grad_live;
         std::vector<op_scratch> m_scratch;
-        std::vector<const tensor*> m_in, m_gy;
+        std::vector<const tensor*> m_in, m_gy, m_out_const;
         std::vector<tensor*> m_out, m_gx;
         bool m_forward_done = false;
     };
@@ -133,7 +133,6 @@ public:
                 if (i >= 0) to_seed[i] = 1;
         }
         for (std::size_t k = m_nodes.size(); k-- > 0;) run_backward(k, t, from_target, to_seed, rule);
-        (void)nt;
     }
 
     /// Convenience: one target, returns its gradient.
@@ -307,6 +306,7 @@ private:
         t.m_in.resize(max_in);
         t.m_gy.resize(max_in);
         t.m_out.resize(max_in);
+        t.m_out_const.resize(max_in);
         t.m_gx.resize(max_in);
     }
 
@@ -386,13 +386,12 @@ private:
         if (!any_gx) return;
         for (std::size_t j = 0; j < c.out.size(); ++j) {
             t.m_gy[j] = t.m_grad_live[c.out[j]] ? &t.m_grads[c.out[j]] : nullptr;
-            t.m_out[j] = &t.m_values[c.out[j]];
+            t.m_out_const[j] = &t.m_values[c.out[j]];
         }
         if (c.is_relu) {
             rectify(*t.m_in[0], *t.m_gy[0], *t.m_gx[0], rule);
         } else {
-            std::vector<const tensor*> outs(t.m_out.begin(), t.m_out.begin() + c.out.size());
-            c.impl->backward(inputs_view(t.m_in.data(), c.in.size()), inputs_view(outs.data(), outs.size()),
+            c.impl->backward(inputs_view(t.m_in.data(), c.in.size()), inputs_view(t.m_out_const.data(), c.out.size()),
                              inputs_view(t.m_gy.data(), c.out.size()), outputs_view(t.m_gx.data(), c.in.size()),
                              t.m_scratch[k]);
         }

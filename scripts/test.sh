@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README states it and .ci/run calls it:
+#   1. Release build with internal assertions, every test (unit, ONNX conformance, PyTorch reference, CLI).
+#   2. The installed package consumed by another CMake project (find_package and add_subdirectory).
+#   3. The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Usage: scripts/test.sh [--no-sanitize]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=${DEEPVIS_JOBS:-2}
+cd "$root"
+
+echo "== build and test (Release, assertions on)"
+cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Release -DDEEPVIS_ENABLE_ASSERT=ON >/dev/null
+cmake --build build/test -j"$jobs"
+ctest --test-dir build/test --output-on-failure -j"$jobs" --timeout 900
+
+echo "== package: install, then build consumers with find_package and add_subdirectory"
+rm -rf build/install build/consumer-find build/consumer-subdir
+cmake --install build/test --prefix "$root/build/install" >/dev/null
+cmake -S tests/package/find_package -B build/consumer-find -DCMAKE_PREFIX_PATH="$root/build/install" >/dev/null
+cmake --build build/consumer-find -j"$jobs" >/dev/null
+./build/consumer-find/consumer
+cmake -S tests/package/add_subdirectory -B build/consumer-subdir -DDEEPVIS_SOURCE="$root" >/dev/null
+cmake --build build/consumer-subdir -j"$jobs" >/dev/null
+./build/consumer-subdir/consumer
+
+if [[ "${1:-}" != "--no-sanitize" ]]; then
+  echo "== unit tests under ASan + UBSan"
+  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DDEEPVIS_SANITIZE=ON -DDEEPVIS_ENABLE_ASSERT=ON \
+        -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+  cmake --build build/asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE "reference|slow" --timeout 900
+fi
+echo "== all tests passed"
