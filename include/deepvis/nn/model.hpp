@@ -4,7 +4,8 @@
 ///             weights stay immutable, so many traces can share one model).
 ///             forward(x, t) runs the model on NCHW input x and returns its output;
 ///             activation(t, name) returns a named tensor (or a node's first output) after forward;
-///             scores(t) the unnormalised class scores (N, K);
+///             scores(t) the unnormalised class scores (N, K), and score_name() the tensor it
+///             reads (where attributions seed their gradient);
 ///             backward<Rule>(t, seeds, target) sends the seed gradients (one per named tensor,
 ///             all in one pass) down to `target` — the input or any named tensor — applying Rule
 ///             at every rectifier, and returns d(Σ <seed, tensor>)/d target.
@@ -30,6 +31,7 @@ concept Model = requires(const M& m, typename M::trace_type& t, const tensor& x,
     { m.activation(t, name) } -> std::convertible_to<const tensor&>;
     { m.scores(t) } -> std::convertible_to<const tensor&>;
     { m.input_name() } -> std::convertible_to<std::string>;
+    { m.score_name() } -> std::convertible_to<std::string>;
     { m.resolve(name) } -> std::convertible_to<std::string>;
     { m.template backward<standard>(t, seeds, name) } -> std::convertible_to<const tensor&>;
     { m.template backward<guided>(t, seeds, name) } -> std::convertible_to<const tensor&>;

@@ -340,13 +340,23 @@ private:
         try {
             c.impl->forward(inputs_view(t.m_in.data(), c.in.size()), outputs_view(t.m_out.data(), c.out.size()),
                             t.m_scratch[n]);
-        } catch (const error& e) {
-            const std::string what = e.what();
-            const auto& name = m_graph.nodes[n].name;
-            if (what.find(name) != std::string::npos) throw;
-            throw shape_error(m_graph.nodes[n].op_type + " '" + name + "': " + what);
+        } catch (const shape_error& e) {
+            rethrow_with_node<shape_error>(e, n);
+        } catch (const config_error& e) {
+            rethrow_with_node<config_error>(e, n);
+        } catch (const unsupported_error& e) {
+            rethrow_with_node<unsupported_error>(e, n);
         }
         for (int o : c.out) t.m_computed[o] = 1;
+    }
+
+    // Errors raised inside an op keep their type and gain the node's name when they lack it.
+    template <class E>
+    [[noreturn]] void rethrow_with_node(const E& e, std::size_t n) const {
+        const std::string what = e.what();
+        const auto& name = m_graph.nodes[n].name;
+        if (what.find(name) != std::string::npos) throw e;
+        throw E(m_graph.nodes[n].op_type + " '" + name + "': " + what);
     }
 
     void accumulate(trace& t, int id, const tensor& g) const {

@@ -1,3 +1,23 @@
 #pragma once
 /// Every op the CPU backend implements; including this header registers them all.
 #include <deepvis/nn/ops/relu.hpp>
+#include <deepvis/nn/ops/activations.hpp>
+#include <deepvis/nn/ops/arithmetic.hpp>
+#include <deepvis/nn/ops/concat.hpp>
+#include <deepvis/nn/ops/constant.hpp>
+#include <deepvis/nn/ops/flatten.hpp>
+#include <deepvis/nn/ops/identity.hpp>
+#include <deepvis/nn/ops/pad.hpp>
+#include <deepvis/nn/ops/reshape.hpp>
+#include <deepvis/nn/ops/resize.hpp>
+#include <deepvis/nn/ops/shape.hpp>
+#include <deepvis/nn/ops/softmax.hpp>
+#include <deepvis/nn/ops/squeeze.hpp>
+#include <deepvis/nn/ops/transpose.hpp>
+#include <deepvis/nn/ops/conv.hpp>
+#include <deepvis/nn/ops/conv_transpose.hpp>
+#include <deepvis/nn/ops/gemm.hpp>
+#include <deepvis/nn/ops/matmul.hpp>
+#include <deepvis/nn/ops/pooling.hpp>
+#include <deepvis/nn/ops/lrn.hpp>
+#include <deepvis/nn/ops/batch_norm.hpp>

@@ -1,0 +1,301 @@
+// bench_network: times deepvis on one ONNX model and prints the result as one JSON object.
+//
+//   bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0]
+//                            [--task both|forward|saliency] [--per-node]
+//
+// forward:  net.forward(x) on a seeded N(0, 1) input of shape (batch, C, size, size).
+// saliency: forward, then one backward pass of the score of --class (summed over the batch) to
+//           the input under the plain rule: the cost of a gradient / saliency map.
+// Each task runs --warmup times untimed, then --runs times; the JSON gives the median, min, max
+// and every sample in milliseconds. Threads: deepvis computes through OpenBLAS, so set OPENBLAS_NUM_THREADS
+// (the value seen is echoed in the JSON).
+// --per-node: runs the graph node by node with the same ops and reports, for each node, the
+// median forward and backward time over the runs — which layers dominate. It uses its own small
+// executor over net.definition(), so the totals differ a little from the whole-network times.
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/nn/network.hpp>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using deepvis::tensor;
+
+double ms_since(clock_type::time_point start) {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+}
+
+struct summary {
+    double median = 0, min = 0, max = 0;
+};
+
+summary summarise(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    const double median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return {median, v.front(), v.back()};
+}
+
+std::string json_string(const std::string& s) {
+    std::ostringstream os;
+    os << '"';
+    for (char c : s) {
+        if (c == '"' || c == '\\') os << '\\' << c;
+        else if (static_cast<unsigned char>(c) < 0x20) os << ' ';
+        else os << c;
+    }
+    os << '"';
+    return os.str();
+}
+
+std::string json_timing(const std::vector<double>& samples) {
+    const summary s = summarise(samples);
+    std::ostringstream os;
+    os << "{\"median\": " << s.median << ", \"min\": " << s.min << ", \"max\": " << s.max << ", \"samples\": [";
+    for (std::size_t i = 0; i < samples.size(); ++i) os << (i ? ", " : "") << samples[i];
+    os << "]}";
+    return os.str();
+}
+
+struct options {
+    std::string model;
+    int runs = 9, warmup = 2, batch = 1, size = 224, cls = 0;
+    bool forward = true, saliency = true, per_node = false;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+    std::cerr << "bench_network: " << why << "\n"
+              << "usage: bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0]\n"
+              << "                     [--task both|forward|saliency] [--per-node]\n";
+    std::exit(2);
+}
+
+options parse(int argc, char** argv) {
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) usage(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--runs") o.runs = std::stoi(value());
+        else if (a == "--warmup") o.warmup = std::stoi(value());
+        else if (a == "--batch") o.batch = std::stoi(value());
+        else if (a == "--size") o.size = std::stoi(value());
+        else if (a == "--class") o.cls = std::stoi(value());
+        else if (a == "--per-node") o.per_node = true;
+        else if (a == "--task") {
+            const std::string t = value();
+            if (t != "both" && t != "forward" && t != "saliency") usage("unknown task '" + t + "'");
+            o.forward = t != "saliency";
+            o.saliency = t != "forward";
+        } else if (!a.empty() && a[0] == '-') usage("unknown option '" + a + "'");
+        else if (o.model.empty()) o.model = a;
+        else usage("more than one model given");
+    }
+    if (o.model.empty()) usage("no model given");
+    if (o.runs < 1 || o.warmup < 0 || o.batch < 1 || o.size < 1) usage("runs, batch and size must be positive");
+    return o;
+}
+
+tensor make_input(const deepvis::nn::network& net, const options& o) {
+    deepvis::shape_type shape;
+    const auto& declared = net.input_info().shape;
+    for (std::size_t d = 0; d < declared.size(); ++d) {
+        if (d == 0) shape.push_back(static_cast<std::size_t>(o.batch));
+        else if (d >= 2) shape.push_back(static_cast<std::size_t>(o.size));
+        else shape.push_back(declared[d] > 0 ? static_cast<std::size_t>(declared[d]) : 3);
+    }
+    if (declared.empty()) shape = {static_cast<std::size_t>(o.batch), 3, static_cast<std::size_t>(o.size),
+                                   static_cast<std::size_t>(o.size)};
+    tensor x(shape);
+    std::mt19937 rng(20240601);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (auto& v : x) v = normal(rng);
+    return x;
+}
+
+tensor one_hot_like(const tensor& scores, int cls) {
+    tensor g = xt::zeros<float>(scores.shape());
+    const std::size_t k = scores.shape().back();
+    if (cls < 0 || static_cast<std::size_t>(cls) >= k) usage("--class is outside [0, " + std::to_string(k) + ")");
+    for (std::size_t n = 0; n < scores.shape()[0]; ++n) g(n, static_cast<std::size_t>(cls)) = 1.0f;
+    return g;
+}
+
+/// Runs the graph node by node with the registered ops, timing each node's forward and backward.
+struct node_timer {
+    struct step {
+        const deepvis::nn::node* def;
+        std::unique_ptr<deepvis::nn::op> impl;
+        std::vector<const tensor*> in;   // constant pointers filled at run time for activations
+        std::vector<std::string> in_names;
+        std::vector<bool> in_is_init;
+        std::vector<double> forward_ms, backward_ms;
+        deepvis::nn::op_scratch scratch;
+    };
+
+    const deepvis::nn::network& net;
+    std::vector<step> steps;
+    std::map<std::string, tensor> values, grads;
+    std::map<std::string, bool> live;
+
+    explicit node_timer(const deepvis::nn::network& n) : net(n) {
+        const auto& g = net.definition();
+        for (const auto& nd : g.nodes) {
+            step s;
+            s.def = &nd;
+            std::vector<const tensor*> constants;
+            for (const auto& name : nd.inputs) {
+                auto it = name.empty() ? g.initializers.end() : g.initializers.find(name);
+                const bool init = it != g.initializers.end();
+                constants.push_back(init ? &it->second : nullptr);
+                s.in_is_init.push_back(init);
+                s.in_names.push_back(name);
+            }
+            s.in = constants;
+            deepvis::nn::op_context ctx{nd.name, nd.op_type, nd.attributes, constants, nd.inputs.size()};
+            s.impl = deepvis::nn::op_registry::instance().create(ctx);
+            steps.push_back(std::move(s));
+        }
+    }
+
+    void run(const tensor& x, const options& o) {
+        values[net.input_name()] = x;  // other buffers are reused from run to run, as in a trace
+        for (auto& s : steps) {
+            for (std::size_t i = 0; i < s.in.size(); ++i)
+                if (!s.in_is_init[i] && !s.in_names[i].empty()) s.in[i] = &values.at(s.in_names[i]);
+            std::vector<tensor*> out;
+            for (const auto& name : s.def->outputs) out.push_back(&values[name]);
+            const auto start = clock_type::now();
+            s.impl->forward(deepvis::nn::inputs_view(s.in.data(), s.in.size()),
+                            deepvis::nn::outputs_view(out.data(), out.size()), s.scratch);
+            s.forward_ms.push_back(ms_since(start));
+        }
+        if (!o.saliency) return;
+        live.clear();
+        const std::string score = net.score_name();
+        grads[score] = one_hot_like(values.at(score), o.cls);
+        live[score] = true;
+        for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+            auto& s = *it;
+            std::vector<const tensor*> gy, y;
+            bool any = false;
+            for (const auto& name : s.def->outputs) {
+                const bool has = live.count(name) && live[name];
+                gy.push_back(has ? &grads[name] : nullptr);
+                y.push_back(&values.at(name));
+                any = any || has;
+            }
+            if (!any) {
+                s.backward_ms.push_back(0.0);
+                continue;
+            }
+            std::vector<tensor*> gx(s.in.size(), nullptr);
+            std::vector<tensor> tmp(s.in.size());
+            for (std::size_t i = 0; i < s.in.size(); ++i) {
+                if (s.in_is_init[i] || s.in_names[i].empty()) continue;
+                const std::string& name = s.in_names[i];
+                gx[i] = live.count(name) && live[name] ? &tmp[i] : &grads[name];
+            }
+            const auto start = clock_type::now();
+            s.impl->backward(deepvis::nn::inputs_view(s.in.data(), s.in.size()),
+                             deepvis::nn::inputs_view(y.data(), y.size()), deepvis::nn::inputs_view(gy.data(), gy.size()),
+                             deepvis::nn::outputs_view(gx.data(), gx.size()), s.scratch);
+            s.backward_ms.push_back(ms_since(start));
+            for (std::size_t i = 0; i < s.in.size(); ++i) {
+                if (!gx[i]) continue;
+                const std::string& name = s.in_names[i];
+                if (gx[i] == &tmp[i]) {
+                    tensor& acc = grads[name];
+                    for (std::size_t e = 0; e < acc.size(); ++e) acc.data()[e] += tmp[i].data()[e];
+                }
+                live[name] = true;
+            }
+        }
+    }
+
+    void clear_times() {
+        for (auto& s : steps) {
+            s.forward_ms.clear();
+            s.backward_ms.clear();
+        }
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const options o = parse(argc, argv);
+    try {
+        const auto load_start = clock_type::now();
+        const deepvis::nn::network net = deepvis::io::load_network(o.model);
+        const double load_ms = ms_since(load_start);
+        const tensor x = make_input(net, o);
+        deepvis::nn::network::trace t;
+
+        std::vector<double> forward_ms, saliency_ms;
+        if (o.forward) {
+            for (int r = 0; r < o.warmup + o.runs; ++r) {
+                const auto start = clock_type::now();
+                net.forward(x, t);
+                if (r >= o.warmup) forward_ms.push_back(ms_since(start));
+            }
+        }
+        tensor seed_gradient;
+        if (o.saliency) {
+            net.forward(x, t);
+            seed_gradient = one_hot_like(net.scores(t), o.cls);
+            const deepvis::nn::seed seeds[] = {{net.score_name(), seed_gradient}};
+            for (int r = 0; r < o.warmup + o.runs; ++r) {
+                const auto start = clock_type::now();
+                net.forward(x, t);
+                const tensor& g = net.backward<deepvis::standard>(t, seeds, net.input_name());
+                if (r >= o.warmup) saliency_ms.push_back(ms_since(start));
+                if (g.size() != x.size()) throw deepvis::shape_error("bench_network: gradient has the wrong size");
+            }
+        }
+
+        const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
+        std::ostringstream js;
+        js << "{\"model\": " << json_string(o.model) << ", \"input\": " << json_string(deepvis::shape_string(x.shape()))
+           << ", \"openblas_num_threads\": " << json_string(threads ? threads : "") << ", \"runs\": " << o.runs
+           << ", \"warmup\": " << o.warmup << ", \"load_ms\": " << load_ms;
+        if (o.forward) js << ", \"forward_ms\": " << json_timing(forward_ms);
+        if (o.saliency) js << ", \"saliency_ms\": " << json_timing(saliency_ms);
+        if (o.per_node) {
+            node_timer timer(net);
+            for (int r = 0; r < o.warmup; ++r) timer.run(x, o);
+            timer.clear_times();
+            for (int r = 0; r < o.runs; ++r) timer.run(x, o);
+            js << ", \"per_node\": [";
+            bool first = true;
+            for (const auto& s : timer.steps) {
+                js << (first ? "" : ", ") << "{\"name\": " << json_string(s.def->name)
+                   << ", \"op\": " << json_string(s.def->op_type)
+                   << ", \"output_shape\": " << json_string(deepvis::shape_string(timer.values.at(s.def->outputs.front()).shape()))
+                   << ", \"forward_ms\": " << summarise(s.forward_ms).median;
+                if (o.saliency) js << ", \"backward_ms\": " << summarise(s.backward_ms).median;
+                js << "}";
+                first = false;
+            }
+            js << "]";
+        }
+        js << "}";
+        std::cout << js.str() << std::endl;
+    } catch (const std::exception& e) {
+        std::cerr << "bench_network: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

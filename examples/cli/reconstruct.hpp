@@ -1,0 +1,83 @@
+#pragma once
+/// deepvis reconstruct: an autoencoder's reconstructions of Fashion-MNIST test images as a PNG
+/// grid — row 1 the originals, row 2 (with --noise) the noisy inputs, last row the outputs —
+/// and the mean binary cross-entropy and squared error of the reconstructions.
+#include <cstdint>
+#include <iomanip>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <deepvis/io/idx.hpp>
+#include <deepvis/io/image.hpp>
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/train/batches.hpp>
+#include <deepvis/train/binary_cross_entropy.hpp>
+#include <deepvis/train/noise.hpp>
+#include <deepvis/train/rng.hpp>
+
+#include "flags.hpp"
+
+namespace deepvis::cli {
+
+inline constexpr const char* reconstruct_summary = "show an autoencoder's reconstructions of (noisy) test images as a PNG grid";
+
+/// Rows of (N, 1, H, W) images tiled into one (1, H', W') image with a 2-pixel grey border.
+inline tensor image_grid(const std::vector<const tensor*>& rows) {
+    const std::size_t n = rows.front()->shape()[0], h = rows.front()->shape()[2], w = rows.front()->shape()[3];
+    constexpr std::size_t border = 2;
+    tensor grid(shape_type{1, rows.size() * (h + border) + border, n * (w + border) + border}, 0.5f);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t y = 0; y < h; ++y)
+                for (std::size_t x = 0; x < w; ++x)
+                    grid(0, border + r * (h + border) + y, border + i * (w + border) + x) = (*rows[r])(i, 0, y, x);
+    return grid;
+}
+
+inline int run_reconstruct(const std::vector<std::string>& args, std::ostream& out) {
+    flags f("deepvis reconstruct", "--model cae.onnx --out grid.png [options]", reconstruct_summary);
+    f.required("model", "M.onnx", "the autoencoder (input and output (N, 1, 28, 28))")
+        .required("out", "F.png", "the grid to write")
+        .option("samples", "N", "test images to show (chosen at random)", "10")
+        .option("seed", "S", "seed of the choice of images and of the noise", "0")
+        .option("noise", "SIGMA", "std of Gaussian noise added to the inputs, clipped to [0,1] (0: none)", "0");
+    if (!f.parse(args)) {
+        out << f.help();
+        return 0;
+    }
+    const long long samples = f.get_int("samples");
+    if (samples <= 0 || samples > 10000) throw usage_error("flag --samples: must be in [1, 10000]");
+    const float noise = f.get_float("noise");
+    if (noise < 0) throw usage_error("flag --noise: must be >= 0");
+    const auto seed = static_cast<std::uint64_t>(f.get_int("seed"));
+    const nn::network net = io::load_network(f.get_string("model"));
+    const auto test = io::load_fashion_mnist(io::split::test);
+    train::rng r(seed);
+    auto order = r.permutation(test.size());
+    order.resize(static_cast<std::size_t>(samples));
+    tensor clean;
+    train::gather_rows(test.images, order, clean);
+    tensor input = clean;
+    if (noise > 0) train::add_gaussian_noise(input, noise, true, r);
+    nn::network::trace t;
+    const tensor& output = net.forward(input, t);
+    DEEPVIS_CHECK(output.shape() == clean.shape(), shape_error,
+                  "reconstruct: the model's output has shape " << shape_string(output.shape()) << ", expected "
+                                                               << shape_string(clean.shape()));
+    std::vector<const tensor*> rows = {&clean};
+    if (noise > 0) rows.push_back(&input);
+    rows.push_back(&output);
+    io::save_png(f.get_string("out"), image_grid(rows));
+    double mse = 0;
+    for (std::size_t e = 0; e < clean.size(); ++e) {
+        const double d = double(output.data()[e]) - clean.data()[e];
+        mse += d * d;
+    }
+    out << "reconstructed " << samples << " test images" << (noise > 0 ? " with noise" : "") << ": BCE "
+        << std::setprecision(5) << train::binary_cross_entropy{}.loss(output, clean) << ", MSE "
+        << mse / static_cast<double>(clean.size()) << "; wrote " << f.get_string("out") << '\n';
+    return 0;
+}
+
+}  // namespace deepvis::cli

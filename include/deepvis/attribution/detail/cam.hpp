@@ -1,0 +1,96 @@
+#pragma once
+/// Machinery shared by the class-activation-map methods (Grad-CAM, Grad-CAM++, Score-CAM):
+/// choosing the layer, weighting its maps, normalising and upsampling.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <deepvis/attribution/detail/common.hpp>
+#include <deepvis/attribution/upsample.hpp>
+
+namespace deepvis {
+
+/// When a class activation map is min-max normalised to [0, 1] (per batch item).
+///   none: raw values (the paper); before_upsample: pytorch-grad-cam; after_upsample: for display.
+enum class cam_normalize { none, before_upsample, after_upsample };
+
+/// The layer Grad-CAM and its relatives use when none is given: the output of the last node, in
+/// execution order, whose output is 4-D (N, K, h, w) with h·w > 1 and which is not a pooling,
+/// reshaping or padding node — i.e. the last convolutional block's output before global pooling or
+/// flattening (VGG: the ReLU after conv5_3, as in Selvaraju et al.; ResNet: the last block's ReLU).
+///   requires: forward has run on t; the model exposes its graph through definition()
+///             (nn::network does); otherwise pass the layer explicitly.
+template <class M>
+std::string default_cam_layer(const M& model, const typename M::trace_type& t) {
+    if constexpr (requires { model.definition().nodes; }) {
+        std::string found;
+        for (const auto& nd : model.definition().nodes) {
+            static const char* skipped[] = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
+                                            "Flatten", "Reshape",     "Pad",               "Dropout",       "Identity",
+                                            "Softmax", "LogSoftmax"};
+            if (std::find(std::begin(skipped), std::end(skipped), nd.op_type) != std::end(skipped)) continue;
+            const auto& out = nd.outputs.front();
+            const tensor& a = model.activation(t, out);
+            if (a.dimension() == 4 && a.shape()[2] * a.shape()[3] > 1) found = out;
+        }
+        DEEPVIS_CHECK(!found.empty(), config_error,
+                      "class activation map: the model has no 4-D spatial layer (N, K, h, w); pass .layer");
+        return found;
+    } else {
+        DEEPVIS_FAIL(config_error,
+                     "class activation map: no layer given and the model does not expose its graph; pass .layer");
+    }
+}
+
+namespace detail {
+
+/// Forward on x, then the tensor name of the CAM layer (resolved, checked to be 4-D spatial).
+template <class M>
+std::string cam_layer(const M& model, typename M::trace_type& t, const std::string& layer, const char* who) {
+    const std::string name = layer.empty() ? default_cam_layer(model, t) : std::string(model.resolve(layer));
+    const tensor& a = model.activation(t, name);
+    DEEPVIS_CHECK(a.dimension() == 4, config_error,
+                  who << ": layer '" << (layer.empty() ? name : layer) << "' has shape " << shape_string(a.shape())
+                      << ", expected a 4-D spatial layer (N, K, h, w)");
+    return name;
+}
+
+/// cam_i = Σ_k weights(i,k) · A(i,k,:,:), then ReLU when asked: (N, h, w).
+inline tensor weighted_maps(const tensor& activations, const tensor& weights, bool relu) {
+    const std::size_t n = activations.shape()[0], k = activations.shape()[1];
+    const std::size_t hw = activations.shape()[2] * activations.shape()[3];
+    tensor cam = xt::zeros<float>({n, activations.shape()[2], activations.shape()[3]});
+    for (std::size_t i = 0; i < n; ++i) {
+        float* dst = cam.data() + i * hw;
+        for (std::size_t c = 0; c < k; ++c) {
+            const float w = weights.data()[i * k + c];
+            const float* src = activations.data() + (i * k + c) * hw;
+            for (std::size_t p = 0; p < hw; ++p) dst[p] += w * src[p];
+        }
+        if (relu)
+            for (std::size_t p = 0; p < hw; ++p) dst[p] = std::max(dst[p], 0.0f);
+    }
+    return cam;
+}
+
+/// Per batch item: (m − min) / (max − min + 1e-7), pytorch-grad-cam's scale_cam_image.
+inline void normalize_min_max(tensor& maps) {
+    const std::size_t n = maps.shape()[0], plane = maps.size() / n;
+    for (std::size_t i = 0; i < n; ++i) {
+        float* p = maps.data() + i * plane;
+        const auto [lo, hi] = std::minmax_element(p, p + plane);
+        const float mn = *lo, range = *hi - *lo;
+        for (std::size_t e = 0; e < plane; ++e) p[e] = (p[e] - mn) / (range + 1e-7f);
+    }
+}
+
+/// Normalises and upsamples a (N, h, w) map to the input's (H, W) as the options say.
+inline tensor finish_cam(tensor cam, const tensor& x, upsample_mode mode, cam_normalize normalize) {
+    if (normalize == cam_normalize::before_upsample) normalize_min_max(cam);
+    tensor out = upsample(cam, x.shape()[2], x.shape()[3], mode);
+    if (normalize == cam_normalize::after_upsample) normalize_min_max(out);
+    return out;
+}
+
+}  // namespace detail
+}  // namespace deepvis

@@ -1,0 +1,50 @@
+#pragma once
+/// Gram matrices of feature maps (Gatys et al. 2016, eq. 3) and their gradient, on OpenBLAS.
+/// Scalar twins in gram_reference.hpp. Every routine takes a batch of n ≥ 1 feature maps laid
+/// out contiguously (NCHW with H·W flattened to hw).
+///
+///   gram:           G[n] = scale · F[n] F[n]ᵀ         F[n] is (c, hw) row-major, G[n] is (c, c), full
+///   gram_backward:  dF[n] = scale · (dG[n] + dG[n]ᵀ) F[n]   (overwrites dF)
+///
+/// gram runs cblas_ssyrk (c²·hw flops, half of a GEMM) on the upper triangle and mirrors it, so
+/// G is exactly symmetric. gram_backward runs one sgemm; when dG is known to be symmetric (every
+/// loss of a Gram matrix is) pass `symmetric = true` to skip forming dG + dGᵀ.
+#include <cblas.h>
+#include <cstddef>
+#include <vector>
+
+namespace deepvis::kernels {
+
+/// Flops of gram() for one image, counting a multiply-add as two: c·(c+1)·hw.
+inline double gram_flops(std::size_t c, std::size_t hw) { return double(c) * double(c + 1) * double(hw); }
+
+inline void gram(const float* f, std::size_t n, std::size_t c, std::size_t hw, float* g, float scale = 1.0f) {
+    const auto ic = static_cast<blasint>(c), ihw = static_cast<blasint>(hw);
+    for (std::size_t b = 0; b < n; ++b) {
+        float* gb = g + b * c * c;
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, ic, ihw, scale, f + b * c * hw, ihw, 0.0f, gb, ic);
+        for (std::size_t i = 0; i < c; ++i)
+            for (std::size_t j = 0; j < i; ++j) gb[i * c + j] = gb[j * c + i];
+    }
+}
+
+inline void gram_backward(const float* f, const float* dg, std::size_t n, std::size_t c, std::size_t hw, float* df,
+                          float scale = 1.0f, bool symmetric = false) {
+    const auto ic = static_cast<blasint>(c), ihw = static_cast<blasint>(hw);
+    std::vector<float> sym;
+    if (!symmetric) sym.resize(c * c);
+    for (std::size_t b = 0; b < n; ++b) {
+        const float* db = dg + b * c * c;
+        float alpha = 2.0f * scale;
+        if (!symmetric) {
+            for (std::size_t i = 0; i < c; ++i)
+                for (std::size_t j = 0; j < c; ++j) sym[i * c + j] = db[i * c + j] + db[j * c + i];
+            db = sym.data();
+            alpha = scale;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ic, ihw, ic, alpha, db, ic, f + b * c * hw, ihw, 0.0f,
+                    df + b * c * hw, ihw);
+    }
+}
+
+}  // namespace deepvis::kernels

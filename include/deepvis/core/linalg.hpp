@@ -1,0 +1,36 @@
+#pragma once
+/// Dense linear algebra through LAPACK (xtensor-blas over OpenBLAS): the one place besides
+/// core/tensor.hpp that includes xtensor headers, so the rest of deepvis sees only tensors.
+///
+///   symmetric_eigen(a): eigenvalues (ascending) and eigenvectors (columns) of a symmetric
+///                       matrix, by LAPACK ?syevd through xt::linalg::eigh.
+///   matmul(a, b):       a · b for 2-D tensors, by BLAS sgemm through xt::linalg::dot.
+#include <utility>
+
+#include <xtensor-blas/xlinalg.hpp>
+
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
+
+namespace deepvis {
+
+struct eigen_decomposition {
+    tensor values;   ///< (n), ascending
+    tensor vectors;  ///< (n, n), column k belongs to values[k]
+};
+
+inline eigen_decomposition symmetric_eigen(const tensor& a) {
+    DEEPVIS_CHECK(a.dimension() == 2 && a.shape()[0] == a.shape()[1], shape_error,
+                  "symmetric_eigen: matrix has shape " << shape_string(a.shape()) << ", expected (n, n)");
+    auto result = xt::linalg::eigh(a);
+    return {tensor(std::get<0>(result)), tensor(std::get<1>(result))};
+}
+
+inline tensor matmul(const tensor& a, const tensor& b) {
+    DEEPVIS_CHECK(a.dimension() == 2 && b.dimension() == 2 && a.shape()[1] == b.shape()[0], shape_error,
+                  "matmul: shapes " << shape_string(a.shape()) << " and " << shape_string(b.shape())
+                                    << " do not chain");
+    return tensor(xt::linalg::dot(a, b));
+}
+
+}  // namespace deepvis

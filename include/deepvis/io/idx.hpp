@@ -1,0 +1,168 @@
+#pragma once
+/// IDX datasets (the MNIST family's format), gzip-compressed or not, and Fashion-MNIST.
+///
+///   read_idx(file):            any IDX file of unsigned bytes; returns the dimensions and the
+///                              raw bytes. The file may be gzip-compressed (read through zlib;
+///                              an uncompressed file reads the same way).
+///   load_idx_images(file):     an idx3 file as float32 (N, 1, H, W) scaled to [0, 1] (byte / 255).
+///   load_idx_labels(file):     an idx1 file as class indices.
+///   load_fashion_mnist(split): the Fashion-MNIST train (60 000) or test (10 000) split from
+///                              fashion_mnist_directory(): $DEEPVIS_FASHION_MNIST if set, else the
+///                              folder the Debian package dataset-fashion-mnist installs.
+///   fashion_mnist_classes:     the ten class names in label order.
+///
+///   throws: io_error naming the file (and, when the dataset is missing, the Debian package that
+///           provides it); shape_error when images and labels disagree in count.
+/// Format: Y. LeCun et al., "The MNIST database", http://yann.lecun.com/exdb/mnist/ — a big-endian
+/// magic (0x00 0x00 type ndims), ndims big-endian uint32 sizes, then the data row-major.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <zlib.h>
+
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
+
+namespace deepvis::detail {
+
+/// The whole (decompressed) content of a file; gzopen reads plain files transparently.
+inline std::vector<std::uint8_t> idx_read_gzip_file(const std::filesystem::path& file) {
+    std::error_code ec;
+    DEEPVIS_CHECK(std::filesystem::is_regular_file(file, ec), io_error,
+                  "IDX file '" << file.string() << "': not found");
+    gzFile f = gzopen(file.string().c_str(), "rb");
+    DEEPVIS_CHECK(f != nullptr, io_error, "IDX file '" << file.string() << "': cannot open for reading");
+    std::vector<std::uint8_t> out;
+    std::array<std::uint8_t, 1 << 16> chunk{};
+    for (;;) {
+        const int n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()));
+        if (n < 0) {
+            int code = 0;
+            const std::string reason = gzerror(f, &code);
+            gzclose(f);
+            DEEPVIS_FAIL(io_error, "IDX file '" << file.string() << "': decompression failed: " << reason);
+        }
+        if (n == 0) break;
+        out.insert(out.end(), chunk.begin(), chunk.begin() + n);
+    }
+    gzclose(f);
+    return out;
+}
+
+inline std::uint32_t idx_big_endian_u32(const std::uint8_t* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
+}
+
+}  // namespace deepvis::detail
+
+namespace deepvis::io {
+
+/// The contents of one IDX file of unsigned bytes.
+struct idx_data {
+    std::vector<std::size_t> dims;
+    std::vector<std::uint8_t> bytes;
+};
+
+/// Reads an IDX file whose element type is unsigned byte (0x08), gzip-compressed or not.
+inline idx_data read_idx(const std::filesystem::path& file) {
+    std::vector<std::uint8_t> raw = detail::idx_read_gzip_file(file);
+    const std::string label = "IDX file '" + file.string() + "'";
+    DEEPVIS_CHECK(raw.size() >= 4 && raw[0] == 0 && raw[1] == 0, io_error,
+                  label << ": not an IDX file (bad magic number)");
+    DEEPVIS_CHECK(raw[2] == 0x08, io_error,
+                  label << ": element type 0x" << std::hex << int(raw[2]) << " is not supported, expected 0x08 (unsigned byte)");
+    const std::size_t ndims = raw[3];
+    DEEPVIS_CHECK(ndims >= 1 && raw.size() >= 4 + 4 * ndims, io_error, label << ": truncated header");
+    idx_data out;
+    std::size_t count = 1;
+    for (std::size_t d = 0; d < ndims; ++d) {
+        out.dims.push_back(detail::idx_big_endian_u32(raw.data() + 4 + 4 * d));
+        count *= out.dims.back();
+    }
+    const std::size_t header = 4 + 4 * ndims;
+    DEEPVIS_CHECK(raw.size() - header == count, io_error,
+                  label << ": holds " << (raw.size() - header) << " data bytes, expected " << count << " for dimensions "
+                        << shape_string(out.dims));
+    out.bytes.assign(raw.begin() + static_cast<std::ptrdiff_t>(header), raw.end());
+    return out;
+}
+
+/// An idx3 image file as (N, 1, H, W) float32 in [0, 1].
+inline tensor load_idx_images(const std::filesystem::path& file) {
+    idx_data d = read_idx(file);
+    DEEPVIS_CHECK(d.dims.size() == 3, io_error,
+                  "IDX file '" << file.string() << "': has " << d.dims.size() << " dimensions, expected 3 (N, H, W)");
+    tensor images(shape_type{d.dims[0], 1, d.dims[1], d.dims[2]});
+    float* out = images.data();
+    for (std::size_t i = 0; i < d.bytes.size(); ++i) out[i] = static_cast<float>(d.bytes[i]) / 255.0f;
+    return images;
+}
+
+/// An idx1 label file as class indices.
+inline std::vector<int> load_idx_labels(const std::filesystem::path& file) {
+    idx_data d = read_idx(file);
+    DEEPVIS_CHECK(d.dims.size() == 1, io_error,
+                  "IDX file '" << file.string() << "': has " << d.dims.size() << " dimensions, expected 1 (N)");
+    return std::vector<int>(d.bytes.begin(), d.bytes.end());
+}
+
+/// Images with their labels.
+struct labelled_images {
+    tensor images;            ///< (N, 1, H, W) in [0, 1]
+    std::vector<int> labels;  ///< N class indices
+    std::size_t size() const { return labels.size(); }
+};
+
+/// The Fashion-MNIST class names, in label order.
+inline const std::array<std::string, 10>& fashion_mnist_classes() {
+    static const std::array<std::string, 10> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                      "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    return names;
+}
+
+/// $DEEPVIS_FASHION_MNIST when set, else /usr/share/datasets/fashion-mnist (Debian's
+/// dataset-fashion-mnist package).
+inline std::filesystem::path fashion_mnist_directory() {
+    if (const char* env = std::getenv("DEEPVIS_FASHION_MNIST"); env && *env) return env;
+    return "/usr/share/datasets/fashion-mnist";
+}
+
+enum class split { train, test };
+
+/// True when both files of the split are present in `directory`.
+inline bool has_fashion_mnist(const std::filesystem::path& directory = fashion_mnist_directory()) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(directory / "train-images-idx3-ubyte.gz", ec) &&
+           std::filesystem::is_regular_file(directory / "t10k-images-idx3-ubyte.gz", ec) &&
+           std::filesystem::is_regular_file(directory / "train-labels-idx1-ubyte.gz", ec) &&
+           std::filesystem::is_regular_file(directory / "t10k-labels-idx1-ubyte.gz", ec);
+}
+
+/// One split of Fashion-MNIST: 60 000 (train) or 10 000 (test) 28×28 images with labels.
+inline labelled_images load_fashion_mnist(split which, const std::filesystem::path& directory = fashion_mnist_directory()) {
+    const std::string prefix = which == split::train ? "train" : "t10k";
+    const auto images_file = directory / (prefix + "-images-idx3-ubyte.gz");
+    const auto labels_file = directory / (prefix + "-labels-idx1-ubyte.gz");
+    std::error_code ec;
+    DEEPVIS_CHECK(std::filesystem::is_regular_file(images_file, ec) && std::filesystem::is_regular_file(labels_file, ec),
+                  io_error,
+                  "Fashion-MNIST not found: '" << images_file.string() << "' or '" << labels_file.string()
+                                               << "' is missing; install the Debian package dataset-fashion-mnist "
+                                                  "(apt-get install dataset-fashion-mnist) or set DEEPVIS_FASHION_MNIST "
+                                                  "to a folder holding the four .gz files");
+    labelled_images out{load_idx_images(images_file), load_idx_labels(labels_file)};
+    DEEPVIS_CHECK(out.images.shape()[0] == out.labels.size(), shape_error,
+                  "Fashion-MNIST '" << prefix << "': " << out.images.shape()[0] << " images but " << out.labels.size()
+                                    << " labels");
+    for (int l : out.labels)
+        DEEPVIS_CHECK(l >= 0 && l < 10, io_error, "Fashion-MNIST '" << labels_file.string() << "': label " << l
+                                                                    << " out of range [0, 10)");
+    return out;
+}
+
+}  // namespace deepvis::io

@@ -1,0 +1,172 @@
+#pragma once
+/// ONNX import and export.
+///
+///   load_onnx(file):     parses the model through the official ONNX schema, validates it with
+///                        onnx::checker::check_model and converts it to an nn::graph. Weights may
+///                        be FLOAT, DOUBLE, INT32 or INT64 (integers are recorded in
+///                        graph::integer_initializers), inline or in external files inside the
+///                        model's folder. Constant nodes stay nodes; empty node names become
+///                        "<op_type>_<index>". Every failure is an io_error naming the file, or an
+///                        unsupported_error for element types and attribute kinds deepvis lacks.
+///   save_onnx(g, file):  writes IR version 8 with the graph's opset, producer "deepvis"; the
+///                        model is checked before it is written, through a temporary file that
+///                        is renamed, so a failed save never leaves a half-written model.
+///   load_network(file):  nn::network(load_onnx(file)); an op deepvis does not implement throws
+///                        unsupported_error naming the op type, the node and the supported ops.
+///
+/// Limits: one model file is at most 2 GB (protobuf's limit; larger models keep their weights
+/// as external data). Every tensor is float32 in deepvis, so an exported graph declares FLOAT
+/// inputs and outputs, and a Constant node that held int64 values is written back as FLOAT.
+/// Link the CMake target deepvis::onnx to use this header.
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <unistd.h>
+
+#include <deepvis/core/error.hpp>
+#include <deepvis/io/detail/onnx_graph.hpp>
+#include <deepvis/io/detail/onnx_tensor.hpp>
+#include <deepvis/nn/graph.hpp>
+#include <deepvis/nn/network.hpp>
+
+namespace deepvis::detail {
+
+/// ValidationError messages span several lines ("...\n\n==> Context: ..."): make them one.
+inline std::string one_line(const std::string& text) {
+    std::string out;
+    bool space = false;
+    for (char c : text) {
+        if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+            space = !out.empty();
+            continue;
+        }
+        if (space) out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
+}
+
+inline bool has_external_data(const onnx::ModelProto& model) {
+    for (const auto& t : model.graph().initializer())
+        if (t.data_location() == onnx::TensorProto::EXTERNAL) return true;
+    for (const auto& n : model.graph().node())
+        for (const auto& a : n.attribute())
+            if (a.has_t() && a.t().data_location() == onnx::TensorProto::EXTERNAL) return true;
+    return false;
+}
+
+/// Reads and parses a model file; `label` is "model '<file>'".
+inline onnx::ModelProto parse_onnx_file(const std::filesystem::path& file, const std::string& label) {
+    std::error_code ec;
+    DEEPVIS_CHECK(std::filesystem::exists(file, ec), io_error, label << ": file not found");
+    DEEPVIS_CHECK(std::filesystem::is_regular_file(file, ec), io_error, label << ": not a regular file");
+    std::ifstream in(file, std::ios::binary);
+    DEEPVIS_CHECK(in.is_open(), io_error, label << ": cannot open the file for reading");
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    DEEPVIS_CHECK(!in.bad(), io_error, label << ": read error");
+    DEEPVIS_CHECK(!bytes.empty(), io_error, label << ": the file is empty, not an ONNX model");
+    DEEPVIS_CHECK(bytes.size() <= static_cast<std::size_t>(INT_MAX), io_error,
+                  label << ": the file is larger than 2 GB; store the weights as ONNX external data");
+    onnx::ModelProto model;
+    DEEPVIS_CHECK(model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())), io_error,
+                  label << ": not a valid ONNX protobuf (truncated or corrupt?)");
+    return model;
+}
+
+/// Runs the ONNX checker; external data needs the model's path, which only the path overload
+/// of check_model passes on to the checker (it parses the file again, which is cheap because
+/// the weights are elsewhere).
+inline void check_onnx_model(const onnx::ModelProto& model, const std::filesystem::path& file,
+                             const std::string& label) {
+    try {
+        if (has_external_data(model)) onnx::checker::check_model(file.string());
+        else onnx::checker::check_model(model);
+    } catch (const onnx::checker::ValidationError& e) {
+        DEEPVIS_FAIL(io_error, label << ": not a valid ONNX model: " << one_line(e.what()));
+    } catch (const std::exception& e) {
+        DEEPVIS_FAIL(io_error, label << ": the ONNX checker failed: " << one_line(e.what()));
+    }
+}
+
+/// Rethrows a deepvis error with the model's label in front, keeping its type.
+template <class Fn>
+auto with_model_label(const std::string& label, Fn&& fn) -> decltype(fn()) {
+    auto prefixed = [&](const error& e) {
+        const std::string what = e.what();
+        return what.rfind(label, 0) == 0 ? what : label + ": " + what;
+    };
+    try {
+        return fn();
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(prefixed(e));
+    } catch (const shape_error& e) {
+        throw shape_error(prefixed(e));
+    } catch (const config_error& e) {
+        throw config_error(prefixed(e));
+    } catch (const io_error& e) {
+        throw io_error(prefixed(e));
+    }
+}
+
+}  // namespace deepvis::detail
+
+namespace deepvis::io {
+
+/// Loads and validates an ONNX model and converts it to a graph (see the header comment).
+inline nn::graph load_onnx(const std::filesystem::path& file) {
+    const std::string label = "model '" + file.string() + "'";
+    const onnx::ModelProto model = detail::parse_onnx_file(file, label);
+    detail::check_onnx_model(model, file, label);
+    return detail::onnx_to_graph(model, file.parent_path(), label);
+}
+
+/// Writes `g` as an ONNX model that the ONNX checker accepts; throws config_error when the
+/// graph is not valid ONNX and io_error when the file cannot be written.
+inline void save_onnx(const nn::graph& g, const std::filesystem::path& file) {
+    namespace fs = std::filesystem;
+    const std::string label = "save_onnx '" + file.string() + "'";
+    onnx::ModelProto model;
+    detail::graph_to_onnx(g, model);
+    try {
+        onnx::checker::check_model(model);
+    } catch (const std::exception& e) {
+        DEEPVIS_FAIL(config_error, label << ": graph '" << g.name << "' is not a valid ONNX model: "
+                                         << detail::one_line(e.what()));
+    }
+    DEEPVIS_CHECK(model.ByteSizeLong() <= static_cast<std::size_t>(INT_MAX), io_error,
+                  label << ": the model is larger than protobuf's 2 GB limit");
+    const fs::path temporary = file.string() + ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        DEEPVIS_CHECK(out.is_open(), io_error, label << ": cannot open '" << temporary.string() << "' for writing");
+        const bool written = model.SerializeToOstream(&out) && out.flush().good();
+        out.close();
+        if (!written || out.fail()) {
+            std::error_code ec;
+            fs::remove(temporary, ec);
+            DEEPVIS_FAIL(io_error, label << ": write error (disk full?)");
+        }
+    }
+    std::error_code ec;
+    fs::rename(temporary, file, ec);
+    if (ec) {
+        std::error_code ignored;
+        fs::remove(temporary, ignored);
+        DEEPVIS_FAIL(io_error, label << ": cannot rename the temporary file into place: " << ec.message());
+    }
+}
+
+/// Loads a model and builds its executor: nn::network(load_onnx(file)).
+inline nn::network load_network(const std::filesystem::path& file) {
+    nn::graph g = load_onnx(file);
+    return detail::with_model_label("model '" + file.string() + "'", [&] { return nn::network(std::move(g)); });
+}
+
+}  // namespace deepvis::io

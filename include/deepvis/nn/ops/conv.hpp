@@ -1,0 +1,131 @@
+#pragma once
+/// Conv (ONNX opsets 1–17): grouped, strided, dilated, padded 1-D and 2-D convolution with an
+/// optional bias, as im2col + sgemm (core/kernels/conv2d.hpp).
+///   y[n, g·M + m, oh, ow] = B[g·M + m] + Σ_{c, ki, kj} W[g·M + m, c, ki, kj] ·
+///                           x[n, g·C + c, oh·sh − pt + ki·dh, ow·sw − pl + kj·dw]   (0 in the padding)
+/// Inputs X (N, G·C, H, W), W (G·M, C, kh, kw), optional B (G·M); 1-D convs drop H, kh.
+/// Attributes: kernel_shape, strides, dilations, pads (begin…, end…), group, auto_pad.
+/// Backward gives ∂/∂X (col2im of Wᵀ·gY), ∂/∂W (Σ_n gY·colᵀ) and ∂/∂B (Σ gY).
+#include <cstring>
+
+#include <deepvis/core/kernels/channel.hpp>
+#include <deepvis/core/kernels/conv2d.hpp>
+#include <deepvis/nn/op.hpp>
+#include <deepvis/nn/ops/detail/spatial.hpp>
+
+namespace deepvis::nn {
+
+class conv_op final : public op {
+public:
+    explicit conv_op(const op_context& ctx)
+        : m_name("Conv '" + ctx.node_name + "'"), m_window(ctx.attributes), m_group(ctx.attributes.get_int("group", 1)) {
+        DEEPVIS_CHECK(m_group >= 1, config_error, m_name << ": group " << m_group << ", expected >= 1");
+    }
+
+    void forward(inputs_view x, outputs_view y, op_scratch& s) const override {
+        const auto p = plan(x);
+        ensure_shape(*y[0], p.y_shape);
+        float* col = s.buffer(0, kernels::conv_column_size(p.g));
+        const float* w = x[1]->data();
+        for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+            kernels::conv2d_forward(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size, w,
+                                    y[0]->data() + n * p.out_size, col);
+        if (has_bias(x))
+            kernels::channel_affine(y[0]->data(), nullptr, x[2]->data(), y[0]->data(), p.batch,
+                                    p.groups * p.out_per_group, p.g.positions());
+    }
+
+    void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
+        const auto p = plan(x);
+        for (std::size_t i = 0; i < gx.size() && i < x.size(); ++i)
+            if (gx[i] && x[i]) ensure_shape(*gx[i], x[i]->shape());
+        if (!gy[0]) {
+            for (std::size_t i = 0; i < gx.size(); ++i)
+                if (gx[i]) std::fill(gx[i]->begin(), gx[i]->end(), 0.0f);
+            return;
+        }
+        float* col = s.buffer(0, kernels::conv_column_size(p.g));
+        const float* g = gy[0]->data();
+        if (gx[0])
+            for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+                kernels::conv2d_backward_data(p.g, p.groups, p.out_per_group, x[1]->data(), g + n * p.out_size,
+                                              gx[0]->data() + n * p.in_size, col);
+        if (gx.size() > 1 && gx[1])
+            for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+                kernels::conv2d_backward_weight(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size,
+                                                g + n * p.out_size, gx[1]->data(), col, n > 0);
+        if (gx.size() > 2 && gx[2] && has_bias(x))
+            kernels::channel_sums(g, p.batch, p.groups * p.out_per_group, p.g.positions(), gx[2]->data());
+    }
+
+private:
+    struct conv_plan {
+        kernels::conv_geometry g;
+        std::ptrdiff_t batch = 1, groups = 1, out_per_group = 1, in_size = 0, out_size = 0;
+        shape_type y_shape;
+    };
+
+    static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
+
+    conv_plan plan(inputs_view x) const {
+        DEEPVIS_CHECK(x.size() >= 2 && x[0] && x[1], shape_error, m_name << ": expected inputs X and W");
+        const auto& xs = x[0]->shape();
+        const auto& ws = x[1]->shape();
+        const std::size_t rank = xs.size();
+        DEEPVIS_CHECK(rank == 3 || rank == 4, unsupported_error,
+                      m_name << ": input has shape " << shape_string(xs) << ", expected (N, C, L) or (N, C, H, W)");
+        DEEPVIS_CHECK(ws.size() == rank, shape_error,
+                      m_name << ": weight has shape " << shape_string(ws) << ", expected rank " << rank);
+        const std::size_t spatial = rank - 2;
+        m_window.check(m_name, spatial);
+        const auto C = static_cast<std::ptrdiff_t>(xs[1]), M = static_cast<std::ptrdiff_t>(ws[0]);
+        const auto Cg = static_cast<std::ptrdiff_t>(ws[1]);
+        DEEPVIS_CHECK(Cg * m_group == C, shape_error,
+                      m_name << ": input has " << C << " channels, expected " << Cg * m_group << " (weight "
+                             << shape_string(ws) << ", group " << m_group << ")");
+        DEEPVIS_CHECK(M % m_group == 0 && M > 0, shape_error,
+                      m_name << ": weight has " << M << " output channels, expected a multiple of group " << m_group);
+        if (has_bias(x))
+            DEEPVIS_CHECK(x[2]->size() == static_cast<std::size_t>(M) && x[2]->dimension() == 1, shape_error,
+                          m_name << ": bias has shape " << shape_string(x[2]->shape()) << ", expected (" << M << ")");
+        std::ptrdiff_t in[2] = {1, 1}, k[2] = {1, 1}, st[2] = {1, 1}, dil[2] = {1, 1}, pb[2] = {0, 0}, out[2] = {1, 1};
+        for (std::size_t i = 0; i < spatial; ++i) {
+            const std::size_t a = 2 - spatial + i;  // 1-D convs fill the width axis
+            in[a] = static_cast<std::ptrdiff_t>(xs[2 + i]);
+            k[a] = static_cast<std::ptrdiff_t>(ws[2 + i]);
+            if (!m_window.kernel_shape.empty())
+                DEEPVIS_CHECK(m_window.kernel_shape[i] == k[a], shape_error,
+                              m_name << ": kernel_shape " << shape_string(m_window.kernel_shape)
+                                     << " disagrees with weight " << shape_string(ws));
+            st[a] = m_window.stride(i);
+            dil[a] = m_window.dilation(i);
+            const std::int64_t extent = (k[a] - 1) * dil[a] + 1;
+            std::int64_t begin = 0, end = 0;
+            m_window.padding(i, spatial, in[a], extent, begin, end);
+            pb[a] = begin;
+            const std::int64_t span = in[a] + begin + end - extent;
+            DEEPVIS_CHECK(span >= 0, shape_error,
+                          m_name << ": input " << shape_string(xs) << " is smaller than the kernel extent " << extent
+                                 << " on spatial axis " << i);
+            out[a] = span / st[a] + 1;
+        }
+        conv_plan p;
+        p.g = {Cg, in[0], in[1], k[0], k[1], st[0], st[1], dil[0], dil[1], pb[0], pb[1], out[0], out[1]};
+        p.batch = static_cast<std::ptrdiff_t>(xs[0]);
+        p.groups = m_group;
+        p.out_per_group = M / m_group;
+        p.in_size = C * in[0] * in[1];
+        p.out_size = M * out[0] * out[1];
+        p.y_shape = {xs[0], static_cast<std::size_t>(M)};
+        for (std::size_t i = 0; i < spatial; ++i) p.y_shape.push_back(static_cast<std::size_t>(out[2 - spatial + i]));
+        return p;
+    }
+
+    std::string m_name;
+    detail::window_attributes m_window;
+    std::int64_t m_group;
+};
+
+inline const bool conv_registered = register_op<conv_op>("Conv");
+
+}  // namespace deepvis::nn

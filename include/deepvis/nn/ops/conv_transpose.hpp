@@ -1,0 +1,153 @@
+#pragma once
+/// ConvTranspose (ONNX opsets 1–17): the adjoint of Conv with the same geometry, plus a bias.
+///   y = col2im(Wᵀ · x) + B,  i.e.  y[n, g·M + m, oh·sh − pt + ki·dh, ow·sw − pl + kj·dw]
+///       += W[g·C + c, m, ki, kj] · x[n, g·C + c, oh, ow]
+/// Inputs X (N, G·C, H, W), W (G·C, M, kh, kw), optional B (G·M); 1-D drops H, kh.
+/// Output size per axis: s·(in − 1) + output_padding + (k − 1)·d + 1 − pad_begin − pad_end, or
+/// output_shape when given (then total padding = s·(in − 1) + output_padding + (k − 1)·d + 1 −
+/// output_shape, split as ONNX says: SAME_UPPER puts total/2 at the beginning, otherwise at the end).
+/// Runs the Conv kernels with roles swapped: forward = Conv's backward_data, ∂/∂X = Conv
+/// forward of gY, ∂/∂W = Conv's backward_weight with (gY, X) in place of (X, gY).
+#include <deepvis/core/kernels/channel.hpp>
+#include <deepvis/core/kernels/conv2d.hpp>
+#include <deepvis/nn/op.hpp>
+#include <deepvis/nn/ops/detail/spatial.hpp>
+
+namespace deepvis::nn {
+
+class conv_transpose_op final : public op {
+public:
+    explicit conv_transpose_op(const op_context& ctx)
+        : m_name("ConvTranspose '" + ctx.node_name + "'"),
+          m_window(ctx.attributes),
+          m_group(ctx.attributes.get_int("group", 1)),
+          m_output_padding(ctx.attributes.get_ints("output_padding")),
+          m_output_shape(ctx.attributes.get_ints("output_shape")) {
+        DEEPVIS_CHECK(m_group >= 1, config_error, m_name << ": group " << m_group << ", expected >= 1");
+    }
+
+    void forward(inputs_view x, outputs_view y, op_scratch& s) const override {
+        const auto p = plan(x);
+        ensure_shape(*y[0], p.y_shape);
+        float* col = s.buffer(0, kernels::conv_column_size(p.g));
+        for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+            kernels::conv2d_backward_data(p.g, p.groups, p.in_per_group, x[1]->data(), x[0]->data() + n * p.in_size,
+                                          y[0]->data() + n * p.out_size, col);
+        if (has_bias(x))
+            kernels::channel_affine(y[0]->data(), nullptr, x[2]->data(), y[0]->data(), p.batch,
+                                    p.groups * p.g.channels, p.g.plane());
+    }
+
+    void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
+        const auto p = plan(x);
+        for (std::size_t i = 0; i < gx.size() && i < x.size(); ++i)
+            if (gx[i] && x[i]) ensure_shape(*gx[i], x[i]->shape());
+        if (!gy[0]) {
+            for (std::size_t i = 0; i < gx.size(); ++i)
+                if (gx[i]) std::fill(gx[i]->begin(), gx[i]->end(), 0.0f);
+            return;
+        }
+        float* col = s.buffer(0, kernels::conv_column_size(p.g));
+        const float* g = gy[0]->data();
+        if (gx[0])
+            for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+                kernels::conv2d_forward(p.g, p.groups, p.in_per_group, g + n * p.out_size, x[1]->data(),
+                                        gx[0]->data() + n * p.in_size, col);
+        if (gx.size() > 1 && gx[1])
+            for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+                kernels::conv2d_backward_weight(p.g, p.groups, p.in_per_group, g + n * p.out_size,
+                                                x[0]->data() + n * p.in_size, gx[1]->data(), col, n > 0);
+        if (gx.size() > 2 && gx[2] && has_bias(x))
+            kernels::channel_sums(g, p.batch, p.groups * p.g.channels, p.g.plane(), gx[2]->data());
+    }
+
+private:
+    /// Geometry of the Conv whose adjoint this is: its input is our output (M channels per
+    /// group) and its output positions are our input positions.
+    struct transpose_plan {
+        kernels::conv_geometry g;
+        std::ptrdiff_t batch = 1, groups = 1, in_per_group = 1, in_size = 0, out_size = 0;
+        shape_type y_shape;
+    };
+
+    static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
+
+    transpose_plan plan(inputs_view x) const {
+        DEEPVIS_CHECK(x.size() >= 2 && x[0] && x[1], shape_error, m_name << ": expected inputs X and W");
+        const auto& xs = x[0]->shape();
+        const auto& ws = x[1]->shape();
+        const std::size_t rank = xs.size();
+        DEEPVIS_CHECK(rank == 3 || rank == 4, unsupported_error,
+                      m_name << ": input has shape " << shape_string(xs) << ", expected (N, C, L) or (N, C, H, W)");
+        DEEPVIS_CHECK(ws.size() == rank, shape_error,
+                      m_name << ": weight has shape " << shape_string(ws) << ", expected rank " << rank);
+        const std::size_t spatial = rank - 2;
+        m_window.check(m_name, spatial);
+        DEEPVIS_CHECK(m_output_padding.empty() || m_output_padding.size() == spatial, shape_error,
+                      m_name << ": output_padding has " << m_output_padding.size() << " values, expected " << spatial);
+        DEEPVIS_CHECK(m_output_shape.empty() || m_output_shape.size() == spatial || m_output_shape.size() == rank,
+                      shape_error,
+                      m_name << ": output_shape has " << m_output_shape.size() << " values, expected " << spatial);
+        const auto C = static_cast<std::ptrdiff_t>(xs[1]);
+        DEEPVIS_CHECK(static_cast<std::ptrdiff_t>(ws[0]) == C && C % m_group == 0, shape_error,
+                      m_name << ": input has " << C << " channels, expected weight " << shape_string(ws)
+                             << " to start with it and group " << m_group << " to divide it");
+        const auto Mg = static_cast<std::ptrdiff_t>(ws[1]), M = Mg * m_group;
+        if (has_bias(x))
+            DEEPVIS_CHECK(x[2]->size() == static_cast<std::size_t>(M) && x[2]->dimension() == 1, shape_error,
+                          m_name << ": bias has shape " << shape_string(x[2]->shape()) << ", expected (" << M << ")");
+        std::ptrdiff_t in[2] = {1, 1}, k[2] = {1, 1}, st[2] = {1, 1}, dil[2] = {1, 1}, pb[2] = {0, 0}, out[2] = {1, 1};
+        const bool same = m_window.auto_pad == "SAME_UPPER" || m_window.auto_pad == "SAME_LOWER";
+        for (std::size_t i = 0; i < spatial; ++i) {
+            const std::size_t a = 2 - spatial + i;
+            in[a] = static_cast<std::ptrdiff_t>(xs[2 + i]);
+            k[a] = static_cast<std::ptrdiff_t>(ws[2 + i]);
+            if (!m_window.kernel_shape.empty())
+                DEEPVIS_CHECK(m_window.kernel_shape[i] == k[a], shape_error,
+                              m_name << ": kernel_shape " << shape_string(m_window.kernel_shape)
+                                     << " disagrees with weight " << shape_string(ws));
+            st[a] = m_window.stride(i);
+            dil[a] = m_window.dilation(i);
+            const std::int64_t extent = (k[a] - 1) * dil[a] + 1;
+            const std::int64_t op = m_output_padding.empty() ? 0 : m_output_padding[i];
+            const std::int64_t full = st[a] * (in[a] - 1) + op + extent;
+            if (!m_output_shape.empty() || same) {
+                const std::int64_t target = !m_output_shape.empty()
+                                                ? m_output_shape[m_output_shape.size() - spatial + i]
+                                                : in[a] * st[a];
+                const std::int64_t total = full - target;
+                pb[a] = m_window.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+                out[a] = target;
+            } else {
+                std::int64_t begin = 0, end = 0;
+                if (m_window.auto_pad != "VALID" && !m_window.pads.empty()) {
+                    begin = m_window.pads[i];
+                    end = m_window.pads[i + spatial];
+                }
+                pb[a] = begin;
+                out[a] = full - begin - end;
+            }
+            DEEPVIS_CHECK(out[a] >= 1, shape_error,
+                          m_name << ": output size " << out[a] << " on spatial axis " << i << ", expected >= 1");
+        }
+        transpose_plan p;
+        p.g = {Mg, out[0], out[1], k[0], k[1], st[0], st[1], dil[0], dil[1], pb[0], pb[1], in[0], in[1]};
+        p.batch = static_cast<std::ptrdiff_t>(xs[0]);
+        p.groups = m_group;
+        p.in_per_group = C / m_group;
+        p.in_size = C * in[0] * in[1];
+        p.out_size = M * out[0] * out[1];
+        p.y_shape = {xs[0], static_cast<std::size_t>(M)};
+        for (std::size_t i = 0; i < spatial; ++i) p.y_shape.push_back(static_cast<std::size_t>(out[2 - spatial + i]));
+        return p;
+    }
+
+    std::string m_name;
+    detail::window_attributes m_window;
+    std::int64_t m_group;
+    std::vector<std::int64_t> m_output_padding, m_output_shape;
+};
+
+inline const bool conv_transpose_registered = register_op<conv_transpose_op>("ConvTranspose");
+
+}  // namespace deepvis::nn

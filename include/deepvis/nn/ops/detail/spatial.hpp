@@ -1,0 +1,67 @@
+#pragma once
+/// Reading the window attributes that Conv, ConvTranspose and the pooling ops share
+/// (kernel_shape, strides, dilations, pads, auto_pad), with ONNX defaults.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <deepvis/core/error.hpp>
+#include <deepvis/nn/attributes.hpp>
+
+namespace deepvis::nn::detail {
+
+struct window_attributes {
+    std::vector<std::int64_t> kernel_shape;  ///< empty: take it from the weight (Conv)
+    std::vector<std::int64_t> strides, dilations, pads;  ///< empty: ONNX defaults (1, 1, 0)
+    std::string auto_pad = "NOTSET";
+
+    explicit window_attributes(const attribute_map& a)
+        : kernel_shape(a.get_ints("kernel_shape")),
+          strides(a.get_ints("strides")),
+          dilations(a.get_ints("dilations")),
+          pads(a.get_ints("pads")),
+          auto_pad(a.get_string("auto_pad", "NOTSET")) {}
+
+    /// Checks the attribute lengths against the number of spatial axes.
+    void check(const std::string& what, std::size_t spatial) const {
+        auto fits = [&](const std::vector<std::int64_t>& v, std::size_t n) { return v.empty() || v.size() == n; };
+        DEEPVIS_CHECK(fits(kernel_shape, spatial) && fits(strides, spatial) && fits(dilations, spatial) &&
+                          fits(pads, 2 * spatial),
+                      shape_error,
+                      what << ": attributes kernel_shape/strides/dilations/pads do not match " << spatial
+                           << " spatial axes (expected " << spatial << ", " << spatial << ", " << spatial << " and "
+                           << 2 * spatial << " values)");
+        DEEPVIS_CHECK(auto_pad == "NOTSET" || auto_pad == "VALID" || auto_pad == "SAME_UPPER" ||
+                          auto_pad == "SAME_LOWER",
+                      config_error,
+                      what << ": auto_pad '" << auto_pad << "', expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+        for (auto v : strides) DEEPVIS_CHECK(v >= 1, config_error, what << ": stride " << v << ", expected >= 1");
+        for (auto v : dilations) DEEPVIS_CHECK(v >= 1, config_error, what << ": dilation " << v << ", expected >= 1");
+        for (auto v : pads) DEEPVIS_CHECK(v >= 0, config_error, what << ": pad " << v << ", expected >= 0");
+    }
+    std::int64_t stride(std::size_t i) const { return strides.empty() ? 1 : strides[i]; }
+    std::int64_t dilation(std::size_t i) const { return dilations.empty() ? 1 : dilations[i]; }
+
+    /// Begin and end padding of spatial axis i (of `spatial`) for an input of size `in` and an
+    /// effective (dilated) kernel extent `extent`, resolving auto_pad:
+    ///   SAME_*: output ceil(in / s), total = max(0, (out − 1)·s + extent − in); SAME_UPPER puts
+    ///   the odd pixel at the end, SAME_LOWER at the beginning. VALID: no padding.
+    void padding(std::size_t i, std::size_t spatial, std::int64_t in, std::int64_t extent, std::int64_t& begin,
+                 std::int64_t& end) const {
+        if (auto_pad == "VALID") {
+            begin = end = 0;
+        } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+            const std::int64_t s = stride(i), out = (in + s - 1) / s;
+            const std::int64_t total = std::max<std::int64_t>(0, (out - 1) * s + extent - in);
+            const std::int64_t small = total / 2, large = total - small;
+            begin = auto_pad == "SAME_UPPER" ? small : large;
+            end = total - begin;
+        } else {
+            begin = pads.empty() ? 0 : pads[i];
+            end = pads.empty() ? 0 : pads[i + spatial];
+        }
+    }
+};
+
+}  // namespace deepvis::nn::detail

@@ -1,0 +1,102 @@
+#pragma once
+/// Objectives that match a layer's features to a target: the content loss of style transfer
+/// (Gatys et al. 2016, eq. 1, without the ½: w_c · Σ(F − P)²) and the normalised feature
+/// reconstruction loss of inversion (Mahendran & Vedaldi 2015, eq. 2: ‖Φ(x) − Φ₀‖² / ‖Φ₀‖²).
+/// A target with batch 1 is compared with every image of the batch. See objectives/objective.hpp
+/// for the concept and the sign convention.
+#include <string>
+
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
+#include <deepvis/objectives/objective.hpp>
+
+namespace deepvis {
+
+/// How a sum of squares is reduced: summed (the formulas as written) or averaged over elements
+/// (PyTorch's mse_loss).
+enum class reduction { sum, mean };
+
+namespace detail {
+// Σ_n Σ_e (a[n,e] − t[n or 0, e])², gradient 2·scale·(a − t) written to g, returns the sum.
+inline double squared_distance(const char* who, const std::string& layer, const tensor& a, const tensor& target,
+                               tensor& g, float scale) {
+    const std::size_t n = a.dimension() ? a.shape()[0] : 1;
+    const std::size_t per = n ? a.size() / n : 0;
+    const bool broadcast = target.size() == per && a.size() != per;
+    DEEPVIS_CHECK(target.size() == a.size() || broadcast, shape_error,
+                  who << " '" << layer << "': target has shape " << shape_string(target.shape())
+                      << ", the activation has shape " << shape_string(a.shape()));
+    ensure_shape(g, a.shape());
+    double s = 0.0;
+    for (std::size_t b = 0; b < n; ++b) {
+        const float* pa = a.data() + b * per;
+        const float* pt = target.data() + (broadcast ? 0 : b * per);
+        float* pg = g.data() + b * per;
+        for (std::size_t e = 0; e < per; ++e) {
+            const float d = pa[e] - pt[e];
+            s += double(d) * d;
+            pg[e] = 2.0f * scale * d;
+        }
+    }
+    return s;
+}
+}  // namespace detail
+
+/// L = weight · Σ(F − P)² (reduction::sum) or weight · mean(F − P)² (reduction::mean), where F
+/// is the activation at `layer` and P the target features (same shape, or batch 1).
+struct content_loss {
+    std::string layer;
+    tensor target;
+    double weight = 1.0;
+    deepvis::reduction reduction = reduction::sum;
+
+    std::string tap() const { return layer; }
+    double loss_and_gradient(const tensor& a, tensor& g) const {
+        const double r = reduction == reduction::mean ? 1.0 / static_cast<double>(a.size()) : 1.0;
+        const double s = detail::squared_distance("content_loss", layer, a, target, g, static_cast<float>(weight * r));
+        return weight * r * s;
+    }
+};
+
+/// L = Σ_n ‖Φ(x_n) − Φ₀_n‖² / ‖Φ₀_n‖² (normalize = true, Mahendran & Vedaldi) or
+/// Σ_n ‖Φ(x_n) − Φ₀_n‖²; Φ is the activation at `layer`, Φ₀ the target (batch 1 for every image,
+/// or batch N).
+struct feature_match {
+    std::string layer;
+    tensor target;
+    bool normalize = true;
+
+    std::string tap() const { return layer; }
+    double loss_and_gradient(const tensor& a, tensor& g) const {
+        const std::size_t n = a.dimension() ? a.shape()[0] : 1, per = n ? a.size() / n : 0;
+        const bool broadcast = target.size() == per && a.size() != per;
+        DEEPVIS_CHECK(target.size() == a.size() || broadcast, shape_error,
+                      "feature_match '" << layer << "': target has shape " << shape_string(target.shape())
+                                        << ", the activation has shape " << shape_string(a.shape()));
+        ensure_shape(g, a.shape());
+        double total = 0.0;
+        for (std::size_t b = 0; b < n; ++b) {
+            const float* pa = a.data() + b * per;
+            const float* pt = target.data() + (broadcast ? 0 : b * per);
+            float* pg = g.data() + b * per;
+            double scale = 1.0;
+            if (normalize) {
+                double t2 = 0.0;
+                for (std::size_t e = 0; e < per; ++e) t2 += double(pt[e]) * pt[e];
+                DEEPVIS_CHECK(t2 > 0.0, config_error, "feature_match '" << layer << "': the target features are all zero");
+                scale = 1.0 / t2;
+            }
+            double s = 0.0;
+            const auto two_scale = static_cast<float>(2.0 * scale);
+            for (std::size_t e = 0; e < per; ++e) {
+                const float d = pa[e] - pt[e];
+                s += double(d) * d;
+                pg[e] = two_scale * d;
+            }
+            total += scale * s;
+        }
+        return total;
+    }
+};
+
+}  // namespace deepvis

@@ -1,0 +1,99 @@
+#pragma once
+/// L-BFGS (Nocedal 1980; Liu & Nocedal 1989), two-loop recursion, without line search and with
+/// a fixed step, as torch.optim.LBFGS(line_search_fn=None) and the Lua neural-style
+/// implementation (history 100, step 1) use it for style transfer. The first step is scaled by
+/// min(1, 1/‖g‖₁) so it cannot overshoot; a curvature pair (s, y) is kept only when yᵀs > 1e-10.
+/// The whole tensor (all images of a batch) is one vector. An Optimizer (solvers/optimizer.hpp).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <deque>
+#include <vector>
+
+#include <deepvis/core/tensor.hpp>
+#include <deepvis/solvers/optimizer.hpp>
+
+namespace deepvis {
+
+struct lbfgs {
+    double step_size = 1.0;
+    std::size_t history = 100;
+
+    void step(tensor& x, const tensor& g, std::size_t) {
+        const std::size_t n = x.size();
+        const float* gp = g.data();
+        if (state.prev_g.size() != n) {
+            state.d.assign(n, 0.0);
+            state.prev_g.assign(n, 0.0);
+            state.s.clear();
+            state.y.clear();
+            state.rho.clear();
+            state.first = true;
+        }
+        if (state.first) {
+            for (std::size_t e = 0; e < n; ++e) state.d[e] = -double(gp[e]);
+            state.h_diag = 1.0;
+        } else {
+            std::vector<double> y(n), s(n);
+            double ys = 0.0, yy = 0.0;
+            for (std::size_t e = 0; e < n; ++e) {
+                y[e] = double(gp[e]) - state.prev_g[e];
+                s[e] = state.d[e] * state.t;
+                ys += y[e] * s[e];
+                yy += y[e] * y[e];
+            }
+            if (ys > 1e-10) {
+                if (state.s.size() == history) {
+                    state.s.pop_front();
+                    state.y.pop_front();
+                    state.rho.pop_front();
+                }
+                state.s.push_back(std::move(s));
+                state.y.push_back(std::move(y));
+                state.rho.push_back(1.0 / ys);
+                state.h_diag = ys / yy;
+            }
+            // Two-loop recursion: d = −H g.
+            std::vector<double> alpha(state.s.size());
+            for (std::size_t e = 0; e < n; ++e) state.d[e] = -double(gp[e]);
+            for (std::size_t k = state.s.size(); k-- > 0;) {
+                alpha[k] = state.rho[k] * dot(state.s[k], state.d);
+                for (std::size_t e = 0; e < n; ++e) state.d[e] -= alpha[k] * state.y[k][e];
+            }
+            for (auto& v : state.d) v *= state.h_diag;
+            for (std::size_t k = 0; k < state.s.size(); ++k) {
+                const double beta = state.rho[k] * dot(state.y[k], state.d);
+                for (std::size_t e = 0; e < n; ++e) state.d[e] += state.s[k][e] * (alpha[k] - beta);
+            }
+        }
+        for (std::size_t e = 0; e < n; ++e) state.prev_g[e] = gp[e];
+        if (state.first) {
+            double l1 = 0.0;
+            for (std::size_t e = 0; e < n; ++e) l1 += std::abs(double(gp[e]));
+            state.t = std::min(1.0, l1 > 0.0 ? 1.0 / l1 : 1.0) * step_size;
+        } else {
+            state.t = step_size;
+        }
+        state.first = false;
+        for (std::size_t e = 0; e < n; ++e) x.data()[e] += static_cast<float>(state.t * state.d[e]);
+    }
+
+    void reset() { state = {}; }
+
+    static double dot(const std::vector<double>& a, const std::vector<double>& b) {
+        double s = 0.0;
+        for (std::size_t e = 0; e < a.size(); ++e) s += a[e] * b[e];
+        return s;
+    }
+
+    /// Run state (not a setting; reset() clears it). Public so the type stays an aggregate.
+    struct run_state {
+        std::vector<double> d, prev_g;
+        std::deque<std::vector<double>> s, y;
+        std::deque<double> rho;
+        double h_diag = 1.0, t = 1.0;
+        bool first = true;
+    } state = {};
+};
+
+}  // namespace deepvis

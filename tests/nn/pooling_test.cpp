@@ -1,0 +1,164 @@
+// MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool: hand-computed cases (a tie, the
+// ceil-mode overhang, count_include_pad; the values agree with PyTorch 1.13), the kernels
+// against their scalar references, and gradients against finite differences.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include <deepvis/core/kernels/pooling_reference.hpp>
+
+#include "support/gradient_check.hpp"
+
+using namespace deepvis;
+using testing::check_op_gradient;
+using testing::random_tensor;
+using testing::run_op;
+using ints = std::vector<std::int64_t>;
+
+namespace {
+/// Distinct values 0.1 apart in random order: central differences with eps 0.01 never change
+/// which element of a window is the maximum.
+tensor distinct_values(const shape_type& shape, std::uint64_t seed) {
+    tensor t(shape);
+    std::vector<int> order(t.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = 0.1f * float(order[i]) - 0.05f * float(t.size());
+    return t;
+}
+
+std::vector<float> values(const tensor& t) { return std::vector<float>(t.begin(), t.end()); }
+
+/// Runs forward then backward with gradient gy on the first output; returns ∂/∂x.
+tensor pool_gradient(const std::string& type, const nn::attribute_map& attrs, const tensor& x, const tensor& gy) {
+    std::vector<const tensor*> constants{nullptr};
+    nn::op_context ctx{"grad", type, attrs, constants, 1};
+    auto impl = nn::op_registry::instance().create(ctx);
+    nn::op_scratch s;
+    tensor y, gx;
+    const tensor* in[] = {&x};
+    tensor* out[] = {&y};
+    impl->forward(in, out, s);
+    const tensor* outs[] = {&y};
+    const tensor* gys[] = {&gy};
+    tensor* gxs[] = {&gx};
+    impl->backward(in, outs, gys, gxs, s);
+    return gx;
+}
+}  // namespace
+
+TEST_CASE("max_pool: 2x2 stride 2 with ties routes the gradient to the first maximum") {
+    const tensor x = {{{{1, 3, 2, 2}, {3, 0, 1, 0}, {5, 4, 7, 7}, {4, 5, 7, 6}}}};
+    const nn::attribute_map attrs{{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}};
+    const auto out = run_op("MaxPool", attrs, {x}, {}, 2);
+    CHECK(values(out[0]) == std::vector<float>{3, 2, 5, 7});
+    CHECK(values(out[1]) == std::vector<float>{1, 2, 8, 10});  // PyTorch's indices
+    const tensor gy = {{{{1, 2}, {3, 4}}}};
+    const auto gx = pool_gradient("MaxPool", attrs, x, gy);
+    CHECK(values(gx) == std::vector<float>{0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0});
+}
+
+TEST_CASE("max_pool: ceil_mode drops a last window that would start in the padding") {
+    const tensor x = distinct_values({1, 1, 5, 5}, 1);
+    CHECK(shape_of(run_op("MaxPool", {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}, {"ceil_mode", std::int64_t(1)}},
+                          {x})[0]) == shape_type{1, 1, 3, 3});
+    CHECK(shape_of(run_op("MaxPool", {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}, {"pads", ints{1, 1, 1, 1}},
+                                      {"ceil_mode", std::int64_t(1)}},
+                          {x})[0]) == shape_type{1, 1, 3, 3});
+    CHECK(shape_of(run_op("MaxPool", {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}}, {x})[0]) ==
+          shape_type{1, 1, 2, 2});
+}
+
+TEST_CASE("average_pool: count_include_pad counts the pads but not the ceil-mode overhang") {
+    const tensor x = {{{1, 2, 3, 4, 5, 6}}};  // (1, 1, 6): a 1-D pool
+    const nn::attribute_map base{{"kernel_shape", ints{3}}, {"strides", ints{2}}, {"pads", ints{1, 1}},
+                                 {"ceil_mode", std::int64_t(1)}};
+    nn::attribute_map incl = base, excl = base;
+    incl.set("count_include_pad", std::int64_t(1));
+    CHECK(values(run_op("AveragePool", incl, {x})[0]) == std::vector<float>{1, 3, 5, 3});
+    CHECK(values(run_op("AveragePool", excl, {x})[0]) == std::vector<float>{1.5f, 3, 5, 6});
+    const tensor x5 = {{{1, 2, 3, 4, 5}}};
+    CHECK(values(run_op("AveragePool", {{"kernel_shape", ints{2}}, {"strides", ints{2}}, {"ceil_mode", std::int64_t(1)},
+                                        {"count_include_pad", std::int64_t(1)}},
+                        {x5})[0]) == std::vector<float>{1.5f, 3.5f, 5});
+}
+
+TEST_CASE("pooling kernels: fast window loops match the scalar references") {
+    const kernels::pool_geometry geometries[] = {
+        {7, 8, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 4},
+        {7, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4},
+        {9, 6, 3, 2, 1, 3, 2, 1, 2, 0, 1, 1, 7, 3},  // dilation, asymmetric pads
+        {5, 5, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 3},  // ceil-mode overhang
+    };
+    for (const auto& g : geometries) {
+        const tensor x = random_tensor({std::size_t(g.height * g.width)}, 5);
+        const std::size_t n = std::size_t(g.out_h * g.out_w);
+        std::vector<float> y(n), y_ref(n);
+        std::vector<std::int64_t> arg(n), arg_ref(n);
+        kernels::max_pool_plane(g, x.data(), y.data(), arg.data());
+        kernels::reference::max_pool_plane(g, x.data(), y_ref.data(), arg_ref.data());
+        CHECK(y == y_ref);
+        CHECK(arg == arg_ref);
+        if (g.dilation_h == 1 && g.dilation_w == 1)
+            for (bool include : {false, true}) {
+                kernels::average_pool_plane(g, include, x.data(), y.data());
+                kernels::reference::average_pool_plane(g, include, x.data(), y_ref.data());
+                for (std::size_t i = 0; i < n; ++i) CHECK(y[i] == doctest::Approx(y_ref[i]).epsilon(1e-5));
+            }
+    }
+    const tensor big = random_tensor({1000}, 6);
+    float sum = 0;
+    for (float v : big) sum += v;
+    CHECK(kernels::plane_sum(big.data(), 1000) == doctest::Approx(sum).epsilon(1e-4));
+    CHECK(kernels::first_argmax(big.data(), 1000) ==
+          std::max_element(big.begin(), big.end()) - big.begin());
+}
+
+TEST_CASE("max_pool: gradient matches finite differences (stride, pads, dilation, ceil_mode, N = 2)") {
+    const tensor x = distinct_values({2, 3, 7, 6}, 2);
+    const nn::attribute_map configs[] = {
+        {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}},
+        {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}, {"pads", ints{1, 0, 1, 2}}, {"ceil_mode", std::int64_t(1)}},
+        {{"kernel_shape", ints{2, 3}}, {"dilations", ints{2, 1}}, {"strides", ints{1, 2}}},
+        {{"kernel_shape", ints{3, 3}}, {"auto_pad", std::string("SAME_UPPER")}, {"strides", ints{2, 2}}},
+    };
+    for (const auto& attrs : configs)
+        check_op_gradient({.op_type = "MaxPool", .attributes = attrs, .inputs = {x}, .differentiable = {0}});
+}
+
+TEST_CASE("average_pool: gradient matches finite differences (ceil_mode, count_include_pad, asymmetric pads)") {
+    const tensor x = random_tensor({2, 2, 7, 6}, 3);
+    for (std::int64_t include : {0, 1})
+        for (std::int64_t ceil : {0, 1}) {
+            const nn::attribute_map attrs{{"kernel_shape", ints{3, 2}},
+                                          {"strides", ints{2, 2}},
+                                          {"pads", ints{1, 0, 0, 1}},
+                                          {"ceil_mode", ceil},
+                                          {"count_include_pad", include}};
+            check_op_gradient({.op_type = "AveragePool", .attributes = attrs, .inputs = {x}, .differentiable = {0}});
+        }
+}
+
+TEST_CASE("global_pool: values and gradients") {
+    const tensor x = distinct_values({2, 3, 4, 5}, 4);
+    const auto avg = run_op("GlobalAveragePool", {}, {x})[0];
+    const auto mx = run_op("GlobalMaxPool", {}, {x})[0];
+    REQUIRE(shape_of(avg) == shape_type{2, 3, 1, 1});
+    for (std::size_t n = 0; n < 2; ++n)
+        for (std::size_t c = 0; c < 3; ++c) {
+            auto plane = xt::view(x, n, c);
+            CHECK(avg(n, c, 0, 0) == doctest::Approx(float(xt::mean(plane)())).epsilon(1e-5));
+            CHECK(mx(n, c, 0, 0) == xt::amax(plane)());
+        }
+    check_op_gradient({.op_type = "GlobalAveragePool", .attributes = {}, .inputs = {x}, .differentiable = {0}});
+    check_op_gradient({.op_type = "GlobalMaxPool", .attributes = {}, .inputs = {x}, .differentiable = {0}});
+}
+
+TEST_CASE("pooling: missing kernel_shape and bad input rank throw") {
+    CHECK_THROWS_AS(run_op("MaxPool", {}, {random_tensor({1, 1, 4, 4}, 1)}), config_error);
+    CHECK_THROWS_AS(run_op("MaxPool", {{"kernel_shape", ints{2, 2}}}, {random_tensor({4, 4}, 1)}), unsupported_error);
+    CHECK_THROWS_AS(run_op("AveragePool", {{"kernel_shape", ints{2, 2}}}, {random_tensor({1, 1, 4}, 1)}), shape_error);
+}

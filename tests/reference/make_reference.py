@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""PyTorch reference fixtures for deepvis' numerical tests (tests/reference/reference_test.cpp).
+
+For each model this writes, into OUTDIR/<model>/:
+  model.onnx            the float32 model exported at opset 13 (graph input "input", batch free)
+  model_opset11.onnx,
+  model_opset17.onnx    the same model at other opsets (only for the models in EXTRA_OPSETS)
+  input.npy             float32 (N, C, H, W), N = 2, seeded
+  classes.npy           float32 (N,): the class selected for each batch item
+  logits.npy            float32 (N, K): the class scores (the input of a trailing Softmax)
+  grad_standard.npy     d(sum_n score[n, classes[n]]) / d input, the true gradient
+  grad_guided.npy       the same under guided backpropagation (Springenberg et al. 2015):
+                        at every ReLU gx = [x > 0] * max(gy, 0)
+  grad_deconvnet.npy    the same under the deconvnet rule (Zeiler & Fergus 2014): gx = max(gy, 0)
+  stamp.json            what produced the files (script hash, torch version, seeds); a folder
+                        whose stamp matches is not regenerated
+
+The reference numbers are computed in float64 from the float32 weights stored in the ONNX file
+and the float32 input, then saved as float32, so they carry no float32 rounding of their own.
+Random-init weights are re-drawn (Kaiming fan-in for every conv and linear layer, small random
+biases, random batch-norm statistics) so that activations keep their scale through the depth of
+VGG-16 and AlexNet instead of vanishing, and no ReLU sees an exactly-zero pre-activation.
+
+Usage: /usr/bin/python3 make_reference.py OUTDIR [--models alexnet,vgg16,...] [--force]
+Without torch the script prints a skip message and exits 0 (the C++ test then skips too).
+"""
+import argparse
+import copy
+import hashlib
+import json
+import os
+import sys
+import time
+
+LARGE_MODELS = ["alexnet", "vgg16", "squeezenet1_1", "resnet18"]
+ALL_MODELS = LARGE_MODELS + ["fashion_cnn"]
+EXTRA_OPSETS = {"fashion_cnn": [11, 17], "squeezenet1_1": [11, 17]}
+SEEDS = {"alexnet": 101, "vgg16": 102, "squeezenet1_1": 103, "resnet18": 104, "fashion_cnn": 105}
+BATCH = 2
+RULES = ["standard", "guided", "deconvnet"]
+RELU_MARGIN = 2.5
+
+try:
+    import numpy as np
+    import torch
+    import torch.nn as nn
+except ImportError as e:  # the C++ test reports each model as skipped
+    print(f"make_reference: skipped: {e.name} is not installed (needs python3-torch, python3-numpy)")
+    sys.exit(0)
+
+
+class RuleRelu(torch.autograd.Function):
+    """ReLU whose backward applies the rule named in RuleRelu.rule (read at backward time, so one
+    forward pass serves all three rules)."""
+
+    rule = "standard"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        if RuleRelu.rule == "standard":
+            return gy * (x > 0).to(gy.dtype)
+        if RuleRelu.rule == "guided":
+            return gy.clamp(min=0) * (x > 0).to(gy.dtype)
+        if RuleRelu.rule == "deconvnet":
+            return gy.clamp(min=0)
+        raise ValueError(RuleRelu.rule)
+
+
+class RuleReluModule(nn.Module):
+    def forward(self, x):
+        return RuleRelu.apply(x)
+
+
+def replace_relus(module):
+    """Replaces every nn.ReLU (torchvision's are inplace=True) by RuleReluModule; returns the count."""
+    count = 0
+    for name, child in module.named_children():
+        if isinstance(child, nn.ReLU):
+            setattr(module, name, RuleReluModule())
+            count += 1
+        else:
+            count += replace_relus(child)
+    return count
+
+
+class FashionCNN(nn.Module):
+    """A Fashion-MNIST-sized classifier: 1x28x28 -> (conv3x3, relu, maxpool2) x 2 -> fc -> 10 -> softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2))
+        self.classifier = nn.Linear(16 * 7 * 7, 10)
+        self.softmax = nn.Softmax(dim=1)
+
+    def scores(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+    def forward(self, x):
+        return self.softmax(self.scores(x))
+
+
+def build(name):
+    import torchvision.models as tvm
+    torch.manual_seed(SEEDS[name])
+    if name == "fashion_cnn":
+        model = FashionCNN()
+    else:
+        model = getattr(tvm, name)(weights=None)
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+            if m.bias is not None:
+                nn.init.normal_(m.bias, 0.0, 0.1)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.uniform_(m.weight, 0.5, 1.5)
+            nn.init.normal_(m.bias, 0.0, 0.1)
+            m.running_mean.normal_(0.0, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def separate_from_zero(model, x, margin=RELU_MARGIN):
+    """Shifts, channel by channel, the bias that feeds each ReLU so that on input x the channel's
+    ReLU inputs are centred at +margin or -margin (random sign) times their standard deviation.
+
+    float32 rounding (about 1e-7 of a layer's scale, in PyTorch and deepvis alike) flips a ReLU
+    whose input lies that close to zero, and a flipped unit changes the input gradient over its
+    whole receptive field by up to a few per cent of its maximum, which no tolerance could absorb.
+    Centring the channels away from zero makes such units about 20 times rarer (the density at 0
+    of a normal centred 2.5 sd away), while each channel still has units on both sides. A ReLU
+    module used twice (ResNet's blocks) is left alone."""
+    pairs, last = [], None
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm2d)):
+            last = m
+        elif isinstance(m, nn.ReLU) and last is not None and getattr(last, "bias", None) is not None:
+            pairs.append((last, m))
+            last = None
+    g = torch.Generator().manual_seed(4242)
+    for producer, relu in pairs:
+        seen = []
+        hook = relu.register_forward_pre_hook(lambda mod, inp: seen.append(inp[0].detach().clone()))
+        with torch.no_grad():
+            scores_of(model, x)
+        hook.remove()
+        if len(seen) != 1:
+            continue
+        v = seen[0]
+        if v.dim() == 4:
+            mean, std = v.mean(dim=(0, 2, 3)), v.std(dim=(0, 2, 3))
+        else:
+            mean, std = v.mean(dim=0), v.std().expand(v.shape[1])
+        sign = torch.randint(0, 2, mean.shape, generator=g).to(v.dtype) * 2 - 1
+        producer.bias.add_(-mean + sign * margin * std)
+
+
+def scores_of(model, x):
+    """The class scores: the input of the trailing Softmax for fashion_cnn, else the output."""
+    return model.scores(x) if isinstance(model, FashionCNN) else model(x)
+
+
+def make_input(name):
+    g = torch.Generator().manual_seed(SEEDS[name] + 1000)
+    if name == "fashion_cnn":
+        x = torch.rand(BATCH, 1, 28, 28, generator=g)
+        classes = torch.randint(0, 10, (BATCH,), generator=g)
+    else:
+        x = torch.randn(BATCH, 3, 224, 224, generator=g)
+        classes = torch.randint(0, 1000, (BATCH,), generator=g)
+    return x, classes
+
+
+def export(model, x, path, opset):
+    torch.onnx.export(model, x[:1], path, opset_version=opset, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "N"}, "output": {0: "N"}},
+                      do_constant_folding=True)
+
+
+def onnx_op_types(path):
+    try:
+        import onnx
+    except ImportError:
+        return []
+    m = onnx.load(path, load_external_data=False)
+    return sorted({n.op_type for n in m.graph.node})
+
+
+def save(path, array):
+    tmp = path + ".tmp.npy"
+    np.save(tmp, np.ascontiguousarray(array, dtype=np.float32))
+    os.replace(tmp, path)
+
+
+def stamp_for(name):
+    with open(__file__, "rb") as f:
+        script = hashlib.sha256(f.read()).hexdigest()
+    return {"model": name, "script_sha256": script, "torch": torch.__version__, "seed": SEEDS[name],
+            "batch": BATCH, "opsets": [13] + EXTRA_OPSETS.get(name, [])}
+
+
+def up_to_date(folder, stamp):
+    try:
+        with open(os.path.join(folder, "stamp.json")) as f:
+            return json.load(f) == stamp
+    except (OSError, ValueError):
+        return False
+
+
+def generate(name, outdir, force):
+    folder = os.path.join(outdir, name)
+    stamp = stamp_for(name)
+    if not force and up_to_date(folder, stamp):
+        print(f"make_reference: {name}: up to date in {folder}")
+        return
+    os.makedirs(folder, exist_ok=True)
+    stamp_path = os.path.join(folder, "stamp.json")
+    if os.path.exists(stamp_path):
+        os.remove(stamp_path)
+    t0 = time.time()
+    model = build(name)
+    x, classes = make_input(name)
+    separate_from_zero(model, x)
+
+    # ONNX export of the float32 model, as a user would produce it.
+    for opset in [13] + EXTRA_OPSETS.get(name, []):
+        path = os.path.join(folder, "model.onnx" if opset == 13 else f"model_opset{opset}.onnx")
+        export(model, x, path + ".tmp", opset)
+        os.replace(path + ".tmp", path)
+    t_export = time.time() - t0
+
+    # float32 pass with the untouched model: its distance to the float64 reference says how much
+    # float32 rounding alone moves the numbers (a ReLU input or a max-pool pair within rounding
+    # distance of a tie flips, and changes the gradient inside that unit's receptive field).
+    x32 = x.clone().requires_grad_(True)
+    s32 = scores_of(model, x32)
+    g32, = torch.autograd.grad(s32.gather(1, classes[:, None]).sum(), x32)
+
+    # float64 reference with every ReLU replaced by the rule-switching one; the plain autograd
+    # gradient of the untouched float64 model checks the 'standard' rule.
+    ref = copy.deepcopy(model).double()
+    x64 = x.double().requires_grad_(True)
+    s_plain = scores_of(ref, x64)
+    g_plain, = torch.autograd.grad(s_plain.gather(1, classes[:, None]).sum(), x64)
+    del s_plain
+    relus = replace_relus(ref)
+    s64 = scores_of(ref, x64)
+    target = s64.gather(1, classes[:, None]).sum()
+    grads = {}
+    for i, rule in enumerate(RULES):
+        RuleRelu.rule = rule
+        grads[rule], = torch.autograd.grad(target, x64, retain_graph=i + 1 < len(RULES))
+    RuleRelu.rule = "standard"
+
+    # A degenerate fixture (dead network, vanishing scores) would test nothing.
+    logits = s64.detach()
+    assert torch.isfinite(logits).all() and logits.std() > 1e-3, f"{name}: degenerate scores"
+    for rule in RULES:
+        g = grads[rule]
+        assert torch.isfinite(g).all() and g.abs().max() > 0, f"{name}: zero {rule} gradient"
+    assert not torch.allclose(grads["standard"], grads["guided"]), f"{name}: guided equals standard"
+    assert not torch.allclose(grads["guided"], grads["deconvnet"]), f"{name}: deconvnet equals guided"
+    rel = lambda a, b: float((a.double() - b).abs().max() / b.abs().max())
+    assert rel(g_plain, grads["standard"]) < 1e-12, f"{name}: rule 'standard' differs from autograd"
+    rel_logits32, rel_grad32 = rel(s32.detach(), logits), rel(g32, grads["standard"])
+
+    save(os.path.join(folder, "input.npy"), x.numpy())
+    save(os.path.join(folder, "classes.npy"), classes.numpy())
+    save(os.path.join(folder, "logits.npy"), logits.numpy())
+    for rule in RULES:
+        save(os.path.join(folder, f"grad_{rule}.npy"), grads[rule].numpy())
+    stamp["ops"] = onnx_op_types(os.path.join(folder, "model.onnx"))
+    with open(stamp_path + ".tmp", "w") as f:
+        json.dump(stamp, f, indent=1)
+    os.replace(stamp_path + ".tmp", stamp_path)
+    print(f"make_reference: {name}: seed {SEEDS[name]}, {relus} ReLUs, classes {classes.tolist()}, "
+          f"|score| max {logits.abs().max():.3g}, score std {logits.std():.3g}, "
+          f"|grad| max standard {grads['standard'].abs().max():.3g} guided {grads['guided'].abs().max():.3g} "
+          f"deconvnet {grads['deconvnet'].abs().max():.3g}; torch float32 vs float64: scores {rel_logits32:.1e}, "
+          f"gradient {rel_grad32:.1e} (relative to max); ops {','.join(stamp['ops'])}; "
+          f"{time.time() - t0:.1f} s (export {t_export:.1f} s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("outdir")
+    parser.add_argument("--models", default=",".join(LARGE_MODELS),
+                        help=f"comma-separated subset of {','.join(ALL_MODELS)}")
+    parser.add_argument("--force", action="store_true", help="regenerate even when the stamp matches")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    models = [m for m in args.models.split(",") if m]
+    unknown = [m for m in models if m not in ALL_MODELS]
+    if unknown:
+        parser.error(f"unknown model(s) {unknown}; choose from {ALL_MODELS}")
+    import importlib.util
+    if importlib.util.find_spec("torchvision") is None:
+        print("make_reference: skipped: torchvision is not installed (needs python3-torchvision)")
+        return 0
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.outdir, exist_ok=True)
+    for name in models:
+        generate(name, args.outdir, args.force)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
