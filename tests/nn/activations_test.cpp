@@ -64,12 +64,15 @@ TEST_CASE("clip: bounds from attributes, constant inputs, run-time inputs and ab
     const auto upper = run_op("Clip", {}, {x, tensor(), scalar1(0.5f)})[0];
     for (std::size_t i = 0; i < x.size(); ++i) CHECK(upper.data()[i] == std::min(x.data()[i], 0.5f));
 
-    check_op_gradient({.op_type = "Clip", .attributes = {}, .inputs = {x, scalar1(0.0f), scalar1(6.0f)},
-                       .differentiable = {0}, .constant = {1, 2}});
-    check_op_gradient({.op_type = "Clip", .attributes = {}, .inputs = {x, scalar1(-1.0f), scalar1(0.5f)},
-                       .differentiable = {0}});
-    check_op_gradient({.op_type = "Clip", .attributes = {{"min", -1.0f}, {"max", 0.5f}}, .inputs = {x},
-                       .differentiable = {0}});
+    check_op_gradient({.op_type = "Clip",
+                       .attributes = {},
+                       .inputs = {x, scalar1(0.0f), scalar1(6.0f)},
+                       .differentiable = {0},
+                       .constant = {1, 2}});
+    check_op_gradient(
+        {.op_type = "Clip", .attributes = {}, .inputs = {x, scalar1(-1.0f), scalar1(0.5f)}, .differentiable = {0}});
+    check_op_gradient(
+        {.op_type = "Clip", .attributes = {{"min", -1.0f}, {"max", 0.5f}}, .inputs = {x}, .differentiable = {0}});
 }
 
 namespace {

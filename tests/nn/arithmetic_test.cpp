@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-
 #include <xtensor/xmath.hpp>
 
 #include "support/gradient_check.hpp"
@@ -37,10 +36,14 @@ void check_values(const char* type, const tensor& a, const tensor& b) {
     const auto y = run_op(type, {}, {a, b})[0];
     tensor expected;
     const std::string t = type;
-    if (t == "Add") expected = a + b;
-    else if (t == "Sub") expected = a - b;
-    else if (t == "Mul") expected = a * b;
-    else expected = a / b;
+    if (t == "Add")
+        expected = a + b;
+    else if (t == "Sub")
+        expected = a - b;
+    else if (t == "Mul")
+        expected = a * b;
+    else
+        expected = a / b;
     REQUIRE(y.shape() == expected.shape());
     for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(expected.data()[i]).epsilon(1e-6));
 }

@@ -40,8 +40,9 @@ tensor direct_conv_transpose(const tensor& x, const tensor& w, const tensor* b, 
     return y;
 }
 
-void require_close(const tensor& a, const tensor& b, float tol, const char* what) {
-    REQUIRE(a.shape() == b.shape());
+void require_close(const tensor& a, const tensor& b, float tol, const std::string& what) {
+    REQUIRE_MESSAGE(a.shape() == b.shape(),
+                    what << ": shape " << shape_string(a.shape()) << ", reference " << shape_string(b.shape()));
     std::size_t bad = 0;
     for (std::size_t i = 0; i < a.size(); ++i)
         if (std::abs(a.data()[i] - b.data()[i]) > tol * (1.0f + std::abs(b.data()[i])) && bad++ < 3)
@@ -80,15 +81,17 @@ TEST_CASE("conv_transpose: forward matches the direct scatter (stride, pads, dil
 TEST_CASE("conv_transpose: output_shape sets the padding as ONNX specifies") {
     const tensor x = random_tensor({1, 2, 3, 3}, 4);
     const tensor w = random_tensor({2, 3, 3, 3}, 5);
-    // Full size 2·2 + 3 = 7; output_shape 6 → total padding 1, at the end (NOTSET).
+    // Full size 2·2 + 3 = 7; output_shape 6 → total padding 1: ONNX puts total − total/2 at the
+    // beginning unless auto_pad is SAME_UPPER.
     const auto y = run_op("ConvTranspose", {{"strides", ints{2, 2}}, {"output_shape", ints{6, 6}}}, {x, w})[0];
-    require_close(y, direct_conv_transpose(x, w, nullptr, {2, 2}, {0, 0, 1, 1}, {1, 1}, {0, 0}, 1), 1e-4f,
+    const ints begin_pads{1, 1, 0, 0}, end_pads{0, 0, 1, 1};
+    require_close(y, direct_conv_transpose(x, w, nullptr, {2, 2}, begin_pads, {1, 1}, {0, 0}, 1), 1e-4f,
                   "output_shape");
     const auto upper = run_op("ConvTranspose",
                               {{"strides", ints{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}}, {x, w})[0];
     CHECK(shape_of(upper) == shape_type{1, 3, 6, 6});
     // SAME_UPPER: total/2 = 0 at the beginning, 1 at the end.
-    require_close(upper, direct_conv_transpose(x, w, nullptr, {2, 2}, {0, 0, 1, 1}, {1, 1}, {0, 0}, 1), 1e-4f,
+    require_close(upper, direct_conv_transpose(x, w, nullptr, {2, 2}, end_pads, {1, 1}, {0, 0}, 1), 1e-4f,
                   "SAME_UPPER");
 }
 

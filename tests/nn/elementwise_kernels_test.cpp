@@ -3,10 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <vector>
-
 #include <deepvis/core/kernels/elementwise.hpp>
 #include <deepvis/core/kernels/elementwise_reference.hpp>
+#include <vector>
 
 #include "support/gradient_check.hpp"
 
@@ -21,8 +20,8 @@ std::vector<float> random_vector(std::size_t n, std::uint64_t seed, float scale 
     return std::vector<float>(t.begin(), t.begin() + n);
 }
 
-void check_close(const std::vector<float>& fast, const std::vector<float>& slow, const char* what,
-                 float rtol = 1e-6f, float atol = 1e-6f) {
+void check_close(const std::vector<float>& fast, const std::vector<float>& slow, const char* what, float rtol = 1e-6f,
+                 float atol = 1e-6f) {
     REQUIRE(fast.size() == slow.size());
     for (std::size_t i = 0; i < fast.size(); ++i)
         CHECK_MESSAGE(std::abs(fast[i] - slow[i]) <= atol + rtol * std::abs(slow[i]),
@@ -53,7 +52,8 @@ TEST_CASE("elementwise kernels: unary kernels match their scalar references") {
         check_close(a, b, "leaky_relu_backward");
         kernels::sigmoid(x.data(), a.data(), n), ref::sigmoid(x.data(), b.data(), n);
         check_close(a, b, "sigmoid", 1e-5f);
-        kernels::sigmoid_backward(x.data(), g.data(), a.data(), n), ref::sigmoid_backward(x.data(), g.data(), b.data(), n);
+        kernels::sigmoid_backward(x.data(), g.data(), a.data(), n),
+            ref::sigmoid_backward(x.data(), g.data(), b.data(), n);
         check_close(a, b, "sigmoid_backward");
         kernels::tanh(x.data(), a.data(), n), ref::tanh(x.data(), b.data(), n);
         check_close(a, b, "tanh", 1e-5f);

@@ -41,18 +41,52 @@ tensor fixture_input() {
     for (int i = 0; i < 24; ++i) v[i] = static_cast<float>((i * 37) % 11 - 5);
     return make({2, 1, 3, 4}, v);
 }
-const std::vector<float> bilinear_scale2 = {-5.000000f, -4.000000f, -2.000000f, 0.000000f, 2.000000f, 1.250000f, -2.250000f, -4.000000f, -3.750000f, -2.750000f, -0.750000f, 0.562500f, 1.187500f, 0.437500f, -1.687500f, -2.750000f, -1.250000f, -0.250000f, 1.750000f, 1.687500f, -0.437500f, -1.187500f, -0.562500f, -0.250000f, 1.250000f, 1.562500f, 2.187500f, 1.437500f, -0.687500f, -1.437500f, -0.812500f, -0.500000f, 3.750000f, 2.687500f, 0.562500f, -0.187500f, 0.437500f, -0.312500f, -2.437500f, -3.500000f, 5.000000f, 3.250000f, -0.250000f, -1.000000f, 1.000000f, 0.250000f, -3.250000f, -5.000000f, -1.000000f, 0.000000f, 2.000000f, 1.250000f, -2.250000f, -3.000000f, -1.000000f, 0.000000f, 0.250000f, 0.562500f, 1.187500f, 0.437500f, -1.687500f, -1.750000f, 0.250000f, 1.250000f, 2.750000f, 1.687500f, -0.437500f, -1.187500f, -0.562500f, 0.750000f, 2.750000f, 3.750000f, 2.500000f, 1.437500f, -0.687500f, -1.437500f, -0.812500f, 0.500000f, 2.500000f, 3.500000f, -0.500000f, -0.187500f, 0.437500f, -0.312500f, -2.437500f, -2.500000f, -0.500000f, 0.500000f, -2.000000f, -1.000000f, 1.000000f, 0.250000f, -3.250000f, -4.000000f, -2.000000f, -1.000000f};
-const std::vector<float> bilinear_5x7 = {-5.000000f, -3.571428f, -1.285714f, 1.000000f, 2.499999f, -1.500001f, -4.000000f, -3.000000f, -1.571428f, 0.714286f, 0.800000f, 0.414285f, -1.071429f, -2.000000f, 0.000000f, 1.428572f, 3.714286f, 0.499999f, -2.714285f, -0.428571f, 1.000000f, 3.000000f, 2.071429f, 0.585714f, 0.200000f, -0.185714f, -1.671429f, -2.600000f, 5.000000f, 2.500000f, -1.500000f, 0.000000f, 1.499999f, -2.500001f, -5.000000f, -1.000000f, 0.428572f, 2.714286f, -0.500001f, -3.714285f, -1.428571f, 0.000000f, 1.000000f, 0.857143f, 0.628571f, -0.700000f, -1.714285f, 0.571429f, 2.000000f, 4.000000f, 1.499999f, -2.500000f, -1.000000f, 1.285714f, 3.571429f, 5.000000f, 0.399999f, 0.257143f, 0.028572f, -1.300000f, -2.314286f, -0.028571f, 1.400000f, -2.000000f, -0.571428f, 1.714286f, -1.500001f, -4.714285f, -2.428571f, -1.000000f};
-const std::vector<float> bilinear_5x7_corners = {-5.000000f, -3.000000f, -1.000000f, 1.000000f, 3.000000f, -0.500000f, -4.000000f, -2.500000f, -0.500000f, 1.500000f, 0.750000f, 0.000000f, -0.750000f, -1.500000f, 0.000000f, 2.000000f, 4.000000f, 0.500000f, -3.000000f, -1.000000f, 1.000000f, 2.500000f, 1.750000f, 1.000000f, 0.250000f, -0.500000f, -1.250000f, -2.000000f, 5.000000f, 1.500000f, -2.000000f, 0.000000f, 2.000000f, -1.500000f, -5.000000f, -1.000000f, 1.000000f, 3.000000f, -0.500000f, -4.000000f, -2.000000f, 0.000000f, 1.500000f, 0.750000f, 0.000000f, -0.750000f, -1.500000f, 0.500000f, 2.500000f, 4.000000f, 0.500000f, -3.000000f, -1.000000f, 1.000000f, 3.000000f, 5.000000f, 1.000000f, 0.250000f, -0.500000f, -1.250000f, -2.000000f, 0.000000f, 2.000000f, -2.000000f, 0.000000f, 2.000000f, -1.500000f, -5.000000f, -3.000000f, -1.000000f};
-const std::vector<float> nearest_5x7 = {-5.000000f, -5.000000f, -1.000000f, -1.000000f, 3.000000f, 3.000000f, -4.000000f, -5.000000f, -5.000000f, -1.000000f, -1.000000f, 3.000000f, 3.000000f, -4.000000f, 0.000000f, 0.000000f, 4.000000f, 4.000000f, -3.000000f, -3.000000f, 1.000000f, 0.000000f, 0.000000f, 4.000000f, 4.000000f, -3.000000f, -3.000000f, 1.000000f, 5.000000f, 5.000000f, -2.000000f, -2.000000f, 2.000000f, 2.000000f, -5.000000f, -1.000000f, -1.000000f, 3.000000f, 3.000000f, -4.000000f, -4.000000f, 0.000000f, -1.000000f, -1.000000f, 3.000000f, 3.000000f, -4.000000f, -4.000000f, 0.000000f, 4.000000f, 4.000000f, -3.000000f, -3.000000f, 1.000000f, 1.000000f, 5.000000f, 4.000000f, 4.000000f, -3.000000f, -3.000000f, 1.000000f, 1.000000f, 5.000000f, -2.000000f, -2.000000f, 2.000000f, 2.000000f, -5.000000f, -5.000000f, -1.000000f};
+const std::vector<float> bilinear_scale2 = {
+    -5.000000f, -4.000000f, -2.000000f, 0.000000f,  2.000000f,  1.250000f,  -2.250000f, -4.000000f, -3.750000f,
+    -2.750000f, -0.750000f, 0.562500f,  1.187500f,  0.437500f,  -1.687500f, -2.750000f, -1.250000f, -0.250000f,
+    1.750000f,  1.687500f,  -0.437500f, -1.187500f, -0.562500f, -0.250000f, 1.250000f,  1.562500f,  2.187500f,
+    1.437500f,  -0.687500f, -1.437500f, -0.812500f, -0.500000f, 3.750000f,  2.687500f,  0.562500f,  -0.187500f,
+    0.437500f,  -0.312500f, -2.437500f, -3.500000f, 5.000000f,  3.250000f,  -0.250000f, -1.000000f, 1.000000f,
+    0.250000f,  -3.250000f, -5.000000f, -1.000000f, 0.000000f,  2.000000f,  1.250000f,  -2.250000f, -3.000000f,
+    -1.000000f, 0.000000f,  0.250000f,  0.562500f,  1.187500f,  0.437500f,  -1.687500f, -1.750000f, 0.250000f,
+    1.250000f,  2.750000f,  1.687500f,  -0.437500f, -1.187500f, -0.562500f, 0.750000f,  2.750000f,  3.750000f,
+    2.500000f,  1.437500f,  -0.687500f, -1.437500f, -0.812500f, 0.500000f,  2.500000f,  3.500000f,  -0.500000f,
+    -0.187500f, 0.437500f,  -0.312500f, -2.437500f, -2.500000f, -0.500000f, 0.500000f,  -2.000000f, -1.000000f,
+    1.000000f,  0.250000f,  -3.250000f, -4.000000f, -2.000000f, -1.000000f};
+const std::vector<float> bilinear_5x7 = {
+    -5.000000f, -3.571428f, -1.285714f, 1.000000f,  2.499999f,  -1.500001f, -4.000000f, -3.000000f, -1.571428f,
+    0.714286f,  0.800000f,  0.414285f,  -1.071429f, -2.000000f, 0.000000f,  1.428572f,  3.714286f,  0.499999f,
+    -2.714285f, -0.428571f, 1.000000f,  3.000000f,  2.071429f,  0.585714f,  0.200000f,  -0.185714f, -1.671429f,
+    -2.600000f, 5.000000f,  2.500000f,  -1.500000f, 0.000000f,  1.499999f,  -2.500001f, -5.000000f, -1.000000f,
+    0.428572f,  2.714286f,  -0.500001f, -3.714285f, -1.428571f, 0.000000f,  1.000000f,  0.857143f,  0.628571f,
+    -0.700000f, -1.714285f, 0.571429f,  2.000000f,  4.000000f,  1.499999f,  -2.500000f, -1.000000f, 1.285714f,
+    3.571429f,  5.000000f,  0.399999f,  0.257143f,  0.028572f,  -1.300000f, -2.314286f, -0.028571f, 1.400000f,
+    -2.000000f, -0.571428f, 1.714286f,  -1.500001f, -4.714285f, -2.428571f, -1.000000f};
+const std::vector<float> bilinear_5x7_corners = {
+    -5.000000f, -3.000000f, -1.000000f, 1.000000f,  3.000000f,  -0.500000f, -4.000000f, -2.500000f, -0.500000f,
+    1.500000f,  0.750000f,  0.000000f,  -0.750000f, -1.500000f, 0.000000f,  2.000000f,  4.000000f,  0.500000f,
+    -3.000000f, -1.000000f, 1.000000f,  2.500000f,  1.750000f,  1.000000f,  0.250000f,  -0.500000f, -1.250000f,
+    -2.000000f, 5.000000f,  1.500000f,  -2.000000f, 0.000000f,  2.000000f,  -1.500000f, -5.000000f, -1.000000f,
+    1.000000f,  3.000000f,  -0.500000f, -4.000000f, -2.000000f, 0.000000f,  1.500000f,  0.750000f,  0.000000f,
+    -0.750000f, -1.500000f, 0.500000f,  2.500000f,  4.000000f,  0.500000f,  -3.000000f, -1.000000f, 1.000000f,
+    3.000000f,  5.000000f,  1.000000f,  0.250000f,  -0.500000f, -1.250000f, -2.000000f, 0.000000f,  2.000000f,
+    -2.000000f, 0.000000f,  2.000000f,  -1.500000f, -5.000000f, -3.000000f, -1.000000f};
+const std::vector<float> nearest_5x7 = {
+    -5.000000f, -5.000000f, -1.000000f, -1.000000f, 3.000000f,  3.000000f,  -4.000000f, -5.000000f, -5.000000f,
+    -1.000000f, -1.000000f, 3.000000f,  3.000000f,  -4.000000f, 0.000000f,  0.000000f,  4.000000f,  4.000000f,
+    -3.000000f, -3.000000f, 1.000000f,  0.000000f,  0.000000f,  4.000000f,  4.000000f,  -3.000000f, -3.000000f,
+    1.000000f,  5.000000f,  5.000000f,  -2.000000f, -2.000000f, 2.000000f,  2.000000f,  -5.000000f, -1.000000f,
+    -1.000000f, 3.000000f,  3.000000f,  -4.000000f, -4.000000f, 0.000000f,  -1.000000f, -1.000000f, 3.000000f,
+    3.000000f,  -4.000000f, -4.000000f, 0.000000f,  4.000000f,  4.000000f,  -3.000000f, -3.000000f, 1.000000f,
+    1.000000f,  5.000000f,  4.000000f,  4.000000f,  -3.000000f, -3.000000f, 1.000000f,  1.000000f,  5.000000f,
+    -2.000000f, -2.000000f, 2.000000f,  2.000000f,  -5.000000f, -5.000000f, -1.000000f};
 
 nn::attribute_map linear(const std::string& coordinates) {
     return {{"mode", std::string("linear")}, {"coordinate_transformation_mode", coordinates}};
 }
 nn::attribute_map nearest(const std::string& coordinates, const std::string& rounding) {
-    return {{"mode", std::string("nearest")},
-            {"coordinate_transformation_mode", coordinates},
-            {"nearest_mode", rounding}};
+    return {
+        {"mode", std::string("nearest")}, {"coordinate_transformation_mode", coordinates}, {"nearest_mode", rounding}};
 }
 const tensor no_input;  // an omitted optional input (roi, scales)
 }  // namespace
@@ -103,7 +137,8 @@ TEST_CASE("resize: nearest values match PyTorch and the ONNX rounding rules") {
 TEST_CASE("upsample and resize-10: asymmetric coordinates, floor when enlarging") {
     const tensor x = make({1, 1, 2, 2}, {1, 2, 3, 4});
     // Upsample-7: scales attribute.
-    const auto a = run_op("Upsample", {{"mode", std::string("nearest")}, {"scales", std::vector<float>{1, 1, 2, 2}}}, {x})[0];
+    const auto a =
+        run_op("Upsample", {{"mode", std::string("nearest")}, {"scales", std::vector<float>{1, 1, 2, 2}}}, {x})[0];
     CHECK(values(a) == std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
     // Upsample-9: scales input; linear is asymmetric: c = o/2 -> between x[0] and x[1], edge-clamped.
     const tensor r = make({1, 1, 1, 2}, {0, 4});
@@ -120,21 +155,33 @@ TEST_CASE("resize: gradients for linear and nearest, enlarging and shrinking, N 
     const tensor x = random_tensor({2, 3, 5, 6}, 31);
     for (const char* coordinates : {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"}) {
         CAPTURE(coordinates);
-        check_op_gradient({.op_type = "Resize", .attributes = linear(coordinates),
-                           .inputs = {x, no_input, list({1, 1, 2, 1.5f})}, .differentiable = {0}, .constant = {2}});
-        check_op_gradient({.op_type = "Resize", .attributes = linear(coordinates),
-                           .inputs = {x, no_input, no_input, list({2, 3, 3, 4})}, .differentiable = {0}});
+        check_op_gradient({.op_type = "Resize",
+                           .attributes = linear(coordinates),
+                           .inputs = {x, no_input, list({1, 1, 2, 1.5f})},
+                           .differentiable = {0},
+                           .constant = {2}});
+        check_op_gradient({.op_type = "Resize",
+                           .attributes = linear(coordinates),
+                           .inputs = {x, no_input, no_input, list({2, 3, 3, 4})},
+                           .differentiable = {0}});
     }
     for (const char* rounding : {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"}) {
         CAPTURE(rounding);
-        check_op_gradient({.op_type = "Resize", .attributes = nearest("half_pixel", rounding),
-                           .inputs = {x, no_input, list({1, 1, 2, 1.5f})}, .differentiable = {0}});
-        check_op_gradient({.op_type = "Resize", .attributes = nearest("align_corners", rounding),
-                           .inputs = {x, no_input, no_input, list({2, 3, 3, 4})}, .differentiable = {0}});
+        check_op_gradient({.op_type = "Resize",
+                           .attributes = nearest("half_pixel", rounding),
+                           .inputs = {x, no_input, list({1, 1, 2, 1.5f})},
+                           .differentiable = {0}});
+        check_op_gradient({.op_type = "Resize",
+                           .attributes = nearest("align_corners", rounding),
+                           .inputs = {x, no_input, no_input, list({2, 3, 3, 4})},
+                           .differentiable = {0}});
     }
-    check_op_gradient({.op_type = "Upsample", .attributes = {{"mode", std::string("linear")}},
-                       .inputs = {x, list({1, 1, 2, 2})}, .differentiable = {0}});
+    check_op_gradient({.op_type = "Upsample",
+                       .attributes = {{"mode", std::string("linear")}},
+                       .inputs = {x, list({1, 1, 2, 2})},
+                       .differentiable = {0}});
     check_op_gradient({.op_type = "Upsample",
                        .attributes = {{"mode", std::string("nearest")}, {"scales", std::vector<float>{1, 1, 2, 3}}},
-                       .inputs = {x}, .differentiable = {0}});
+                       .inputs = {x},
+                       .differentiable = {0}});
 }

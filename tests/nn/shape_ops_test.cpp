@@ -4,11 +4,9 @@
 // exports for x.view(x.size(0), -1) run through the network executor.
 #include <doctest/doctest.h>
 
-#include <vector>
-
-#include <xtensor/xmanipulation.hpp>
-
 #include <deepvis/nn/network.hpp>
+#include <vector>
+#include <xtensor/xmanipulation.hpp>
 
 #include "support/gradient_check.hpp"
 
@@ -60,7 +58,8 @@ TEST_CASE("flatten: axis 1, axis 0, negative axis and axis = rank") {
     CHECK(run_op("Flatten", {{"axis", std::int64_t{-2}}}, {x})[0].shape() == shape_type{6, 20});
     CHECK(run_op("Flatten", {{"axis", std::int64_t{4}}}, {x})[0].shape() == shape_type{120, 1});
     CHECK(values(run_op("Flatten", {}, {x})[0]) == values(x));
-    check_op_gradient({.op_type = "Flatten", .attributes = {{"axis", std::int64_t{2}}}, .inputs = {x}, .differentiable = {0}});
+    check_op_gradient(
+        {.op_type = "Flatten", .attributes = {{"axis", std::int64_t{2}}}, .inputs = {x}, .differentiable = {0}});
 }
 
 TEST_CASE("reshape: 0 copies a dimension, -1 is inferred, allowzero, constant or computed shape") {
@@ -74,9 +73,10 @@ TEST_CASE("reshape: 0 copies a dimension, -1 is inferred, allowzero, constant or
     CHECK(run_op("Reshape", {{"allowzero", std::int64_t{1}}}, {empty, ints({3, 0})})[0].shape() == shape_type{3, 0});
     CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, ints({5, -1})}), doctest::Contains("cannot infer"), shape_error);
     CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, ints({5, 5})}), doctest::Contains("has 24 elements"), shape_error);
-    check_op_gradient({.op_type = "Reshape", .attributes = {}, .inputs = {x, ints({0, -1})}, .differentiable = {0},
-                       .constant = {1}});
-    check_op_gradient({.op_type = "Reshape", .attributes = {}, .inputs = {x, ints({4, 3, 2})}, .differentiable = {0, 1}});
+    check_op_gradient(
+        {.op_type = "Reshape", .attributes = {}, .inputs = {x, ints({0, -1})}, .differentiable = {0}, .constant = {1}});
+    check_op_gradient(
+        {.op_type = "Reshape", .attributes = {}, .inputs = {x, ints({4, 3, 2})}, .differentiable = {0, 1}});
 }
 
 TEST_CASE("squeeze and unsqueeze: axes from the attribute or the input, negative axes") {
@@ -90,8 +90,8 @@ TEST_CASE("squeeze and unsqueeze: axes from the attribute or the input, negative
     CHECK(run_op("Unsqueeze", {}, {x, ints({2})})[0].shape() == shape_type{2, 1, 1, 3, 1});
     CHECK(values(run_op("Unsqueeze", {}, {x, ints({0})})[0]) == values(x));
     check_op_gradient({.op_type = "Squeeze", .attributes = {}, .inputs = {x}, .differentiable = {0}});
-    check_op_gradient({.op_type = "Unsqueeze", .attributes = {}, .inputs = {x, ints({1})}, .differentiable = {0},
-                       .constant = {1}});
+    check_op_gradient(
+        {.op_type = "Unsqueeze", .attributes = {}, .inputs = {x, ints({1})}, .differentiable = {0}, .constant = {1}});
 }
 
 TEST_CASE("transpose: values match xt::transpose for several permutations") {
@@ -135,11 +135,15 @@ TEST_CASE("pad: gradients in every mode, with N = 2") {
     const tensor x = random_tensor({2, 3, 4, 5}, 7);
     for (const char* mode : {"constant", "reflect", "edge", "wrap"}) {
         CAPTURE(mode);
-        check_op_gradient({.op_type = "Pad", .attributes = {{"mode", std::string(mode)}},
-                           .inputs = {x, ints({0, 0, 2, 1, 0, 0, 1, 3}), ints({0.5f})}, .differentiable = {0},
+        check_op_gradient({.op_type = "Pad",
+                           .attributes = {{"mode", std::string(mode)}},
+                           .inputs = {x, ints({0, 0, 2, 1, 0, 0, 1, 3}), ints({0.5f})},
+                           .differentiable = {0},
                            .constant = {1, 2}});
-        check_op_gradient({.op_type = "Pad", .attributes = {{"mode", std::string(mode)}},
-                           .inputs = {x, ints({0, 1, -1, 2, 0, 0, 3, -2})}, .differentiable = {0}});
+        check_op_gradient({.op_type = "Pad",
+                           .attributes = {{"mode", std::string(mode)}},
+                           .inputs = {x, ints({0, 1, -1, 2, 0, 0, 3, -2})},
+                           .differentiable = {0}});
     }
 }
 
@@ -154,8 +158,8 @@ TEST_CASE("concat: every axis, negative axis, values match xt::concatenate") {
         const auto y = run_op("Concat", {{"axis", axis}}, {a, c, b})[0];
         const tensor expected = xt::concatenate(xt::xtuple(a, c, b), ax);
         CHECK(y == expected);
-        check_op_gradient({.op_type = "Concat", .attributes = {{"axis", axis}}, .inputs = {a, c, b},
-                           .differentiable = {0, 1, 2}});
+        check_op_gradient(
+            {.op_type = "Concat", .attributes = {{"axis", axis}}, .inputs = {a, c, b}, .differentiable = {0, 1, 2}});
     }
     CHECK_THROWS_AS(run_op("Concat", {{"axis", std::int64_t{0}}}, {a, random_tensor({2, 2, 4}, 11)}), shape_error);
 }
@@ -173,8 +177,11 @@ TEST_CASE("shape and gather: values, negative indices, gradients") {
     CHECK(g.shape() == shape_type{3, 1, 2});
     CHECK(values(g) == std::vector<float>{2, 2, 4, 4, 6, 6});
     CHECK_THROWS_AS(run_op("Gather", {}, {data, ints({3})}), shape_error);
-    check_op_gradient({.op_type = "Gather", .attributes = {{"axis", std::int64_t{2}}},
-                       .inputs = {x, make({2, 2}, {3, 0, -1, 3})}, .differentiable = {0, 1}, .constant = {1}});
+    check_op_gradient({.op_type = "Gather",
+                       .attributes = {{"axis", std::int64_t{2}}},
+                       .inputs = {x, make({2, 2}, {3, 0, -1, 3})},
+                       .differentiable = {0, 1},
+                       .constant = {1}});
 }
 
 TEST_CASE("network: PyTorch's flatten chain Shape -> Gather -> Unsqueeze -> Concat -> Reshape") {

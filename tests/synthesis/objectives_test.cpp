@@ -154,8 +154,8 @@ TEST_CASE("evaluate: an objective tapping several layers costs one backward pass
     net.forward(x, t0);
     const tensor p = random_tensor(shape_of(net.activation(t0, "c2")), 41, 0.5f);
     auto objective = 0.3 * content_loss{.layer = "c2", .target = p} +
-                     style_loss{.layers = {{"r1", 0.01, gram_matrix(random_tensor({1, 4, 8, 8}, 42))},
-                                           {"conv2", 0.02, gram_matrix(random_tensor({1, 6, 8, 8}, 43))}},
+                     style_loss{.layers = {{"r1", 0.5, gram_matrix(random_tensor({1, 4, 8, 8}, 42), gram_normalization::by_size)},
+                                           {"conv2", 0.2, gram_matrix(random_tensor({1, 6, 8, 8}, 43), gram_normalization::by_size)}},
                                 .normalization = gram_normalization::by_size} +
                      maximize(class_score{.class_index = 2}) + maximize(channel_mean{.layer = "c1", .channel = 1}) +
                      1e-2 * total_variation{} + squared_channel_mean{.layer = "relu2", .channel = 3};
@@ -166,8 +166,9 @@ TEST_CASE("evaluate: an objective tapping several layers costs one backward pass
     CHECK(std::isfinite(v));
     tensor scratch;
     nn::network::trace t2;
+    // eps small enough not to cross the rectifiers' kinks, large enough for float32 losses.
     check_against_finite_differences(x, grad, [&] { return evaluate(net, t2, objective, x, scratch); },
-                                     "evaluate(multi-layer objective)", 1e-2f, 5e-3f, 3e-2f);
+                                     "evaluate(multi-layer objective)", 2e-3f, 5e-3f, 3e-2f);
 }
 
 TEST_CASE("evaluate: an objective on the image alone runs no backward pass") {

@@ -138,7 +138,7 @@ TEST_CASE("fit: the autoencoder lowers its binary cross-entropy; denoising corru
     train::binary_cross_entropy_with_logits loss;
     const double before = train::evaluate(net, view, loss).loss;
     train::adam opt({.learning_rate = 3e-3f});
-    train::fit_options o{.epochs = 3, .batch_size = 32, .seed = 1};
+    train::fit_options o{.epochs = 5, .batch_size = 32, .seed = 1};
     o.corrupt = [](tensor& x, train::rng& r) { train::add_gaussian_noise(x, 0.3f, true, r); };
     const auto h = train::fit(net, view, &view, loss, opt, o);
     MESSAGE("autoencoder BCE " << before << " -> " << h.epochs.back().test_loss);

@@ -83,7 +83,8 @@ TEST_CASE("separation: k-NN accuracy and silhouette of separated and mixed clust
     CHECK(viz::knn_accuracy(mixed, labels, 5) < 0.45);
     CHECK(std::abs(viz::silhouette(mixed, labels)) < 0.1);
     // Hand-computed silhouette: points 0, 1 (class 0) and 3 (class 1) on a line.
-    tensor line = {{0.0f}, {1.0f}, {3.0f}};
+    tensor line(shape_type{3, 1});
+    line(0, 0) = 0.0f, line(1, 0) = 1.0f, line(2, 0) = 3.0f;
     // s(0) = (3 − 1)/3, s(1) = (2 − 1)/2, s(2) = 0 (alone in its class).
     CHECK(viz::silhouette(line, {0, 0, 1}) == doctest::Approx((2.0 / 3 + 0.5) / 3));
     CHECK_THROWS_AS(viz::knn_accuracy(line, {0, 0, 1}, 3), config_error);

@@ -13,7 +13,7 @@ namespace deepvis {
 struct integrated_gradients_options {
     std::size_t steps = 50;
     quadrature method = quadrature::gauss_legendre;
-    tensor baseline = {};         ///< empty: zeros; else shaped like x or like one batch item
+    tensor baseline = {};         ///< default (0-D): zeros; else shaped like x or like one batch item
     std::size_t batch_size = 16;  ///< interpolated inputs per forward/backward pass
 };
 
@@ -26,7 +26,7 @@ tensor integrated_gradients(const M& model, const tensor& x, const class_indices
     detail::check_batch(x, "integrated_gradients");
     const std::size_t n = x.shape()[0], size = x.size() / n;
     const auto sample = detail::sample_shape(x);
-    const bool zero_baseline = options.baseline.size() == 0;
+    const bool zero_baseline = options.baseline.dimension() == 0;
     const bool per_item = !zero_baseline && options.baseline.shape() == x.shape();
     DEEPVIS_CHECK(zero_baseline || per_item || options.baseline.size() == size, shape_error,
                   "integrated_gradients: baseline has shape " << shape_string(options.baseline.shape())

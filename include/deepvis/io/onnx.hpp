@@ -27,9 +27,9 @@
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-#include <unistd.h>
 
 #include <deepvis/core/error.hpp>
+#include <deepvis/io/atomic_file.hpp>
 #include <deepvis/io/detail/onnx_graph.hpp>
 #include <deepvis/io/detail/onnx_tensor.hpp>
 #include <deepvis/nn/graph.hpp>
@@ -130,7 +130,6 @@ inline nn::graph load_onnx(const std::filesystem::path& file) {
 /// Writes `g` as an ONNX model that the ONNX checker accepts; throws config_error when the
 /// graph is not valid ONNX and io_error when the file cannot be written.
 inline void save_onnx(const nn::graph& g, const std::filesystem::path& file) {
-    namespace fs = std::filesystem;
     const std::string label = "save_onnx '" + file.string() + "'";
     onnx::ModelProto model;
     detail::graph_to_onnx(g, model);
@@ -142,25 +141,9 @@ inline void save_onnx(const nn::graph& g, const std::filesystem::path& file) {
     }
     DEEPVIS_CHECK(model.ByteSizeLong() <= static_cast<std::size_t>(INT_MAX), io_error,
                   label << ": the model is larger than protobuf's 2 GB limit");
-    const fs::path temporary = file.string() + ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        DEEPVIS_CHECK(out.is_open(), io_error, label << ": cannot open '" << temporary.string() << "' for writing");
-        const bool written = model.SerializeToOstream(&out) && out.flush().good();
-        out.close();
-        if (!written || out.fail()) {
-            std::error_code ec;
-            fs::remove(temporary, ec);
-            DEEPVIS_FAIL(io_error, label << ": write error (disk full?)");
-        }
-    }
-    std::error_code ec;
-    fs::rename(temporary, file, ec);
-    if (ec) {
-        std::error_code ignored;
-        fs::remove(temporary, ignored);
-        DEEPVIS_FAIL(io_error, label << ": cannot rename the temporary file into place: " << ec.message());
-    }
+    std::string bytes;
+    DEEPVIS_CHECK(model.SerializeToString(&bytes), io_error, label << ": protobuf could not serialise the model");
+    write_file_atomic(file, bytes);
 }
 
 /// Loads a model and builds its executor: nn::network(load_onnx(file)).

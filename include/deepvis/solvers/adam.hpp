@@ -20,7 +20,7 @@ struct adam {
 
     void step(tensor& x, const tensor& g, std::size_t iteration) {
         const double lr = decay_at && iteration >= decay_at ? decayed_step_size : step_size;
-        if (state.m.size() != x.size()) {
+        if (state.t == 0 || state.m.shape() != x.shape()) {
             ensure_shape(state.m, x.shape());
             ensure_shape(state.v, x.shape());
             std::fill(state.m.begin(), state.m.end(), 0.0f);

@@ -24,7 +24,7 @@ struct gradient_descent {
     void step(tensor& x, const tensor& g, std::size_t iteration) {
         const double lr = decay_at && iteration >= decay_at ? decayed_step_size : step_size;
         const std::size_t n = x.dimension() ? x.shape()[0] : 1, per = x.size() / n;
-        if (momentum != 0.0 && state.velocity.size() != x.size()) {
+        if (momentum != 0.0 && (state.velocity.dimension() == 0 || state.velocity.shape() != x.shape())) {
             ensure_shape(state.velocity, x.shape());
             std::fill(state.velocity.begin(), state.velocity.end(), 0.0f);
         }

@@ -26,9 +26,9 @@ struct series {
 };
 
 struct plot_options {
-    std::string title;
-    std::string x_label;
-    std::string y_label;
+    std::string title = {};
+    std::string x_label = {};
+    std::string y_label = {};
     int width = 640;
     int height = 420;
     double marker_radius = 2.5;  ///< dots of a scatter plot, markers of a line plot

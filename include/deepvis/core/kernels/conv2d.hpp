@@ -19,17 +19,29 @@
 
 namespace deepvis::kernels {
 
-/// Floats per column-buffer tile: 2 MiB, about the L2 of the cores deepvis is tuned on; a
-/// 3×3×512 conv then works on 113 output positions per GEMM.
-inline constexpr std::ptrdiff_t conv_column_budget = std::ptrdiff_t(1) << 19;
+#ifndef DEEPVIS_CONV_COLUMN_BUDGET
+/// Floats per column-buffer tile (4 MiB; bench/conv_micro.cpp measures the choice). Define
+/// the macro before including deepvis to tune it for another cache size.
+#define DEEPVIS_CONV_COLUMN_BUDGET (std::ptrdiff_t(1) << 20)
+#endif
+inline constexpr std::ptrdiff_t conv_column_budget = DEEPVIS_CONV_COLUMN_BUDGET;
 
-/// Output positions per im2col tile: all of them when they fit in the budget, else a multiple
-/// of 16 (whole SIMD registers for the GEMM), at least 32.
+#ifndef DEEPVIS_CONV_MIN_TILE
+/// The fewest output positions per tile: every sgemm call packs the whole weight matrix again,
+/// so deep layers (3×3×512 weights are 9 MiB) need wide tiles whatever the budget says.
+#define DEEPVIS_CONV_MIN_TILE 512
+#endif
+
+/// Output positions per im2col tile: all of them when the column matrix fits the budget, else
+/// the budget's share (at least DEEPVIS_CONV_MIN_TILE), balanced over the tiles and rounded up
+/// to a multiple of 16 (whole SIMD registers for the GEMM).
 inline std::ptrdiff_t conv_tile_positions(const conv_geometry& g) {
     const std::ptrdiff_t p = g.positions();
-    std::ptrdiff_t t = conv_column_budget / std::max<std::ptrdiff_t>(g.rows(), 1);
+    std::ptrdiff_t t = std::max<std::ptrdiff_t>(conv_column_budget / std::max<std::ptrdiff_t>(g.rows(), 1),
+                                                DEEPVIS_CONV_MIN_TILE);
     if (t >= p) return p;
-    t = std::max<std::ptrdiff_t>(32, t / 16 * 16);
+    const std::ptrdiff_t tiles = (p + t - 1) / t;
+    t = ((p + tiles - 1) / tiles + 15) / 16 * 16;
     return std::min(t, p);
 }
 

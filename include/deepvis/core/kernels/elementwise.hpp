@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-
 #include <xsimd/xsimd.hpp>
 
 namespace deepvis::kernels {
@@ -82,8 +81,7 @@ inline void leaky_relu_backward(const float* x, const float* gy, float* gx, std:
 inline void sigmoid(const float* x, float* y, std::size_t n) {
     const batch one(1.0f);
     std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        (one / (one + xsimd::exp(-batch::load_unaligned(x + i)))).store_unaligned(y + i);
+    for (; i + lanes <= n; i += lanes) (one / (one + xsimd::exp(-batch::load_unaligned(x + i)))).store_unaligned(y + i);
     for (; i < n; ++i) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
 }
 
@@ -120,7 +118,8 @@ inline void tanh_backward(const float* y, const float* gy, float* gx, std::size_
 inline void clip(const float* x, float* y, std::size_t n, float lo, float hi) {
     const batch l(lo), h(hi);
     std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes) xsimd::min(xsimd::max(batch::load_unaligned(x + i), l), h).store_unaligned(y + i);
+    for (; i + lanes <= n; i += lanes)
+        xsimd::min(xsimd::max(batch::load_unaligned(x + i), l), h).store_unaligned(y + i);
     for (; i < n; ++i) y[i] = std::min(std::max(x[i], lo), hi);
 }
 
@@ -164,7 +163,8 @@ inline float sum(const float* x, std::size_t n) {
 inline float dot(const float* a, const float* b, std::size_t n) {
     batch acc(0.0f);
     std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes) acc = xsimd::fma(batch::load_unaligned(a + i), batch::load_unaligned(b + i), acc);
+    for (; i + lanes <= n; i += lanes)
+        acc = xsimd::fma(batch::load_unaligned(a + i), batch::load_unaligned(b + i), acc);
     float s = xsimd::hadd(acc);
     for (; i < n; ++i) s += a[i] * b[i];
     return s;
@@ -207,43 +207,75 @@ inline void log_softmax_backward_row(const float* y, const float* gy, float* gx,
 
 /// The four ONNX arithmetic ops, usable on floats and on xsimd batches alike.
 struct add_fn {
-    template <class T> T operator()(const T& a, const T& b) const { return a + b; }
+    template <class T>
+    T operator()(const T& a, const T& b) const {
+        return a + b;
+    }
 };
 struct sub_fn {
-    template <class T> T operator()(const T& a, const T& b) const { return a - b; }
+    template <class T>
+    T operator()(const T& a, const T& b) const {
+        return a - b;
+    }
 };
 struct mul_fn {
-    template <class T> T operator()(const T& a, const T& b) const { return a * b; }
+    template <class T>
+    T operator()(const T& a, const T& b) const {
+        return a * b;
+    }
 };
 struct div_fn {
-    template <class T> T operator()(const T& a, const T& b) const { return a / b; }
+    template <class T>
+    T operator()(const T& a, const T& b) const {
+        return a / b;
+    }
 };
 
 /// Local gradients of the arithmetic ops: g(gy, a, b) = gy · ∂(a ∘ b)/∂a or ∂b.
 struct grad_pass_fn {  // ∂(a ± b)/∂a = 1
-    template <class T> T operator()(const T& gy, const T&, const T&) const { return gy; }
+    template <class T>
+    T operator()(const T& gy, const T&, const T&) const {
+        return gy;
+    }
 };
 struct grad_negate_fn {  // ∂(a − b)/∂b = −1
-    template <class T> T operator()(const T& gy, const T&, const T&) const { return -gy; }
+    template <class T>
+    T operator()(const T& gy, const T&, const T&) const {
+        return -gy;
+    }
 };
 struct grad_mul_a_fn {  // ∂(a·b)/∂a = b
-    template <class T> T operator()(const T& gy, const T&, const T& b) const { return gy * b; }
+    template <class T>
+    T operator()(const T& gy, const T&, const T& b) const {
+        return gy * b;
+    }
 };
 struct grad_mul_b_fn {  // ∂(a·b)/∂b = a
-    template <class T> T operator()(const T& gy, const T& a, const T&) const { return gy * a; }
+    template <class T>
+    T operator()(const T& gy, const T& a, const T&) const {
+        return gy * a;
+    }
 };
 struct grad_div_a_fn {  // ∂(a/b)/∂a = 1/b
-    template <class T> T operator()(const T& gy, const T&, const T& b) const { return gy / b; }
+    template <class T>
+    T operator()(const T& gy, const T&, const T& b) const {
+        return gy / b;
+    }
 };
 struct grad_div_b_fn {  // ∂(a/b)/∂b = −a/b²
-    template <class T> T operator()(const T& gy, const T& a, const T& b) const { return -(gy * a) / (b * b); }
+    template <class T>
+    T operator()(const T& gy, const T& a, const T& b) const {
+        return -(gy * a) / (b * b);
+    }
 };
 
 namespace detail {
 template <bool Strided>
 inline batch load_or_broadcast(const float* p, std::size_t i) {
-    if constexpr (Strided) return batch::load_unaligned(p + i);
-    else return batch(p[0]);
+    if constexpr (Strided)
+        return batch::load_unaligned(p + i);
+    else
+        return batch(p[0]);
 }
 
 template <class Fn, bool SA, bool SB>
@@ -277,10 +309,14 @@ inline void gradient_run(const float* gy, const float* a, const float* b, float*
 /// y[i] = fn(a[i·sa], b[i·sb]) for i < n; sa, sb ∈ {0, 1}
 template <class Fn>
 inline void binary(const float* a, std::size_t sa, const float* b, std::size_t sb, float* y, std::size_t n, Fn fn) {
-    if (sa && sb) detail::binary_run<Fn, true, true>(a, b, y, n, fn);
-    else if (sa) detail::binary_run<Fn, true, false>(a, b, y, n, fn);
-    else if (sb) detail::binary_run<Fn, false, true>(a, b, y, n, fn);
-    else detail::binary_run<Fn, false, false>(a, b, y, n, fn);
+    if (sa && sb)
+        detail::binary_run<Fn, true, true>(a, b, y, n, fn);
+    else if (sa)
+        detail::binary_run<Fn, true, false>(a, b, y, n, fn);
+    else if (sb)
+        detail::binary_run<Fn, false, true>(a, b, y, n, fn);
+    else
+        detail::binary_run<Fn, false, false>(a, b, y, n, fn);
 }
 
 /// g[i·sg] += fn(gy[i], a[i·sa], b[i·sb]) for i < n; sa, sb, sg ∈ {0, 1}. With sg = 0 the run
@@ -290,14 +326,30 @@ inline void accumulate_gradient(const float* gy, const float* a, std::size_t sa,
                                 float* g, std::size_t sg, std::size_t n, Fn fn) {
     const int code = (sa ? 4 : 0) | (sb ? 2 : 0) | (sg ? 1 : 0);
     switch (code) {
-        case 0: detail::gradient_run<Fn, false, false, false>(gy, a, b, g, n, fn); break;
-        case 1: detail::gradient_run<Fn, false, false, true>(gy, a, b, g, n, fn); break;
-        case 2: detail::gradient_run<Fn, false, true, false>(gy, a, b, g, n, fn); break;
-        case 3: detail::gradient_run<Fn, false, true, true>(gy, a, b, g, n, fn); break;
-        case 4: detail::gradient_run<Fn, true, false, false>(gy, a, b, g, n, fn); break;
-        case 5: detail::gradient_run<Fn, true, false, true>(gy, a, b, g, n, fn); break;
-        case 6: detail::gradient_run<Fn, true, true, false>(gy, a, b, g, n, fn); break;
-        default: detail::gradient_run<Fn, true, true, true>(gy, a, b, g, n, fn); break;
+        case 0:
+            detail::gradient_run<Fn, false, false, false>(gy, a, b, g, n, fn);
+            break;
+        case 1:
+            detail::gradient_run<Fn, false, false, true>(gy, a, b, g, n, fn);
+            break;
+        case 2:
+            detail::gradient_run<Fn, false, true, false>(gy, a, b, g, n, fn);
+            break;
+        case 3:
+            detail::gradient_run<Fn, false, true, true>(gy, a, b, g, n, fn);
+            break;
+        case 4:
+            detail::gradient_run<Fn, true, false, false>(gy, a, b, g, n, fn);
+            break;
+        case 5:
+            detail::gradient_run<Fn, true, false, true>(gy, a, b, g, n, fn);
+            break;
+        case 6:
+            detail::gradient_run<Fn, true, true, false>(gy, a, b, g, n, fn);
+            break;
+        default:
+            detail::gradient_run<Fn, true, true, true>(gy, a, b, g, n, fn);
+            break;
     }
 }
 

@@ -6,11 +6,10 @@
 ///   Clip:      y = min(max(x, lo), hi);   gx = [lo ≤ x ≤ hi] · gy (PyTorch's clamp convention).
 ///              Bounds come from the `min`/`max` attributes (opset < 11) or the optional inputs 1
 ///              and 2 (opset ≥ 11); absent bounds are ∓∞. Clip(0, 6) is ReLU6 (MobileNet).
-#include <limits>
-
 #include <deepvis/core/kernels/elementwise.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <limits>
 
 namespace deepvis::nn {
 
@@ -89,9 +88,9 @@ private:
     std::pair<float, float> bounds(inputs_view x) const {
         const auto lo = m_min.values(x);
         const auto hi = m_max.values(x);
-        DEEPVIS_CHECK(lo.size() <= 1 && hi.size() <= 1, shape_error,
-                      m_what << ": min and max must be scalars, got " << lo.size() << " and " << hi.size()
-                             << " values");
+        DEEPVIS_CHECK(
+            lo.size() <= 1 && hi.size() <= 1, shape_error,
+            m_what << ": min and max must be scalars, got " << lo.size() << " and " << hi.size() << " values");
         return {lo.empty() ? m_min_attribute : lo[0], hi.empty() ? m_max_attribute : hi[0]};
     }
 

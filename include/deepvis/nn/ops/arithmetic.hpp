@@ -3,7 +3,6 @@
 /// Backward: ∂L/∂a = reduce_sum over a's broadcast dimensions of gy · ∂(a ∘ b)/∂a, likewise b:
 ///   Add: (gy, gy)   Sub: (gy, −gy)   Mul: (gy·b, gy·a)   Div: (gy/b, −gy·a/b²).
 #include <algorithm>
-
 #include <deepvis/core/kernels/elementwise.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/broadcast.hpp>

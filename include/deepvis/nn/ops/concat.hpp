@@ -3,11 +3,10 @@
 /// must agree. Backward: gx_i = the slice of gy that input i filled.
 #include <algorithm>
 #include <cstdint>
-#include <tuple>
-#include <utility>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <tuple>
+#include <utility>
 
 namespace deepvis::nn {
 
@@ -33,9 +32,8 @@ public:
                                  << ", expected " << ref.size());
             for (std::size_t d = 0; d < ref.size(); ++d)
                 DEEPVIS_CHECK(d == axis || t->shape()[d] == ref[d], shape_error,
-                              m_what << ": input " << shape_string(t->shape()) << " differs from "
-                                     << shape_string(ref) << " in dimension " << d << " (concatenating along "
-                                     << axis << ")");
+                              m_what << ": input " << shape_string(t->shape()) << " differs from " << shape_string(ref)
+                                     << " in dimension " << d << " (concatenating along " << axis << ")");
             out[axis] += t->shape()[axis];
         }
         ensure_shape(*y[0], out);
@@ -47,7 +45,8 @@ public:
             if (!t) continue;
             const std::size_t chunk = t->shape()[axis] * inner;
             const float* px = t->data();
-            for (std::size_t o = 0; o < outer; ++o) std::copy(px + o * chunk, px + (o + 1) * chunk, py + o * row + start);
+            for (std::size_t o = 0; o < outer; ++o)
+                std::copy(px + o * chunk, px + (o + 1) * chunk, py + o * row + start);
             start += chunk;
         }
     }

@@ -4,10 +4,9 @@
 /// as float, like every int64 initialiser in deepvis. Nothing to differentiate.
 #include <algorithm>
 #include <cstdint>
-#include <vector>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <vector>
 
 namespace deepvis::nn {
 
@@ -32,9 +31,9 @@ public:
             m_value = tensor(shape_type{v.size()});
             std::transform(v.begin(), v.end(), m_value.begin(), [](std::int64_t i) { return static_cast<float>(i); });
         } else {
-            DEEPVIS_FAIL(unsupported_error, detail::describe(ctx)
-                                                << ": needs one of the attributes value, value_float, value_floats, "
-                                                   "value_int, value_ints (sparse_value and strings are not supported)");
+            DEEPVIS_FAIL(unsupported_error,
+                         detail::describe(ctx) << ": needs one of the attributes value, value_float, value_floats, "
+                                                  "value_int, value_ints (sparse_value and strings are not supported)");
         }
     }
     void forward(inputs_view, outputs_view y, op_scratch&) const override {

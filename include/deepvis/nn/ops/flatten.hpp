@@ -2,7 +2,6 @@
 /// Flatten: (d₀, …, d_{r−1}) → (d₀⋯d_{axis−1}, d_axis⋯d_{r−1}); `axis` defaults to 1 and may be
 /// negative (counted from the end, opset 11+). Backward: gx = gy reshaped to x's shape.
 #include <array>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
 
@@ -15,9 +14,8 @@ public:
     void forward(inputs_view x, outputs_view y, op_scratch&) const override {
         const auto& s = x[0]->shape();
         // axis may equal the rank: (prod of all, 1).
-        const std::size_t axis = m_axis == static_cast<std::int64_t>(s.size())
-                                     ? s.size()
-                                     : detail::normalize_axis(m_axis, s.size(), m_what);
+        const std::size_t axis =
+            m_axis == static_cast<std::int64_t>(s.size()) ? s.size() : detail::normalize_axis(m_axis, s.size(), m_what);
         std::size_t outer = 1, inner = 1;
         for (std::size_t d = 0; d < s.size(); ++d) (d < axis ? outer : inner) *= s[d];
         const std::array<std::size_t, 2> out{outer, inner};

@@ -4,7 +4,6 @@
 /// The optional ratio and training_mode inputs of opset 12+ are accepted and ignored.
 /// Backward: gx = gy.
 #include <algorithm>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
 

@@ -10,11 +10,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <vector>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/axis_gather.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <vector>
 
 namespace deepvis::nn {
 
@@ -31,11 +30,17 @@ public:
           m_value(ctx, 2),
           m_axes(ctx, 3) {
         const std::string mode = ctx.attributes.get_string("mode", "constant");
-        if (mode == "constant") m_mode = pad_mode::constant;
-        else if (mode == "reflect") m_mode = pad_mode::reflect;
-        else if (mode == "edge") m_mode = pad_mode::edge;
-        else if (mode == "wrap") m_mode = pad_mode::wrap;
-        else DEEPVIS_FAIL(unsupported_error, m_what << ": mode '" << mode << "', expected constant, reflect, edge or wrap");
+        if (mode == "constant")
+            m_mode = pad_mode::constant;
+        else if (mode == "reflect")
+            m_mode = pad_mode::reflect;
+        else if (mode == "edge")
+            m_mode = pad_mode::edge;
+        else if (mode == "wrap")
+            m_mode = pad_mode::wrap;
+        else
+            DEEPVIS_FAIL(unsupported_error,
+                         m_what << ": mode '" << mode << "', expected constant, reflect, edge or wrap");
         DEEPVIS_CHECK(m_from_inputs || ctx.attributes.has("pads"), config_error,
                       m_what << ": no pads, expected a second input or a 'pads' attribute");
     }
@@ -75,8 +80,8 @@ private:
             for (float a : axes_in) axes.push_back(detail::normalize_axis(detail::as_int(a), r, m_what));
         }
         DEEPVIS_CHECK(pads.size() == 2 * axes.size(), shape_error,
-                      m_what << ": pads has " << pads.size() << " values, expected " << 2 * axes.size()
-                             << " for input " << shape_string(xs));
+                      m_what << ": pads has " << pads.size() << " values, expected " << 2 * axes.size() << " for input "
+                             << shape_string(xs));
         for (std::size_t k = 0; k < axes.size(); ++k) {
             begin[axes[k]] = pads[k];
             end[axes[k]] = pads[k + axes.size()];
@@ -102,9 +107,12 @@ private:
     std::int64_t source(std::int64_t i, std::int64_t n) const {
         if (i >= 0 && i < n) return i;
         switch (m_mode) {
-            case pad_mode::constant: return -1;
-            case pad_mode::edge: return std::clamp(i, std::int64_t{0}, n - 1);
-            case pad_mode::wrap: return ((i % n) + n) % n;
+            case pad_mode::constant:
+                return -1;
+            case pad_mode::edge:
+                return std::clamp(i, std::int64_t{0}, n - 1);
+            case pad_mode::wrap:
+                return ((i % n) + n) % n;
             case pad_mode::reflect: {
                 if (n == 1) return 0;
                 const std::int64_t period = 2 * (n - 1);

@@ -5,10 +5,9 @@
 /// opset 14+, when it means a zero-sized dimension) and one −1 is inferred from the element
 /// count. Backward: gx = gy reshaped to x's shape.
 #include <cstdint>
-#include <vector>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <vector>
 
 namespace deepvis::nn {
 

@@ -20,13 +20,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <span>
-#include <string>
-#include <vector>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/axis_gather.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace deepvis::nn {
 
@@ -55,26 +54,37 @@ public:
         m_scales = detail::config_input(ctx, 2);
         m_sizes = detail::config_input(ctx, 3);
         const std::string ct = a.get_string("coordinate_transformation_mode", "half_pixel");
-        if (ct == "half_pixel") m_coordinates = coordinate_mode::half_pixel;
-        else if (ct == "pytorch_half_pixel") m_coordinates = coordinate_mode::pytorch_half_pixel;
-        else if (ct == "align_corners") m_coordinates = coordinate_mode::align_corners;
-        else if (ct == "asymmetric") m_coordinates = coordinate_mode::asymmetric;
-        else if (ct == "tf_half_pixel_for_nn") m_coordinates = coordinate_mode::tf_half_pixel_for_nn;
+        if (ct == "half_pixel")
+            m_coordinates = coordinate_mode::half_pixel;
+        else if (ct == "pytorch_half_pixel")
+            m_coordinates = coordinate_mode::pytorch_half_pixel;
+        else if (ct == "align_corners")
+            m_coordinates = coordinate_mode::align_corners;
+        else if (ct == "asymmetric")
+            m_coordinates = coordinate_mode::asymmetric;
+        else if (ct == "tf_half_pixel_for_nn")
+            m_coordinates = coordinate_mode::tf_half_pixel_for_nn;
         else
             DEEPVIS_FAIL(unsupported_error, m_what << ": coordinate_transformation_mode '" << ct
                                                    << "', expected half_pixel, pytorch_half_pixel, align_corners, "
                                                       "asymmetric or tf_half_pixel_for_nn");
         const std::string nm = a.get_string("nearest_mode", "round_prefer_floor");
-        if (nm == "round_prefer_floor") m_rounding = rounding::round_prefer_floor;
-        else if (nm == "round_prefer_ceil") m_rounding = rounding::round_prefer_ceil;
-        else if (nm == "floor") m_rounding = rounding::floor;
-        else if (nm == "ceil") m_rounding = rounding::ceil;
+        if (nm == "round_prefer_floor")
+            m_rounding = rounding::round_prefer_floor;
+        else if (nm == "round_prefer_ceil")
+            m_rounding = rounding::round_prefer_ceil;
+        else if (nm == "floor")
+            m_rounding = rounding::floor;
+        else if (nm == "ceil")
+            m_rounding = rounding::ceil;
         else
-            DEEPVIS_FAIL(unsupported_error, m_what << ": nearest_mode '" << nm
-                                                   << "', expected round_prefer_floor, round_prefer_ceil, floor or ceil");
+            DEEPVIS_FAIL(unsupported_error, m_what
+                                                << ": nearest_mode '" << nm
+                                                << "', expected round_prefer_floor, round_prefer_ceil, floor or ceil");
         DEEPVIS_CHECK(a.get_int("antialias", 0) == 0 && !a.has("axes") &&
                           a.get_string("keep_aspect_ratio_policy", "stretch") == "stretch",
-                      unsupported_error, m_what << ": antialias, axes and keep_aspect_ratio_policy (opset 18) are not supported");
+                      unsupported_error,
+                      m_what << ": antialias, axes and keep_aspect_ratio_policy (opset 18) are not supported");
     }
 
     void forward(inputs_view x, outputs_view y, op_scratch& s) const override {
@@ -169,7 +179,8 @@ private:
             return {ys, scales};
         }
         auto from_input = m_scales.values(x);
-        const std::span<const float> given = from_input.empty() ? std::span<const float>(m_scales_attribute) : from_input;
+        const std::span<const float> given =
+            from_input.empty() ? std::span<const float>(m_scales_attribute) : from_input;
         DEEPVIS_CHECK(given.size() == r, shape_error,
                       m_what << ": scales has " << given.size() << " values, expected the input rank " << r
                              << " (or give sizes)");
@@ -184,22 +195,32 @@ private:
     double source(std::size_t o, double scale, std::size_t in, std::size_t out) const {
         const double c = static_cast<double>(o);
         switch (m_coordinates) {
-            case coordinate_mode::half_pixel: return (c + 0.5) / scale - 0.5;
-            case coordinate_mode::pytorch_half_pixel: return out > 1 ? (c + 0.5) / scale - 0.5 : 0.0;
-            case coordinate_mode::align_corners: return out > 1 ? c * double(in - 1) / double(out - 1) : 0.0;
-            case coordinate_mode::asymmetric: return c / scale;
-            case coordinate_mode::tf_half_pixel_for_nn: return (c + 0.5) / scale;
+            case coordinate_mode::half_pixel:
+                return (c + 0.5) / scale - 0.5;
+            case coordinate_mode::pytorch_half_pixel:
+                return out > 1 ? (c + 0.5) / scale - 0.5 : 0.0;
+            case coordinate_mode::align_corners:
+                return out > 1 ? c * double(in - 1) / double(out - 1) : 0.0;
+            case coordinate_mode::asymmetric:
+                return c / scale;
+            case coordinate_mode::tf_half_pixel_for_nn:
+                return (c + 0.5) / scale;
         }
         return c;
     }
 
     std::int64_t round(double c, double scale) const {
         switch (m_rounding) {
-            case rounding::round_prefer_floor: return static_cast<std::int64_t>(std::ceil(c - 0.5));
-            case rounding::round_prefer_ceil: return static_cast<std::int64_t>(std::floor(c + 0.5));
-            case rounding::floor: return static_cast<std::int64_t>(std::floor(c));
-            case rounding::ceil: return static_cast<std::int64_t>(std::ceil(c));
-            case rounding::simple: return static_cast<std::int64_t>(scale < 1.0 ? std::ceil(c) : std::floor(c));
+            case rounding::round_prefer_floor:
+                return static_cast<std::int64_t>(std::ceil(c - 0.5));
+            case rounding::round_prefer_ceil:
+                return static_cast<std::int64_t>(std::floor(c + 0.5));
+            case rounding::floor:
+                return static_cast<std::int64_t>(std::floor(c));
+            case rounding::ceil:
+                return static_cast<std::int64_t>(std::ceil(c));
+            case rounding::simple:
+                return static_cast<std::int64_t>(scale < 1.0 ? std::ceil(c) : std::floor(c));
         }
         return 0;
     }
@@ -232,7 +253,8 @@ private:
         p.out_h = r >= 2 ? ys[r - 2] : 1;
         p.in_w = xs[r - 1];
         p.out_w = ys[r - 1];
-        DEEPVIS_CHECK(p.in_h > 0 && p.in_w > 0, shape_error, m_what << ": cannot resize the empty input " << shape_string(xs));
+        DEEPVIS_CHECK(p.in_h > 0 && p.in_w > 0, shape_error,
+                      m_what << ": cannot resize the empty input " << shape_string(xs));
         const double sh = r >= 2 ? scales[r - 2] : 1.0, sw = scales[r - 1];
         std::int64_t* idx = s.index(0, 2 * (p.out_h + p.out_w));
         float* w = s.buffer(0, p.out_h + p.out_w);

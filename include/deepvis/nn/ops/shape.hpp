@@ -8,14 +8,13 @@
 /// back into the gathered positions of data (adding where an index repeats), and gives 0 for
 /// the indices.
 #include <algorithm>
-#include <cstdint>
 #include <array>
+#include <cstdint>
+#include <deepvis/nn/op.hpp>
+#include <deepvis/nn/ops/detail/op_helpers.hpp>
 #include <limits>
 #include <span>
 #include <tuple>
-
-#include <deepvis/nn/op.hpp>
-#include <deepvis/nn/ops/detail/op_helpers.hpp>
 
 namespace deepvis::nn {
 

@@ -10,12 +10,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <tuple>
-#include <type_traits>
-
 #include <deepvis/core/kernels/elementwise.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <tuple>
+#include <type_traits>
 
 namespace deepvis::nn {
 
@@ -37,8 +36,10 @@ public:
                 float* yr = py + o * n;
                 const float m = kernels::max_value(xr, n);
                 const float total = kernels::exp_shifted(xr, yr, n, m);
-                if constexpr (Log) kernels::add_scalar(xr, yr, n, -m - std::log(total));
-                else kernels::scale(yr, yr, n, 1.0f / total);
+                if constexpr (Log)
+                    kernels::add_scalar(xr, yr, n, -m - std::log(total));
+                else
+                    kernels::scale(yr, yr, n, 1.0f / total);
             }
             return;
         }
@@ -49,8 +50,7 @@ public:
             const float* xb = px + o * n * inner;
             float* yb = py + o * n * inner;
             std::copy(xb, xb + inner, m);
-            for (std::size_t i = 1; i < n; ++i)
-                kernels::binary(m, 1, xb + i * inner, 1, m, inner, max_fn{});
+            for (std::size_t i = 1; i < n; ++i) kernels::binary(m, 1, xb + i * inner, 1, m, inner, max_fn{});
             std::fill(total, total + inner, 0.0f);
             for (std::size_t i = 0; i < n; ++i) {
                 kernels::binary(xb + i * inner, 1, m, 1, yb + i * inner, inner, kernels::sub_fn{});
@@ -81,8 +81,10 @@ public:
             for (std::size_t o = 0; o < outer; ++o) {
                 const float* yr = py + o * n;
                 const float* gr = pg + o * n;
-                if constexpr (Log) kernels::log_softmax_backward_row(yr, gr, pd + o * n, n, kernels::sum(gr, n));
-                else kernels::softmax_backward_row(yr, gr, pd + o * n, n, kernels::dot(gr, yr, n));
+                if constexpr (Log)
+                    kernels::log_softmax_backward_row(yr, gr, pd + o * n, n, kernels::sum(gr, n));
+                else
+                    kernels::softmax_backward_row(yr, gr, pd + o * n, n, kernels::dot(gr, yr, n));
             }
             return;
         }
@@ -119,8 +121,10 @@ private:
     struct max_fn {
         template <class T>
         T operator()(const T& a, const T& b) const {
-            if constexpr (std::is_same_v<T, float>) return std::max(a, b);
-            else return xsimd::max(a, b);
+            if constexpr (std::is_same_v<T, float>)
+                return std::max(a, b);
+            else
+                return xsimd::max(a, b);
         }
     };
     static void exp_inplace(float* p, std::size_t n) { kernels::exp_shifted(p, p, n, 0.0f); }

@@ -5,10 +5,9 @@
 /// removes every size-1 dimension. Backward: gx = gy reshaped to x's shape.
 #include <algorithm>
 #include <cstdint>
-#include <vector>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <vector>
 
 namespace deepvis::nn {
 
@@ -40,9 +39,9 @@ public:
         for (std::size_t d = 0; d < in.size(); ++d) {
             if (all && in[d] == 1) continue;
             if (flags[d]) {
-                DEEPVIS_CHECK(in[d] == 1, shape_error,
-                              m_what << ": cannot squeeze axis " << d << " of " << shape_string(in)
-                                     << ", expected size 1");
+                DEEPVIS_CHECK(
+                    in[d] == 1, shape_error,
+                    m_what << ": cannot squeeze axis " << d << " of " << shape_string(in) << ", expected size 1");
                 continue;
             }
             out.push_back(in[d]);

@@ -3,10 +3,9 @@
 /// perm[d]-th coordinate is i_d. `perm` defaults to reversing the axes.
 /// Backward: gx = gy transposed by the inverse permutation.
 #include <cstdint>
-#include <vector>
-
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
+#include <vector>
 
 namespace deepvis::nn {
 

@@ -4,10 +4,9 @@
 /// Resize/Upsample are all such maps; the backward pass is the matching scatter-add.
 #include <algorithm>
 #include <cstdint>
-#include <vector>
-
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/op.hpp>
+#include <vector>
 
 namespace deepvis::nn::detail {
 
@@ -52,8 +51,10 @@ inline void gather(const layout& l, const axis_maps& m, std::size_t d, const flo
     }
     for (std::size_t o = 0; o < n; ++o) {
         float* yo = y + o * l.ystride[d];
-        if (idx[o] < 0) std::fill(yo, yo + l.ystride[d], fill);
-        else gather(l, m, d + 1, x + idx[o] * l.xstride[d], yo, fill);
+        if (idx[o] < 0)
+            std::fill(yo, yo + l.ystride[d], fill);
+        else
+            gather(l, m, d + 1, x + idx[o] * l.xstride[d], yo, fill);
     }
 }
 

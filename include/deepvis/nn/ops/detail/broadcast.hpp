@@ -4,18 +4,17 @@
 /// advances with the output (stride 1) or repeats one element (stride 0). The elementwise
 /// kernels then work on whole runs, e.g. (N, C, H, W) + (1, C, 1, 1) is N·C runs of H·W.
 #include <cstdint>
-#include <string>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <string>
+#include <vector>
 
 namespace deepvis::nn::detail {
 
 struct broadcast_plan {
     shape_type out_shape;
-    std::vector<std::size_t> dims;              ///< collapsed outer dimensions (innermost run excluded)
-    std::vector<std::size_t> stride_a, stride_b;  ///< element strides per outer dimension, 0 if broadcast
+    std::vector<std::size_t> dims;                    ///< collapsed outer dimensions (innermost run excluded)
+    std::vector<std::size_t> stride_a, stride_b;      ///< element strides per outer dimension, 0 if broadcast
     std::size_t inner = 1, inner_a = 0, inner_b = 0;  ///< run length and operand strides in it (0 or 1)
 
     /// Calls f(offset_a, offset_b, offset_y) for the start of every run.

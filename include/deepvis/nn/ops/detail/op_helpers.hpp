@@ -4,22 +4,21 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <span>
-#include <string>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/op.hpp>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace deepvis::nn::detail {
 
 /// Maps an ONNX axis in [−rank, rank) to [0, rank); throws a shape_error naming the op otherwise.
 inline std::size_t normalize_axis(std::int64_t axis, std::size_t rank, const std::string& what) {
     const auto r = static_cast<std::int64_t>(rank);
-    DEEPVIS_CHECK(axis >= -r && axis < r, shape_error,
-                  what << ": axis " << axis << " out of range for rank " << rank << ", expected in [" << -r << ", "
-                       << r << ")");
+    DEEPVIS_CHECK(
+        axis >= -r && axis < r, shape_error,
+        what << ": axis " << axis << " out of range for rank " << rank << ", expected in [" << -r << ", " << r << ")");
     return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
 }
 
@@ -81,8 +80,10 @@ inline void zero_gradient(const tensor* x, tensor* gx) {
 inline void pass_gradient(const tensor& x, const tensor* gy, tensor* gx) {
     if (!gx) return;
     ensure_shape(*gx, x.shape());
-    if (gy) std::copy(gy->data(), gy->data() + gy->size(), gx->data());
-    else std::fill(gx->begin(), gx->end(), 0.0f);
+    if (gy)
+        std::copy(gy->data(), gy->data() + gy->size(), gx->data());
+    else
+        std::fill(gx->begin(), gx->end(), 0.0f);
 }
 
 }  // namespace deepvis::nn::detail

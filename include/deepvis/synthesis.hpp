@@ -1,0 +1,10 @@
+#pragma once
+/// Image synthesis by optimisation: objectives, regularisers, optimisers, solve(), and the
+/// recipes — class-model visualisation, fooling images, feature inversion, style transfer.
+#include <deepvis/objectives/all.hpp>
+#include <deepvis/regularizers/all.hpp>
+#include <deepvis/solvers/all.hpp>
+#include <deepvis/synthesis/class_model.hpp>
+#include <deepvis/synthesis/fooling.hpp>
+#include <deepvis/synthesis/inversion.hpp>
+#include <deepvis/synthesis/style_transfer.hpp>

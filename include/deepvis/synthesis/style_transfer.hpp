@@ -1,0 +1,157 @@
+#pragma once
+/// Neural style transfer (Gatys, Ecker & Bethge 2016, "Image style transfer using convolutional
+/// neural networks"):
+///   minimise  w_c · Σ(F_c(x) − F_c(content))²  +  Σ_ℓ w_ℓ · r · Σ(G_ℓ(x) − A_ℓ)²  +  w_TV · TV(x)
+/// with A_ℓ = Σ_i b_i G_ℓ(style_i) / Σ_i b_i blended over one or more style images with weights
+/// b_i (style images may have their own sizes: a Gram matrix is C × C). The content, all style
+/// layers and the TV prior cost one forward and ONE backward pass per step. Gram normalisation
+/// and reduction are options (objectives/style.hpp); the defaults are the course version of
+/// REFERENCE.md (G = F Fᵀ/(C·H·W), Σ(G − A)², content 5e-2, TV 5e-2) with L-BFGS (history 100,
+/// step 1) as in the Lua implementation. Optional colour preservation keeps the content's colours
+/// and takes only the luminance from the result (Gatys et al. 2016, "Preserving color in neural
+/// artistic style transfer", luminance transfer in YIQ).
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <deepvis/nn/model.hpp>
+#include <deepvis/objectives/content.hpp>
+#include <deepvis/objectives/style.hpp>
+#include <deepvis/objectives/total_variation.hpp>
+#include <deepvis/regularizers/clamp.hpp>
+#include <deepvis/solvers/adam.hpp>
+#include <deepvis/solvers/lbfgs.hpp>
+#include <deepvis/solvers/solve.hpp>
+#include <deepvis/synthesis/common.hpp>
+
+namespace deepvis {
+
+/// A style image (1, C, H, W) in the model's input space and its blend weight b_i.
+struct style_image {
+    tensor image;
+    double weight = 1.0;
+};
+
+enum class style_optimizer { lbfgs, adam };
+enum class style_init { content, noise };
+
+struct style_transfer_options {
+    std::string content_layer;
+    double content_weight = 5e-2;
+    /// (layer, w_ℓ) pairs.
+    std::vector<std::pair<std::string, double>> style_layers;
+    gram_normalization normalization = gram_normalization::by_size;
+    style_reduction reduction = style_reduction::sum;
+    double tv_weight = 5e-2;
+    style_init init = style_init::content;
+    float noise_scale = 1.0f;  ///< init = noise: N(0, noise_scale²)
+    style_optimizer optimizer = style_optimizer::lbfgs;
+    std::size_t iterations = 200;
+    double step_size = 1.0;       ///< L-BFGS step, or Adam's lr (the course uses 3.0)
+    std::size_t history = 100;    ///< L-BFGS
+    std::size_t decay_at = 0;     ///< Adam: switch to decayed_step_size at this step (course: 180)
+    double decayed_step_size = 0.1;
+    /// Pixel normalisation of the model's input (x' = (x − mean)/std for x in [0, 1]): used to
+    /// clamp to the valid range (while step < clamp_until; 0 = always) and by colour preservation.
+    /// Empty: no clamping.
+    std::vector<float> mean = {};
+    std::vector<float> std = {};
+    std::size_t clamp_until = 0;
+    bool preserve_colour = false;
+    std::uint64_t seed = 0;
+};
+
+namespace detail {
+inline float channel_value(const std::vector<float>& v, std::size_t c, float fallback) {
+    return v.empty() ? fallback : v[v.size() == 1 ? 0 : c];
+}
+}  // namespace detail
+
+/// Keeps the colours of `content` and the luminance of `result` (both (N, 3, H, W) in the
+/// model's input space with the given normalisation): Y from result, I and Q from content.
+inline tensor preserve_colour(const tensor& result, const tensor& content, const std::vector<float>& mean,
+                              const std::vector<float>& std) {
+    DEEPVIS_CHECK(result.dimension() == 4 && result.shape()[1] == 3 && result.shape() == content.shape(), shape_error,
+                  "preserve_colour: needs two (N, 3, H, W) images of one shape, got " << shape_string(result.shape())
+                                                                                      << " and " << shape_string(content.shape()));
+    tensor out = result;
+    const std::size_t n = result.shape()[0], plane = result.shape()[2] * result.shape()[3];
+    auto rgb = [&](const tensor& t, std::size_t b, std::size_t c, std::size_t e) {
+        return t.data()[(b * 3 + c) * plane + e] * detail::channel_value(std, c, 1.0f) + detail::channel_value(mean, c, 0.0f);
+    };
+    for (std::size_t b = 0; b < n; ++b)
+        for (std::size_t e = 0; e < plane; ++e) {
+            const float y = 0.299f * rgb(result, b, 0, e) + 0.587f * rgb(result, b, 1, e) + 0.114f * rgb(result, b, 2, e);
+            const float r = rgb(content, b, 0, e), g = rgb(content, b, 1, e), bl = rgb(content, b, 2, e);
+            const float i = 0.596f * r - 0.274f * g - 0.322f * bl, q = 0.211f * r - 0.523f * g + 0.312f * bl;
+            const float out_rgb[3] = {y + 0.956f * i + 0.621f * q, y - 0.272f * i - 0.647f * q, y - 1.106f * i + 1.703f * q};
+            for (std::size_t c = 0; c < 3; ++c)
+                out.data()[(b * 3 + c) * plane + e] =
+                    (out_rgb[c] - detail::channel_value(mean, c, 0.0f)) / detail::channel_value(std, c, 1.0f);
+        }
+    return out;
+}
+
+/// The blended target Gram matrices A_ℓ of the style images at each style layer.
+template <Model M>
+std::vector<style_layer> style_targets(const M& model, const std::vector<style_image>& styles,
+                                       const style_transfer_options& o) {
+    DEEPVIS_CHECK(!styles.empty(), config_error, "style_transfer: no style image given");
+    DEEPVIS_CHECK(!o.style_layers.empty(), config_error, "style_transfer: no style layer given");
+    std::vector<style_layer> layers;
+    for (const auto& [name, w] : o.style_layers) layers.push_back({model.resolve(name), w, tensor()});
+    double total = 0.0;
+    for (const auto& s : styles) total += s.weight;
+    DEEPVIS_CHECK(total > 0.0, config_error, "style_transfer: the style weights sum to " << total);
+    typename M::trace_type trace;
+    std::vector<char> started(layers.size(), 0);
+    for (const auto& s : styles) {
+        model.forward(s.image, trace);
+        for (std::size_t k = 0; k < layers.size(); ++k) {
+            auto& l = layers[k];
+            tensor g = gram_matrix(model.activation(trace, l.layer), o.normalization);
+            // Average over the style image's own batch, then blend with weight b_i / Σ b.
+            const std::size_t n = g.shape()[0], c = g.shape()[1];
+            if (!started[k]) l.target = xt::zeros<float>(shape_type{c, c});
+            started[k] = 1;
+            const auto f = static_cast<float>(s.weight / total / double(n));
+            for (std::size_t b = 0; b < n; ++b)
+                for (std::size_t e = 0; e < c * c; ++e) l.target.data()[e] += f * g.data()[b * c * c + e];
+        }
+    }
+    return layers;
+}
+
+/// Renders `content` (N, C, H, W) in the style of `styles`.
+template <Model M, Callback Cb = no_callback>
+synthesis_result style_transfer(const M& model, const tensor& content, const std::vector<style_image>& styles,
+                                const style_transfer_options& o, Cb callback = {}) {
+    static_assert(Model<M>, "style_transfer: the model must satisfy deepvis::Model (nn/model.hpp)");
+    DEEPVIS_CHECK(!o.content_layer.empty(), config_error, "style_transfer: no content layer given");
+    const std::string content_layer = model.resolve(o.content_layer);
+    typename M::trace_type trace;
+    model.forward(content, trace);
+    const auto objective =
+        content_loss{.layer = content_layer, .target = model.activation(trace, content_layer), .weight = o.content_weight} +
+        style_loss{.layers = style_targets(model, styles, o), .normalization = o.normalization, .reduction = o.reduction} +
+        total_variation{.weight = o.tv_weight};
+    synthesis_result r;
+    r.image = o.init == style_init::content ? content : detail::initial(shape_of(content), initial_image::normal, o.seed, o.noise_scale);
+    clamp_pixels clamp{.low = {-INFINITY}, .high = {INFINITY}, .until_step = o.clamp_until};
+    if (!o.mean.empty()) {
+        clamp = clamp_pixels::from_normalization(o.mean, o.std);
+        clamp.until_step = o.clamp_until;
+    }
+    const solve_options so{.iterations = o.iterations, .seed = o.seed};
+    if (o.optimizer == style_optimizer::lbfgs)
+        r.report = solve(model, objective, clamp, lbfgs{.step_size = o.step_size, .history = o.history}, r.image, so, callback);
+    else
+        r.report = solve(model, objective, clamp,
+                         adam{.step_size = o.step_size, .decay_at = o.decay_at, .decayed_step_size = o.decayed_step_size},
+                         r.image, so, callback);
+    if (o.preserve_colour) r.image = preserve_colour(r.image, content, o.mean, o.std);
+    return r;
+}
+
+}  // namespace deepvis

@@ -1,0 +1,118 @@
+// The synthesis recipes on a small network: class/channel visualisation, fooling, inversion,
+// style transfer (L-BFGS and Adam, colour preservation).
+#include <doctest/doctest.h>
+
+#include <deepvis/synthesis.hpp>
+
+#include "support/gradient_check.hpp"
+#include "synthesis/tiny_net.hpp"
+
+using namespace deepvis;
+using deepvis::testing::random_tensor;
+
+namespace {
+tensor logits(const nn::network& net, const tensor& x) {
+    nn::network::trace t;
+    net.forward(x, t);
+    return net.scores(t);
+}
+}  // namespace
+
+TEST_CASE("class model: the visualisation of every class is classified as that class") {
+    const nn::network net = testing::synthesis_net();
+    for (std::int64_t c = 0; c < 5; ++c) {
+        const auto r = visualize_class(net, c, {.iterations = 60, .step_size = 2.0, .seed = 3});
+        CHECK(r.report.status == solve_status::completed);
+        CHECK(r.image.shape() == shape_type{1, 3, 8, 8});
+        CHECK(xt::amin(r.image)() >= 0.0f);  // clamped to [0, 1] (mean 0, std 1)
+        CHECK(xt::amax(r.image)() <= 1.0f);
+        CHECK(detail::argmax_row(logits(net, r.image), 0) == std::size_t(c));
+    }
+}
+
+TEST_CASE("class model: channel and neuron visualisations raise their unit") {
+    const nn::network net = testing::synthesis_net();
+    const class_model_options o{.iterations = 40, .step_size = 1.0, .seed = 4};
+    nn::network::trace t;
+    const tensor start = detail::initial({1, 3, 8, 8}, initial_image::normal, 4);
+    tensor clamped = start;
+    clamp_pixels{}.apply(clamped);
+    net.forward(clamped, t);
+    const float before = xt::mean(xt::view(net.activation(t, "c2"), 0, 5))();
+    const auto r = visualize_channel(net, "conv2", 5, o);
+    net.forward(r.image, t);
+    CHECK(xt::mean(xt::view(net.activation(t, "c2"), 0, 5))() > before + 0.5f);
+    const auto n = visualize_neuron(net, "relu1", 2, 3, 4, o);
+    net.forward(n.image, t);
+    CHECK(net.activation(t, "r1")(0, 2, 3, 4) > 0.5f);
+}
+
+TEST_CASE("fooling: ascends the target until the prediction flips and reports the change") {
+    const nn::network net = testing::synthesis_net();
+    const tensor x = random_tensor({2, 3, 8, 8}, 70, 0.5f);
+    const tensor s = logits(net, x);
+    std::vector<std::int64_t> targets;
+    for (std::size_t b = 0; b < 2; ++b) targets.push_back(std::int64_t((detail::argmax_row(s, b) + 2) % 5));
+    const auto r = fool(net, x, targets, {.max_iterations = 200, .step_size = 0.1});
+    INFO(r.report.message);
+    REQUIRE(r.success);
+    CHECK(r.iterations > 0);
+    CHECK(r.final_class == targets);
+    CHECK(r.original_class[0] != targets[0]);
+    const tensor fs = logits(net, r.image);
+    for (std::size_t b = 0; b < 2; ++b) CHECK(detail::argmax_row(fs, b) == std::size_t(targets[b]));
+    CHECK(xt::allclose(r.difference, r.image - x));
+    CHECK(r.linf[0] == doctest::Approx(double(xt::amax(xt::abs(xt::view(r.difference, 0)))())));
+    CHECK(r.l2[1] > r.linf[1]);
+    // Image 0 is already of the target class: it never moves while image 1 is pushed there.
+    const auto same = fool(net, x, std::int64_t(detail::argmax_row(s, 0)), {.max_iterations = 200, .step_size = 0.1});
+    CHECK(same.success);
+    CHECK(same.linf[0] == 0.0);
+    const auto one = fool(net, xt::eval(xt::view(x, xt::range(0, 1))), std::int64_t(detail::argmax_row(s, 0)));
+    CHECK(one.success);
+    CHECK(one.iterations == 0);
+}
+
+TEST_CASE("inversion: reconstructs the features of a layer from several random starts") {
+    const nn::network net = testing::synthesis_net();
+    const tensor x = random_tensor({1, 3, 8, 8}, 71, 0.5f);
+    const auto r = invert(net, x, {.layer = "conv1", .feature_weight = 1.0, .normalize = true, .tv_weight = 1e-4,
+                                   .iterations = 150, .step_size = 0.05, .decay_at = 0, .starts = 2, .seed = 9});
+    REQUIRE(r.images.size() == 2);
+    CHECK(r.best < 2);
+    CHECK(r.feature_error[r.best] < 0.05);
+    CHECK(r.reports[0].ok());
+    CHECK(r.images[0] != r.images[1]);
+}
+
+TEST_CASE("style transfer: L-BFGS and Adam lower the loss; colour preservation keeps the content's colours") {
+    const nn::network net = testing::synthesis_net();
+    const tensor content = random_tensor({1, 3, 8, 8}, 72, 0.5f);
+    const std::vector<style_image> styles = {{random_tensor({1, 3, 8, 8}, 73, 0.5f), 2.0},
+                                             {random_tensor({1, 3, 8, 8}, 74, 0.5f), 1.0}};
+    for (auto method : {style_optimizer::lbfgs, style_optimizer::adam}) {
+        std::vector<double> values;
+        const auto r = style_transfer(net, content, styles,
+                                      {.content_layer = "conv2",
+                                       .content_weight = 1e-2,
+                                       .style_layers = {{"relu1", 1.0}, {"relu2", 1.0}},
+                                       .tv_weight = 1e-3,
+                                       .optimizer = method,
+                                       .iterations = 40,
+                                       .step_size = method == style_optimizer::lbfgs ? 1.0 : 0.05},
+                                      [&](const step_report& s) {
+                                          values.push_back(s.value);
+                                          return false;
+                                      });
+        INFO(r.report.message);
+        CHECK(r.report.status == solve_status::completed);
+        REQUIRE(values.size() == 40);
+        CHECK(values.back() < 0.5 * values.front());
+    }
+    // Colour preservation: the luminance of the result with the chrominance of the content.
+    const tensor a = random_tensor({1, 3, 4, 4}, 75, 0.2f) + 0.5f, b = random_tensor({1, 3, 4, 4}, 76, 0.2f) + 0.5f;
+    CHECK(xt::allclose(preserve_colour(a, a, {}, {}), a, 1e-3, 1e-3));
+    const tensor p = preserve_colour(a, b, {}, {});
+    auto luma = [](const tensor& t, std::size_t e) { return 0.299f * t.data()[e] + 0.587f * t.data()[16 + e] + 0.114f * t.data()[32 + e]; };
+    for (std::size_t e = 0; e < 16; ++e) CHECK(luma(p, e) == doctest::Approx(luma(a, e)).epsilon(1e-2));
+}
