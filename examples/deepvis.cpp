@@ -13,8 +13,14 @@
 
 #include "cli/attribute.hpp"
 #include "cli/flags.hpp"
+#include "cli/gallery.hpp"
 #include "cli/info.hpp"
 #include "cli/predict.hpp"
+#include "cli/latent.hpp"
+#include "cli/reconstruct.hpp"
+#include "cli/summary.hpp"
+#include "cli/synthesize.hpp"
+#include "cli/train.hpp"
 
 namespace {
 
@@ -28,6 +34,16 @@ constexpr command commands[] = {
     {"info", deepvis::cli::info_summary, deepvis::cli::run_info},
     {"predict", deepvis::cli::predict_summary, deepvis::cli::run_predict},
     {"attribute", deepvis::cli::attribute_summary, deepvis::cli::run_attribute},
+    {"train", deepvis::cli::train_summary, deepvis::cli::run_train},
+    {"summary", deepvis::cli::summary_summary, deepvis::cli::run_summary},
+    {"reconstruct", deepvis::cli::reconstruct_summary, deepvis::cli::run_reconstruct},
+    {"latent", deepvis::cli::latent_summary, deepvis::cli::run_latent},
+    {"gallery", deepvis::cli::gallery_summary, deepvis::cli::run_gallery},
+    {"visualize-class", deepvis::cli::visualize_class_summary, deepvis::cli::run_visualize_class},
+    {"visualize-channel", deepvis::cli::visualize_channel_summary, deepvis::cli::run_visualize_channel},
+    {"fool", deepvis::cli::fool_summary, deepvis::cli::run_fool},
+    {"invert", deepvis::cli::invert_summary, deepvis::cli::run_invert},
+    {"style", deepvis::cli::style_summary, deepvis::cli::run_style},
 };
 
 std::string command_names() {

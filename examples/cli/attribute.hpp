@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attribute_gradient.hpp"
+#include "attribute_methods.hpp"
 
 namespace deepvis::cli {
 
@@ -21,6 +22,17 @@ struct attribution_method {
 
 inline constexpr attribution_method attribution_methods[] = {
     {"gradient", gradient_summary, run_attribute_gradient},
+    {"saliency", saliency_summary, run_attribute_saliency},
+    {"guided-backprop", guided_backprop_summary, run_attribute_guided_backprop},
+    {"deconvnet", deconvnet_summary, run_attribute_deconvnet},
+    {"input-x-gradient", input_x_gradient_summary, run_attribute_input_x_gradient},
+    {"integrated-gradients", integrated_gradients_summary, run_attribute_integrated_gradients},
+    {"smoothgrad", smoothgrad_summary, run_attribute_smoothgrad},
+    {"occlusion", occlusion_summary, run_attribute_occlusion},
+    {"gradcam", gradcam_summary, run_attribute_gradcam},
+    {"gradcam++", gradcam_plus_plus_summary, run_attribute_gradcam_plus_plus},
+    {"guided-gradcam", guided_gradcam_summary, run_attribute_guided_gradcam},
+    {"score-cam", score_cam_summary, run_attribute_score_cam},
 };
 
 inline std::string attribution_method_names() {

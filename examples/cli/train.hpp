@@ -89,6 +89,7 @@ inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
     f.option("epochs", "E", "passes over the 60 000 training images", "5")
         .option("batch", "B", "mini-batch size", "64")
         .option("lr", "LR", "learning rate", "0.001")
+        .option("lr-decay", "D", "multiply the learning rate by D after every epoch", "1")
         .option("seed", "S", "seed of the initial weights, the shuffling and the noise", "1")
         .option("optimizer", "adam|sgd", "Adam, or SGD with momentum 0.9", "adam")
         .option("out", "M.onnx", "where to save the model (after every epoch)")
@@ -109,8 +110,9 @@ inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
     if (epochs <= 0) throw usage_error("flag --epochs: must be > 0");
     if (batch <= 0) throw usage_error("flag --batch: must be > 0");
     if (limit < 0) throw usage_error("flag --train-limit: must be >= 0");
-    const float lr = f.get_float("lr"), noise = f.get_float("noise");
+    const float lr = f.get_float("lr"), noise = f.get_float("noise"), decay = f.get_float("lr-decay");
     if (!(lr > 0)) throw usage_error("flag --lr: must be > 0");
+    if (!(decay > 0 && decay <= 1)) throw usage_error("flag --lr-decay: must be in (0, 1]");
     const std::string optimizer = f.get_string("optimizer");
     if (optimizer != "adam" && optimizer != "sgd") throw usage_error("flag --optimizer: '" + optimizer + "', expected adam or sgd");
     const auto seed = static_cast<std::uint64_t>(f.get_int("seed"));
@@ -125,7 +127,10 @@ inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
         train_set.images = train::slice_rows(train_set.images, 0, static_cast<std::size_t>(limit));
         train_set.labels.resize(static_cast<std::size_t>(limit));
     }
-    train::fit_options options{.epochs = static_cast<std::size_t>(epochs), .batch_size = static_cast<std::size_t>(batch), .seed = seed};
+    train::fit_options options{.epochs = static_cast<std::size_t>(epochs),
+                               .batch_size = static_cast<std::size_t>(batch),
+                               .seed = seed,
+                               .learning_rate_decay = decay};
     if (kind == "denoising") {
         options.corrupt = [noise](tensor& x, train::rng& r) { train::add_gaussian_noise(x, noise, true, r); };
     }
@@ -133,7 +138,9 @@ inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
                                        : train::conv_autoencoder({.seed = seed, .name = default_name});
     nn::network net(std::move(g));
     out << "training " << kind << " '" << default_name << "' on " << train_set.size() << " images, " << epochs
-        << " epochs, batch " << batch << ", " << optimizer << " lr " << lr << ", seed " << seed;
+        << " epochs, batch " << batch << ", " << optimizer << " lr " << lr;
+    if (decay != 1.0f) out << " (x" << decay << " per epoch)";
+    out << ", seed " << seed;
     if (kind == "denoising") out << ", noise " << noise << " (clipped to [0,1])";
     out << std::endl;
     training_reporter reporter(out, static_cast<std::size_t>(epochs), net, model, csv, plot,

@@ -31,7 +31,8 @@ TEST_CASE("faithfulness: deletion AUC of the perfect map beats a random map; ins
     for (std::size_t i = 0; i < 2; ++i)
         for (std::size_t c = 0; c < 3; ++c) xt::view(perfect, i) += xt::view(w, c) * xt::view(x, i, c);
     const tensor random = deepvis::testing::random_tensor({2, 6, 6}, 403);
-    const faithfulness_options zero{.step_fraction = 1.0 / 12.0, .baseline = faithfulness_baseline::zero, .batch_size = 5};
+    const faithfulness_options zero{
+        .step_fraction = 1.0 / 12.0, .baseline = faithfulness_baseline::zero, .batch_size = 5};
     const auto del_perfect = deletion_curve(net, x, perfect, {0}, zero);
     const auto del_random = deletion_curve(net, x, random, {0}, zero);
     const auto ins_perfect = insertion_curve(net, x, perfect, {0}, zero);

@@ -17,7 +17,8 @@ static_assert(Model<nn::network>);
 namespace {
 
 // Element-wise comparison with the finite-difference gradient; prints the seed of the input.
-void check_close(const tensor& analytic, const tensor& numeric, const char* what, double atol = 2e-3, double rtol = 2e-2) {
+void check_close(const tensor& analytic, const tensor& numeric, const char* what, double atol = 2e-3,
+                 double rtol = 2e-2) {
     REQUIRE(analytic.shape() == numeric.shape());
     std::size_t bad = 0;
     for (std::size_t e = 0; e < analytic.size(); ++e) {

@@ -1,12 +1,11 @@
 // Integrated gradients, SmoothGrad and occlusion against direct implementations of their formulas.
 #include <doctest/doctest.h>
 
-#include <random>
-
 #include <deepvis/gradient.hpp>
 #include <deepvis/integrated_gradients.hpp>
 #include <deepvis/occlusion.hpp>
 #include <deepvis/smoothgrad.hpp>
+#include <random>
 
 #include "attribution/tiny_net.hpp"
 
@@ -35,7 +34,8 @@ TEST_CASE("quadrature: 5-point Gauss-Legendre nodes and weights match the tabula
         double s = 0, first = 0;
         for (std::size_t i = 0; i < 7; ++i) s += q.weights[i], first += q.weights[i] * q.nodes[i];
         CHECK(s == doctest::Approx(1.0));
-        CHECK(first == doctest::Approx(0.5).epsilon(m == quadrature::riemann_middle || m == quadrature::riemann_trapezoid ? 1e-12 : 0.1));
+        CHECK(first == doctest::Approx(0.5).epsilon(
+                           m == quadrature::riemann_middle || m == quadrature::riemann_trapezoid ? 1e-12 : 0.1));
     }
     CHECK(unit_interval_rule(quadrature::riemann_left, 4).nodes == std::vector<double>{0.0, 0.25, 0.5, 0.75});
     CHECK(unit_interval_rule(quadrature::riemann_right, 4).nodes == std::vector<double>{0.25, 0.5, 0.75, 1.0});
@@ -51,14 +51,16 @@ TEST_CASE("integrated_gradients: completeness, sum of attributions = score(x) - 
         const std::size_t steps = method == quadrature::gauss_legendre ? 50 : 200;
         for (bool zero : {true, false}) {
             const tensor ig = integrated_gradients(
-                net, x, classes, {.steps = steps, .method = method, .baseline = zero ? tensor() : baseline, .batch_size = 7});
+                net, x, classes,
+                {.steps = steps, .method = method, .baseline = zero ? tensor() : baseline, .batch_size = 7});
             REQUIRE(ig.shape() == x.shape());
             for (std::size_t i = 0; i < 2; ++i) {
                 double total = 0;
                 for (std::size_t e = 0; e < 128; ++e) total += ig.data()[i * 128 + e];
                 tensor xb = zero ? tensor(xt::zeros<float>({1, 2, 8, 8})) : baseline;
-                const double expected = deepvis::testing::score_of(net, xt::view(x, xt::range(i, i + 1)), 0, classes[i]) -
-                                        deepvis::testing::score_of(net, xb, 0, classes[i]);
+                const double expected =
+                    deepvis::testing::score_of(net, xt::view(x, xt::range(i, i + 1)), 0, classes[i]) -
+                    deepvis::testing::score_of(net, xb, 0, classes[i]);
                 CHECK(std::abs(total - expected) <= 0.01 * std::abs(expected));
             }
         }
@@ -75,8 +77,10 @@ TEST_CASE("integrated_gradients: a direct Riemann loop, and independence of the 
         sum += gradient(net, tensor(a * x), classes) / 5.0f;
     }
     const tensor expected = x * sum;
-    const tensor a = integrated_gradients(net, x, classes, {.steps = 5, .method = quadrature::riemann_middle, .batch_size = 1});
-    const tensor b = integrated_gradients(net, x, classes, {.steps = 5, .method = quadrature::riemann_middle, .batch_size = 64});
+    const tensor a =
+        integrated_gradients(net, x, classes, {.steps = 5, .method = quadrature::riemann_middle, .batch_size = 1});
+    const tensor b =
+        integrated_gradients(net, x, classes, {.steps = 5, .method = quadrature::riemann_middle, .batch_size = 64});
     CHECK(deepvis::testing::max_rel_diff(a, expected) < 1e-5);
     CHECK(deepvis::testing::max_rel_diff(b, expected) < 1e-5);
     CHECK_THROWS_AS(integrated_gradients(net, x, classes, {.baseline = tensor(xt::zeros<float>({3}))}), shape_error);
@@ -119,8 +123,8 @@ TEST_CASE("occlusion: matches a direct loop over windows, uncovered pixels are 0
     const auto net = deepvis::testing::cnn();
     const tensor x = deepvis::testing::random_tensor({2, 2, 8, 8}, 305);
     const ints classes{0, 1};
-    const occlusion_options o{.window_height = 3, .window_width = 2, .stride_y = 2, .stride_x = 3,
-                              .baseline = 0.5f, .batch_size = 5};
+    const occlusion_options o{
+        .window_height = 3, .window_width = 2, .stride_y = 2, .stride_x = 3, .baseline = 0.5f, .batch_size = 5};
     tensor total = xt::zeros<float>({2, 8, 8}), count = xt::zeros<float>({2, 8, 8});
     for (std::size_t i = 0; i < 2; ++i) {
         const tensor xi = xt::view(x, xt::range(i, i + 1));

@@ -21,10 +21,11 @@ const float torch_align_corners[5][7] = {
     {3.0000000f, 2.2500000f, 1.5000000f, 0.5000000f, -0.5000000f, 0.2500000f, 1.0000000f},
     {1.5000000f, 1.7500000f, 2.0000000f, 1.1250000f, 0.2500000f, -0.1250000f, -0.5000000f},
     {0.0000000f, 1.2500000f, 2.5000000f, 1.7500000f, 1.0000000f, -0.5000000f, -2.0000000f}};
-const float torch_nearest[5][7] = {
-    {0.5f, 0.5f, -1.0f, -1.0f, 2.0f, 2.0f, 0.25f},   {0.5f, 0.5f, -1.0f, -1.0f, 2.0f, 2.0f, 0.25f},
-    {3.0f, 3.0f, 1.5f, 1.5f, -0.5f, -0.5f, 1.0f},    {3.0f, 3.0f, 1.5f, 1.5f, -0.5f, -0.5f, 1.0f},
-    {0.0f, 0.0f, 2.5f, 2.5f, 1.0f, 1.0f, -2.0f}};
+const float torch_nearest[5][7] = {{0.5f, 0.5f, -1.0f, -1.0f, 2.0f, 2.0f, 0.25f},
+                                   {0.5f, 0.5f, -1.0f, -1.0f, 2.0f, 2.0f, 0.25f},
+                                   {3.0f, 3.0f, 1.5f, 1.5f, -0.5f, -0.5f, 1.0f},
+                                   {3.0f, 3.0f, 1.5f, 1.5f, -0.5f, -0.5f, 1.0f},
+                                   {0.0f, 0.0f, 2.5f, 2.5f, 1.0f, 1.0f, -2.0f}};
 
 void check_against(upsample_mode mode, const float (&expected)[5][7]) {
     const tensor y = upsample(source, 5, 7, mode);
@@ -40,7 +41,9 @@ TEST_CASE("upsample: bilinear with half-pixel centres matches torch interpolate(
 TEST_CASE("upsample: bilinear_align_corners matches torch interpolate(align_corners=True)") {
     check_against(upsample_mode::bilinear_align_corners, torch_align_corners);
 }
-TEST_CASE("upsample: nearest matches torch interpolate(mode='nearest')") { check_against(upsample_mode::nearest, torch_nearest); }
+TEST_CASE("upsample: nearest matches torch interpolate(mode='nearest')") {
+    check_against(upsample_mode::nearest, torch_nearest);
+}
 TEST_CASE("upsample: none keeps the maps; same size is the identity") {
     CHECK(upsample(source, 5, 7, upsample_mode::none) == source);
     CHECK(upsample(source, 3, 4, upsample_mode::bilinear) == source);

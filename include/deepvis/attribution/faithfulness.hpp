@@ -11,9 +11,8 @@
 /// of pixels changed, in [0, 1]. All steps of all batch items go through the model in internal
 /// batches of at most batch_size inputs.
 #include <cmath>
-#include <numeric>
-
 #include <deepvis/attribution/detail/common.hpp>
+#include <numeric>
 
 namespace deepvis {
 
@@ -26,7 +25,7 @@ enum class faithfulness_baseline {
 struct faithfulness_options {
     double step_fraction = 1.0 / 64.0;  ///< fraction of the pixels changed per step
     faithfulness_baseline baseline = faithfulness_baseline::automatic;
-    float blur_sigma = 5.0f;      ///< RISE: kernel 11, σ = 5
+    float blur_sigma = 5.0f;  ///< RISE: kernel 11, σ = 5
     std::size_t blur_radius = 5;
     std::size_t batch_size = 16;
 };
@@ -51,7 +50,9 @@ inline tensor gaussian_blur(const tensor& x, float sigma, std::size_t radius) {
     const std::size_t h = x.shape()[2], w = x.shape()[3], planes = x.shape()[0] * x.shape()[1];
     tensor tmp(x.shape()), out(x.shape());
     const auto r = static_cast<std::ptrdiff_t>(radius);
-    auto clamp = [](std::ptrdiff_t v, std::size_t n) { return static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(v, 0, std::ptrdiff_t(n) - 1)); };
+    auto clamp = [](std::ptrdiff_t v, std::size_t n) {
+        return static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(v, 0, std::ptrdiff_t(n) - 1));
+    };
     for (std::size_t p = 0; p < planes; ++p) {
         const float* src = x.data() + p * h * w;
         float* mid = tmp.data() + p * h * w;
@@ -79,9 +80,9 @@ faithfulness_curve perturbation_curve(const M& model, const tensor& x, const ten
                                       const faithfulness_options& options, bool insertion, const char* who) {
     check_images(x, who);
     const std::size_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3], hw = h * w;
-    DEEPVIS_CHECK(map.size() == n * hw && map.shape()[0] == n, shape_error,
-                  who << ": map has shape " << shape_string(map.shape()) << ", expected (" << n << ", " << h << ", "
-                      << w << ")");
+    DEEPVIS_CHECK(
+        map.size() == n * hw && map.shape()[0] == n, shape_error,
+        who << ": map has shape " << shape_string(map.shape()) << ", expected (" << n << ", " << h << ", " << w << ")");
     DEEPVIS_CHECK(options.step_fraction > 0.0 && options.step_fraction <= 1.0, config_error,
                   who << ": step_fraction " << options.step_fraction << " must be in (0, 1]");
     const std::size_t per_step =
@@ -91,8 +92,9 @@ faithfulness_curve perturbation_curve(const M& model, const tensor& x, const ten
     faithfulness_baseline kind = options.baseline;
     if (kind == faithfulness_baseline::automatic)
         kind = insertion ? faithfulness_baseline::blur : faithfulness_baseline::zero;
-    const tensor baseline = kind == faithfulness_baseline::blur ? gaussian_blur(x, options.blur_sigma, options.blur_radius)
-                                                                : tensor(xt::zeros<float>(x.shape()));
+    const tensor baseline = kind == faithfulness_baseline::blur
+                                ? gaussian_blur(x, options.blur_sigma, options.blur_radius)
+                                : tensor(xt::zeros<float>(x.shape()));
     // Each item's pixel order: decreasing map value, ties by position.
     std::vector<std::vector<std::size_t>> order(n, std::vector<std::size_t>(hw));
     for (std::size_t i = 0; i < n; ++i) {

@@ -18,8 +18,8 @@ tensor gradcam_plus_plus(const M& model, const tensor& x, const class_indices& c
     typename M::trace_type t;
     model.forward(x, t);
     const std::size_t n = x.shape()[0];
-    const auto cls = detail::expand_classes(
-        classes, n, detail::score_width(model.scores(t), n, "gradcam_plus_plus"), "gradcam_plus_plus");
+    const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "gradcam_plus_plus"),
+                                            "gradcam_plus_plus");
     const std::string layer = detail::cam_layer(model, t, options.layer, "gradcam_plus_plus");
     const tensor g =
         detail::backward_to<standard>(model, t, detail::one_hot_like(model.scores(t), cls), {layer}).front();

@@ -18,8 +18,8 @@ tensor gradient(const M& model, const tensor& x, const class_indices& classes) {
     typename M::trace_type t;
     model.forward(x, t);
     const tensor& scores = model.scores(t);
-    const auto cls =
-        detail::expand_classes(classes, x.shape()[0], detail::score_width(scores, x.shape()[0], "gradient"), "gradient");
+    const auto cls = detail::expand_classes(classes, x.shape()[0],
+                                            detail::score_width(scores, x.shape()[0], "gradient"), "gradient");
     return detail::backward_to<Rule>(model, t, detail::one_hot_like(scores, cls), {std::string(model.input_name())})
         .front();
 }

@@ -7,7 +7,7 @@
 namespace deepvis {
 
 struct guided_gradcam_options {
-    std::string layer = {};  ///< node or tensor name; empty: default_cam_layer()
+    std::string layer = {};                            ///< node or tensor name; empty: default_cam_layer()
     upsample_mode upsample = upsample_mode::bilinear;  ///< none is not allowed here
 };
 
@@ -25,8 +25,8 @@ tensor guided_gradcam(const M& model, const tensor& x, const class_indices& clas
     const auto cls =
         detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "guided_gradcam"), "guided_gradcam");
     const std::string layer = detail::cam_layer(model, t, options.layer, "guided_gradcam");
-    const tensor cam = detail::finish_cam(detail::gradcam_raw(model, t, layer, cls, true), x, options.upsample,
-                                          cam_normalize::none);
+    const tensor cam =
+        detail::finish_cam(detail::gradcam_raw(model, t, layer, cls, true), x, options.upsample, cam_normalize::none);
     tensor g = detail::backward_to<guided>(model, t, detail::one_hot_like(model.scores(t), cls),
                                            {std::string(model.input_name())})
                    .front();

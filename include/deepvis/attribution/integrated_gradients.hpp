@@ -29,9 +29,9 @@ tensor integrated_gradients(const M& model, const tensor& x, const class_indices
     const bool zero_baseline = options.baseline.dimension() == 0;
     const bool per_item = !zero_baseline && options.baseline.shape() == x.shape();
     DEEPVIS_CHECK(zero_baseline || per_item || options.baseline.size() == size, shape_error,
-                  "integrated_gradients: baseline has shape " << shape_string(options.baseline.shape())
-                                                              << ", expected " << shape_string(x.shape())
-                                                              << " or one batch item " << shape_string(sample));
+                  "integrated_gradients: baseline has shape " << shape_string(options.baseline.shape()) << ", expected "
+                                                              << shape_string(x.shape()) << " or one batch item "
+                                                              << shape_string(sample));
     auto base = [&](std::size_t i) -> const float* {
         return zero_baseline ? nullptr : options.baseline.data() + (per_item ? i * size : 0);
     };
@@ -40,8 +40,8 @@ tensor integrated_gradients(const M& model, const tensor& x, const class_indices
 
     typename M::trace_type t;
     model.forward(x, t);
-    const auto cls = detail::expand_classes(
-        classes, n, detail::score_width(model.scores(t), n, "integrated_gradients"), "integrated_gradients");
+    const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "integrated_gradients"),
+                                            "integrated_gradients");
 
     tensor sum = xt::zeros<float>(x.shape());
     std::vector<double> acc(size);
@@ -68,7 +68,8 @@ tensor integrated_gradients(const M& model, const tensor& x, const class_indices
                 const float* xi = x.data() + i * size;
                 const float* bi = base(i);
                 float* out = sum.data() + i * size;
-                for (std::size_t e = 0; e < size; ++e) out[e] = static_cast<float>((xi[e] - (bi ? bi[e] : 0.0f)) * acc[e]);
+                for (std::size_t e = 0; e < size; ++e)
+                    out[e] = static_cast<float>((xi[e] - (bi ? bi[e] : 0.0f)) * acc[e]);
             }
         });
     return sum;

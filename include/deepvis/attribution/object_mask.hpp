@@ -10,11 +10,10 @@
 /// every other part of deepvis work without OpenCV.
 #include <algorithm>
 #include <cstdint>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/viz/normalize.hpp>
+#include <vector>
 
 #ifdef DEEPVIS_WITH_GRABCUT
 #include <opencv2/imgproc.hpp>
@@ -31,7 +30,12 @@ inline constexpr bool grabcut_available =
 #endif
 
 /// GrabCut's pixel labels (the values of OpenCV's GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD).
-enum class grabcut_label : std::uint8_t { background = 0, foreground = 1, probable_background = 2, probable_foreground = 3 };
+enum class grabcut_label : std::uint8_t {
+    background = 0,
+    foreground = 1,
+    probable_background = 2,
+    probable_foreground = 3
+};
 
 struct object_mask_options {
     double foreground_percentile = 95.0;
@@ -65,8 +69,10 @@ inline std::vector<grabcut_label> grabcut_seeds(const tensor& saliency, const ob
     const float lo = viz::percentile(values, options.background_percentile);
     std::vector<grabcut_label> labels(values.size(), options.unknown);
     for (std::size_t p = 0; p < values.size(); ++p) {
-        if (values[p] > hi) labels[p] = grabcut_label::foreground;
-        else if (values[p] < lo) labels[p] = grabcut_label::background;
+        if (values[p] > hi)
+            labels[p] = grabcut_label::foreground;
+        else if (values[p] < lo)
+            labels[p] = grabcut_label::background;
     }
     return labels;
 }
@@ -117,13 +123,16 @@ inline object_mask_result largest_component(const tensor& mask, bool eight_conne
 
 /// image: (3, H, W) RGB in [0, 1] (or (1, 3, H, W)); saliency: (H, W) (or (1, H, W)).
 ///   throws: unsupported_error without the deepvis::grabcut component.
-inline object_mask_result object_mask(const tensor& image, const tensor& saliency, const object_mask_options& options = {}) {
+inline object_mask_result object_mask(const tensor& image, const tensor& saliency,
+                                      const object_mask_options& options = {}) {
     const bool batched = image.dimension() == 4;
     DEEPVIS_CHECK((image.dimension() == 3 || (batched && image.shape()[0] == 1)) && image.shape()[batched] == 3,
-                  shape_error, "object_mask: image has shape " << shape_string(image.shape()) << ", expected (3, H, W)");
+                  shape_error,
+                  "object_mask: image has shape " << shape_string(image.shape()) << ", expected (3, H, W)");
     const std::size_t h = image.shape()[batched + 1], w = image.shape()[batched + 2];
     DEEPVIS_CHECK(saliency.size() == h * w, shape_error,
-                  "object_mask: saliency has shape " << shape_string(saliency.shape()) << ", expected (" << h << ", " << w << ")");
+                  "object_mask: saliency has shape " << shape_string(saliency.shape()) << ", expected (" << h << ", "
+                                                     << w << ")");
     const tensor map = xt::reshape_view(saliency, shape_type{h, w});
 #ifdef DEEPVIS_WITH_GRABCUT
     const auto seeds = grabcut_seeds(map, options);
@@ -146,9 +155,10 @@ inline object_mask_result object_mask(const tensor& image, const tensor& salienc
 #else
     (void)map;
     (void)options;
-    DEEPVIS_FAIL(unsupported_error, "object_mask: GrabCut is unavailable in this build; it needs OpenCV: link the "
-                                     "deepvis::grabcut CMake target (built when OpenCV is found, e.g. Debian's "
-                                     "libopencv-dev)");
+    DEEPVIS_FAIL(unsupported_error,
+                 "object_mask: GrabCut is unavailable in this build; it needs OpenCV: link the "
+                 "deepvis::grabcut CMake target (built when OpenCV is found, e.g. Debian's "
+                 "libopencv-dev)");
 #endif
 }
 

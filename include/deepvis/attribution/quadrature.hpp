@@ -2,10 +2,9 @@
 /// Quadrature rules on [0, 1] for path integrals (integrated gradients): Gauss–Legendre and the
 /// Riemann sums Captum offers.
 #include <cmath>
+#include <deepvis/core/error.hpp>
 #include <numbers>
 #include <vector>
-
-#include <deepvis/core/error.hpp>
 
 namespace deepvis {
 

@@ -4,7 +4,6 @@
 /// Where tools differ: Captum's Saliency returns |w| per channel (reduce = none); Captum's
 /// visualiser and other repositories sum |w| over channels (reduce = sum).
 #include <cmath>
-
 #include <deepvis/attribution/gradient.hpp>
 
 namespace deepvis {

@@ -9,9 +9,8 @@
 /// Noise is reproducible: one std::mt19937_64(seed) and one std::normal_distribution<float>(0, 1)
 /// draw, in order, item by item, sample by sample, element by element (row-major), the value
 /// scaled by σ of that item; the internal batch size does not change the result.
-#include <random>
-
 #include <deepvis/attribution/detail/common.hpp>
+#include <random>
 
 namespace deepvis {
 
@@ -33,7 +32,8 @@ struct smoothgrad_options {
 /// Shaped like x. Rule chooses the gradient that is smoothed (guided gives SmoothGrad on guided
 /// backpropagation).
 template <class Rule = standard, class M>
-tensor smoothgrad(const M& model, const tensor& x, const class_indices& classes, const smoothgrad_options& options = {}) {
+tensor smoothgrad(const M& model, const tensor& x, const class_indices& classes,
+                  const smoothgrad_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);
     DEEPVIS_REQUIRE_RULE(Rule);
     detail::check_batch(x, "smoothgrad");
@@ -81,7 +81,7 @@ tensor smoothgrad(const M& model, const tensor& x, const class_indices& classes,
                     const double mean = sum[e] * inv, mean_sq = sum_sq[e] * inv;
                     o[e] = static_cast<float>(options.variant == noise_tunnel::smoothgrad      ? mean
                                               : options.variant == noise_tunnel::smoothgrad_sq ? mean_sq
-                                                                                                : mean_sq - mean * mean);
+                                                                                               : mean_sq - mean * mean);
                 }
             }
         });

@@ -1,16 +1,15 @@
 #pragma once
 /// Grad-CAM for the 1st, 2nd, …, k-th ranked classes of every batch item, from one forward pass
 /// (and one backward pass per rank).
-#include <numeric>
-
 #include <deepvis/attribution/gradcam.hpp>
+#include <numeric>
 
 namespace deepvis {
 
 struct top_k_cams {
-    tensor maps;                                    ///< (N, k, H, W), or (N, k, h, w) with upsample = none
+    tensor maps;                                     ///< (N, k, H, W), or (N, k, h, w) with upsample = none
     std::vector<std::vector<std::int64_t>> classes;  ///< classes[i][r]: the r-th ranked class of item i
-    tensor scores;                                  ///< (N, k): their unnormalised scores
+    tensor scores;                                   ///< (N, k): their unnormalised scores
 };
 
 /// The k highest-scoring classes of each row of (N, K) scores, best first (ties: lower index).

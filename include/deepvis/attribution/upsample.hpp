@@ -5,10 +5,9 @@
 /// pytorch-grad-cam's Score-CAM uses) and 'nearest' (src = floor(dst·in/out), Captum's default).
 #include <algorithm>
 #include <cmath>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <vector>
 
 namespace deepvis {
 
@@ -55,7 +54,8 @@ inline tensor upsample(const tensor& maps, std::size_t height, std::size_t width
     DEEPVIS_CHECK(maps.dimension() >= 2, shape_error,
                   "upsample: maps have shape " << shape_string(maps.shape()) << ", expected at least 2 dimensions");
     if (mode == upsample_mode::none) return maps;
-    DEEPVIS_CHECK(height > 0 && width > 0, config_error, "upsample: target size " << height << "x" << width << " is empty");
+    DEEPVIS_CHECK(height > 0 && width > 0, config_error,
+                  "upsample: target size " << height << "x" << width << " is empty");
     const std::size_t rank = maps.dimension();
     const std::size_t h = maps.shape()[rank - 2], w = maps.shape()[rank - 1];
     DEEPVIS_CHECK(h > 0 && w > 0, shape_error, "upsample: maps have an empty spatial size");

@@ -7,6 +7,14 @@
 ///   matmul(a, b):       a · b for 2-D tensors, by BLAS sgemm through xt::linalg::dot.
 #include <utility>
 
+// xtensor-blas compiles against its own copy of the netlib cblas.h (xflens), which conflicts
+// with OpenBLAS' <cblas.h> that the convolution kernels include. Declare the BLAS once, from
+// OpenBLAS, and keep xflens' copy out: the names and enums are the same, so xflens' calls bind
+// to OpenBLAS' declarations. Include order then no longer matters.
+#include <cblas.h>
+#ifndef CXXBLAS_DRIVERS_CBLAS_H
+#define CXXBLAS_DRIVERS_CBLAS_H 1
+#endif
 #include <xtensor-blas/xlinalg.hpp>
 
 #include <deepvis/core/error.hpp>

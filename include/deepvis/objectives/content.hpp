@@ -45,8 +45,8 @@ inline double squared_distance(const char* who, const std::string& layer, const 
 /// L = weight · Σ(F − P)² (reduction::sum) or weight · mean(F − P)² (reduction::mean), where F
 /// is the activation at `layer` and P the target features (same shape, or batch 1).
 struct content_loss {
-    std::string layer;
-    tensor target;
+    std::string layer = {};
+    tensor target = {};
     double weight = 1.0;
     deepvis::reduction reduction = reduction::sum;
 
@@ -62,8 +62,8 @@ struct content_loss {
 /// Σ_n ‖Φ(x_n) − Φ₀_n‖²; Φ is the activation at `layer`, Φ₀ the target (batch 1 for every image,
 /// or batch N).
 struct feature_match {
-    std::string layer;
-    tensor target;
+    std::string layer = {};
+    tensor target = {};
     bool normalize = true;
 
     std::string tap() const { return layer; }

@@ -30,7 +30,7 @@ inline channel_view view_channels(const char* who, const std::string& layer, con
 
 /// L = Σ_n a[n, channel, y, x]: one neuron. For a 2-D activation (N, K) y and x must be 0.
 struct neuron {
-    std::string layer;
+    std::string layer = {};
     std::int64_t channel = 0;
     std::int64_t y = 0, x = 0;
 
@@ -56,7 +56,7 @@ struct neuron {
 
 /// L = Σ_n mean_{y,x} a[n, channel, y, x]: a whole channel ("conv4_3", 17).
 struct channel_mean {
-    std::string layer;
+    std::string layer = {};
     std::int64_t channel = 0;
 
     std::string tap() const { return layer; }

@@ -105,7 +105,7 @@ double evaluate_term(const O& o, std::span<const tensor* const> a, std::span<ten
 /// w · term. `maximize(t)` is scaled{t, -1}.
 template <Objective T>
 struct scaled {
-    T term;
+    T term = {};
     double weight = 1.0;
 
     std::vector<std::string> taps() const { return detail::taps_of(term); }
@@ -121,10 +121,10 @@ struct scaled {
 /// A flat sum of terms: the value is Σ values, each term's gradients go to its own taps.
 template <Objective... Ts>
 struct sum {
-    std::tuple<Ts...> terms;
+    std::tuple<Ts...> terms = {};
 
     std::vector<std::string> taps() const {
-        std::vector<std::string> all;
+        std::vector<std::string> all = {};
         std::apply([&](const auto&... t) { (append(all, detail::taps_of(t)), ...); }, terms);
         return all;
     }

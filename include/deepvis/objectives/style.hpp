@@ -35,18 +35,18 @@ inline tensor gram_matrix(const tensor& f, gram_normalization norm = gram_normal
 
 /// One layer of a style loss: its name, weight w_ℓ and target Gram matrix A_ℓ.
 struct style_layer {
-    std::string layer;
+    std::string layer = {};
     double weight = 1.0;
-    tensor target;
+    tensor target = {};
 };
 
 struct style_loss {
-    std::vector<style_layer> layers;
+    std::vector<style_layer> layers = {};
     gram_normalization normalization = gram_normalization::none;
     style_reduction reduction = style_reduction::sum;
 
     std::vector<std::string> taps() const {
-        std::vector<std::string> t;
+        std::vector<std::string> t = {};
         for (const auto& l : layers) t.push_back(l.layer);
         return t;
     }

@@ -55,7 +55,7 @@ inline void gaussian_blur_planes(tensor& x, double sigma) {
     }
 }
 
-struct gaussian_blur {
+struct periodic_blur {
     double sigma = 0.5;
     std::size_t every = 10;
 

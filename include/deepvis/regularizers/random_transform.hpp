@@ -93,9 +93,9 @@ struct random_transform {
     /// transform, the image before it and after it.
     struct run_state {
         std::size_t h = 0, w = 0;
-        std::vector<std::size_t> index;
-        std::vector<float> weight;
-        tensor original, transformed;
+        std::vector<std::size_t> index = {};
+        std::vector<float> weight = {};
+        tensor original = {}, transformed = {};
     } state = {};
 };
 

@@ -17,10 +17,10 @@
 /// Order inside solve(): before_step hooks run in the order the regularisers were given,
 /// penalties are added, the optimiser steps, then after_step hooks run in REVERSE order (like a
 /// stack of transforms: the last transform applied is the first undone). For the class-model
-/// recipe `(gaussian_blur, clamp_pixels, jitter)` therefore gives: jitter, step, unjitter,
+/// recipe `(periodic_blur, clamp_pixels, jitter)` therefore gives: jitter, step, unjitter,
 /// clamp, blur — the order of the CS231n recipe.
 ///
-/// Shipped: l2, alpha_norm, total_variation (explicit); jitter, random_transform, gaussian_blur,
+/// Shipped: l2, alpha_norm, total_variation (explicit); jitter, random_transform, periodic_blur,
 /// clamp_pixels (implicit). Consumed by: solve() (solvers/solve.hpp) and the synthesis recipes.
 #include <concepts>
 #include <cstddef>

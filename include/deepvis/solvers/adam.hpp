@@ -45,7 +45,7 @@ struct adam {
 
     /// Run state (not a setting; reset() clears it). Public so the type stays an aggregate.
     struct run_state {
-        tensor m, v;
+        tensor m = {}, v = {};
         std::size_t t = 0;
     } state = {};
 };

@@ -37,8 +37,8 @@ static_assert(Callback<no_callback>, "no_callback must satisfy Callback (solvers
 /// Calls f on steps 0, k, 2k, … and on the last step; f returns void or bool (true stops).
 template <class F>
 struct every_k {
-    std::size_t k;
-    F f;
+    std::size_t k = 0;
+    F f = {};
     bool operator()(const step_report& r) {
         if (k == 0 || (r.step % k != 0 && r.step + 1 != r.iterations)) return false;
         if constexpr (std::is_void_v<decltype(f(r))>) {

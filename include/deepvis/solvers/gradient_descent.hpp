@@ -54,7 +54,7 @@ struct gradient_descent {
 
     /// Run state (not a setting; reset() clears it). Public so the type stays an aggregate.
     struct run_state {
-        tensor velocity;
+        tensor velocity = {};
     } state = {};
 };
 

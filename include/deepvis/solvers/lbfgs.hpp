@@ -88,7 +88,7 @@ struct lbfgs {
 
     /// Run state (not a setting; reset() clears it). Public so the type stays an aggregate.
     struct run_state {
-        std::vector<double> d, prev_g;
+        std::vector<double> d = {}, prev_g = {};
         std::deque<std::vector<double>> s, y;
         std::deque<double> rho;
         double h_diag = 1.0, t = 1.0;

@@ -5,7 +5,7 @@
 ///
 ///   auto objective = deepvis::maximize(deepvis::class_score{.class_index = 3});
 ///   deepvis::solve_report r = deepvis::solve(model, objective,
-///       deepvis::l2{.weight = 1e-3}, deepvis::gaussian_blur{.sigma = 0.5, .every = 10},
+///       deepvis::l2{.weight = 1e-3}, deepvis::periodic_blur{.sigma = 0.5, .every = 10},
 ///       deepvis::clamp_pixels{}, deepvis::jitter{.pixels = 16},          // regularisers, any number
 ///       deepvis::gradient_descent{.step_size = 25, .normalize = true},   // optimiser
 ///       image, deepvis::solve_options{.iterations = 100, .seed = 7},     // image, options (named type:
@@ -61,7 +61,7 @@ inline const char* to_string(solve_status s) {
 
 struct solve_report {
     solve_status status = solve_status::completed;
-    std::string message;         ///< one line, e.g. "objective is NaN at step 12"
+    std::string message = {};         ///< one line, e.g. "objective is NaN at step 12"
     std::size_t iterations = 0;  ///< optimiser steps taken
     double value = 0.0;          ///< objective + penalties at the start of the last step taken
     double gradient_norm = 0.0;
@@ -70,10 +70,10 @@ struct solve_report {
 
 /// Buffers reused between evaluations (one per run; not shared between threads).
 struct evaluation_workspace {
-    std::vector<std::string> taps, unique;
-    std::vector<std::size_t> slot;
-    std::vector<tensor> grads;
-    std::vector<nn::seed> seeds;
+    std::vector<std::string> taps = {}, unique = {};
+    std::vector<std::size_t> slot = {};
+    std::vector<tensor> grads = {};
+    std::vector<nn::seed> seeds = {};
 };
 
 namespace detail {
@@ -107,7 +107,7 @@ double evaluate(const M& model, typename M::trace_type& trace, const O& objectiv
         if (u == ws.unique.size()) ws.unique.push_back(name);
         ws.slot[i] = u;
     }
-    std::vector<std::string> wanted;
+    std::vector<std::string> wanted = {};
     for (const auto& u : ws.unique)
         if (u != input) wanted.push_back(u);
     if (!wanted.empty()) {
@@ -146,7 +146,7 @@ double evaluate(const M& model, typename M::trace_type& trace, const O& objectiv
             for (std::size_t e = 0; e < ws.grads[i].size(); ++e) d[e] += s[e];
         }
     }
-    std::vector<nn::seed> net_seeds;
+    std::vector<nn::seed> net_seeds = {};
     const tensor* input_seed = nullptr;
     for (std::size_t u = 0; u < ws.unique.size(); ++u) {
         if (ws.unique[u] == input) input_seed = &ws.seeds[u].gradient;
@@ -210,8 +210,8 @@ solve_report solve_impl(const M& model, const O& objective, std::tuple<Rs...> re
     std::mt19937_64 rng(options.seed);
     typename M::trace_type trace;
     evaluation_workspace ws;
-    tensor grad, before;
-    solve_report report;
+    tensor grad = {}, before = {};
+    solve_report report = {};
     for (std::size_t k = 0; k < options.iterations; ++k) {
         const step_context ctx{k, rng};
         before = image;

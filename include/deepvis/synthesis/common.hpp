@@ -15,8 +15,8 @@ namespace deepvis {
 
 /// An optimised image (in the model's input space) and how the run ended.
 struct synthesis_result {
-    tensor image;
-    solve_report report;
+    tensor image = {};
+    solve_report report = {};
 };
 
 /// How a recipe starts: N(0, scale²) noise (seeded) or zeros.

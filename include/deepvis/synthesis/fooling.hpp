@@ -33,13 +33,13 @@ struct fooling_options {
 };
 
 struct fooling_result {
-    tensor image;       ///< the fooling image(s)
-    tensor difference;  ///< image − original
+    tensor image = {};       ///< the fooling image(s)
+    tensor difference = {};  ///< image − original
     bool success = false;          ///< every image reached its target
     std::size_t iterations = 0;    ///< steps taken (0: already classified as the target)
-    std::vector<std::int64_t> original_class, final_class;
-    std::vector<double> linf, l2;  ///< per image: max |difference|, ‖difference‖₂
-    solve_report report;           ///< status (diverged on NaN) and a one-line message
+    std::vector<std::int64_t> original_class = {}, final_class = {};
+    std::vector<double> linf = {}, l2 = {};  ///< per image: max |difference|, ‖difference‖₂
+    solve_report report = {};           ///< status (diverged on NaN) and a one-line message
 };
 
 /// One target for every image of the batch, or one per image (targets.size() == N).
@@ -58,7 +58,7 @@ fooling_result fool(const M& model, const tensor& image, std::vector<std::int64_
     if (!o.mean.empty()) clamp = clamp_pixels::from_normalization(o.mean, o.std);
     typename M::trace_type trace;
     evaluation_workspace ws;
-    tensor grad;
+    tensor grad = {};
     gradient_descent step{.step_size = o.step_size, .normalize = true};
     std::vector<char> done(n, 0);
     std::string scores_name = detail::resolve_tap(model, score_tap);

@@ -22,7 +22,7 @@
 namespace deepvis {
 
 struct inversion_options {
-    std::string layer;             ///< the representation Φ to invert
+    std::string layer = {};             ///< the representation Φ to invert
     double feature_weight = 6e-2;  ///< w_f
     bool normalize = false;        ///< divide by ‖Φ₀‖² (Mahendran & Vedaldi's normalisation)
     double tv_weight = 2e-2;       ///< w_TV
@@ -41,9 +41,9 @@ struct inversion_options {
 };
 
 struct inversion_result {
-    std::vector<tensor> images;        ///< one per start
-    std::vector<double> feature_error; ///< per start: ‖Φ(x) − Φ₀‖² / ‖Φ₀‖² at the end
-    std::vector<solve_report> reports;
+    std::vector<tensor> images = {};        ///< one per start
+    std::vector<double> feature_error = {}; ///< per start: ‖Φ(x) − Φ₀‖² / ‖Φ₀‖² at the end
+    std::vector<solve_report> reports = {};
     std::size_t best = 0;              ///< the start with the smallest feature_error
 };
 
@@ -67,14 +67,14 @@ inversion_result invert(const M& model, const tensor& reference, const inversion
     double best = std::numeric_limits<double>::infinity();
     for (std::size_t s = 0; s < o.starts; ++s) {
         tensor x = detail::initial(shape_of(reference), initial_image::normal, o.seed + s, o.init_scale);
-        solve_report rep;
+        solve_report rep = {};
         if (o.alpha_weight > 0.0)
             rep = solve(model, objective, alpha_norm{.alpha = o.alpha, .weight = o.alpha_weight}, clamp, opt, x,
                         solve_options{.iterations = o.iterations, .seed = o.seed + s}, callback);
         else
             rep = solve(model, objective, clamp, opt, x, solve_options{.iterations = o.iterations, .seed = o.seed + s},
                         callback);
-        tensor g;
+        tensor g = {};
         const double err = evaluate(model, trace, measure, x, g) / static_cast<double>(reference.shape()[0]);
         if (err < best) {
             best = err;

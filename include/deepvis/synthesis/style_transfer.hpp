@@ -29,7 +29,7 @@ namespace deepvis {
 
 /// A style image (1, C, H, W) in the model's input space and its blend weight b_i.
 struct style_image {
-    tensor image;
+    tensor image = {};
     double weight = 1.0;
 };
 
@@ -37,10 +37,10 @@ enum class style_optimizer { lbfgs, adam };
 enum class style_init { content, noise };
 
 struct style_transfer_options {
-    std::string content_layer;
+    std::string content_layer = {};
     double content_weight = 5e-2;
     /// (layer, w_ℓ) pairs.
-    std::vector<std::pair<std::string, double>> style_layers;
+    std::vector<std::pair<std::string, double>> style_layers = {};
     gram_normalization normalization = gram_normalization::by_size;
     style_reduction reduction = style_reduction::sum;
     double tv_weight = 5e-2;
@@ -99,7 +99,7 @@ std::vector<style_layer> style_targets(const M& model, const std::vector<style_i
                                        const style_transfer_options& o) {
     DEEPVIS_CHECK(!styles.empty(), config_error, "style_transfer: no style image given");
     DEEPVIS_CHECK(!o.style_layers.empty(), config_error, "style_transfer: no style layer given");
-    std::vector<style_layer> layers;
+    std::vector<style_layer> layers = {};
     for (const auto& [name, w] : o.style_layers) layers.push_back({model.resolve(name), w, tensor()});
     double total = 0.0;
     for (const auto& s : styles) total += s.weight;

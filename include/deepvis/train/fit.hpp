@@ -42,6 +42,9 @@ struct fit_options {
     std::size_t max_steps_per_epoch = 0;     ///< 0: the whole training set each epoch
     std::size_t eval_batch_size = 500;
     bool drop_last = false;                  ///< skip a final partial batch
+    /// Step decay: epoch e (1-based) trains at learning_rate · decay^(e−1), for optimisers with
+    /// options().learning_rate and set_learning_rate() (adam, sgd). 1: constant.
+    float learning_rate_decay = 1.0f;
     /// Applied to each mini-batch's inputs before forward (denoising: add noise); gets a
     /// generator seeded from (seed, epoch, step). Empty: inputs used as they are.
     std::function<void(tensor& inputs, rng& generator)> corrupt = {};
@@ -136,8 +139,15 @@ training_history fit(nn::network& net, const dataset_view<typename L::target_typ
     std::vector<nn::seed> seeds(1);
     seeds[0].at = name;
     training_history history;
+    float initial_rate = 0.0f;
+    if constexpr (requires { optimizer.set_learning_rate(optimizer.options().learning_rate); })
+        initial_rate = optimizer.options().learning_rate;
     for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
+        if constexpr (requires { optimizer.set_learning_rate(optimizer.options().learning_rate); })
+            if (options.learning_rate_decay != 1.0f)
+                optimizer.set_learning_rate(initial_rate *
+                                            std::pow(options.learning_rate_decay, static_cast<float>(epoch - 1)));
         const std::vector<std::size_t> order = epoch_order(n, options.seed, epoch);
         double loss_sum = 0;
         std::size_t hits = 0, seen = 0, done = 0;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 
@@ -17,7 +16,11 @@ enum class colormap { gray, jet, viridis, diverging };
 
 using rgb = std::array<float, 3>;
 
-namespace detail {
+}  // namespace deepvis::viz
+
+namespace deepvis::detail::colormaps {
+
+using viz::rgb;
 
 // Piecewise-linear channel through (x, y) knots.
 template <std::size_t K>
@@ -30,12 +33,14 @@ float knots(const std::array<std::array<float, 2>, K>& k, float t) {
 
 inline rgb jet(float t) {
     static constexpr std::array<std::array<float, 2>, 5> r{{{0, 0}, {0.35f, 0}, {0.66f, 1}, {0.89f, 1}, {1, 0.5f}}};
-    static constexpr std::array<std::array<float, 2>, 6> g{{{0, 0}, {0.125f, 0}, {0.375f, 1}, {0.64f, 1}, {0.91f, 0}, {1, 0}}};
+    static constexpr std::array<std::array<float, 2>, 6> g{
+        {{0, 0}, {0.125f, 0}, {0.375f, 1}, {0.64f, 1}, {0.91f, 0}, {1, 0}}};
     static constexpr std::array<std::array<float, 2>, 5> b{{{0, 0.5f}, {0.11f, 1}, {0.34f, 1}, {0.65f, 0}, {1, 0}}};
     return {knots(r, t), knots(g, t), knots(b, t)};
 }
 
 // matplotlib's viridis, 256 entries as 8-bit RGB.
+// clang-format off
 inline constexpr unsigned char viridis_table[256][3] = {
     {68, 1, 84},{68, 2, 86},{69, 4, 87},{69, 5, 89},{70, 7, 90},{70, 8, 92},{70, 10, 93},{70, 11, 94},
     {71, 13, 96},{71, 14, 97},{71, 16, 99},{71, 17, 100},{71, 19, 101},{72, 20, 103},{72, 22, 104},{72, 23, 105},
@@ -70,6 +75,7 @@ inline constexpr unsigned char viridis_table[256][3] = {
     {216, 226, 25},{218, 227, 25},{221, 227, 24},{223, 227, 24},{226, 228, 24},{229, 228, 25},{231, 228, 25},{234, 229, 26},
     {236, 229, 27},{239, 229, 28},{241, 229, 29},{244, 230, 30},{246, 230, 32},{248, 230, 33},{251, 231, 35},{253, 231, 37},
 };
+// clang-format on
 
 inline rgb viridis(float t) {
     const float f = t * 255.0f;
@@ -83,7 +89,7 @@ inline rgb viridis(float t) {
 
 // ColorBrewer RdBu (11 classes), reversed so that 0 is dark blue and 1 dark red.
 inline rgb diverging(float t) {
-    static constexpr unsigned char table[11][3] = {{5, 48, 97},    {33, 102, 172}, {67, 147, 195}, {146, 197, 222},
+    static constexpr unsigned char table[11][3] = {{5, 48, 97},     {33, 102, 172},  {67, 147, 195},  {146, 197, 222},
                                                    {209, 229, 240}, {247, 247, 247}, {253, 219, 199}, {244, 165, 130},
                                                    {214, 96, 77},   {178, 24, 43},   {103, 0, 31}};
     const float f = t * 10.0f;
@@ -94,16 +100,22 @@ inline rgb diverging(float t) {
     return c;
 }
 
-}  // namespace detail
+}  // namespace deepvis::detail::colormaps
+
+namespace deepvis::viz {
 
 /// The colour of t ∈ [0, 1].
 inline rgb color(colormap map, float t) {
     t = std::isnan(t) ? 0.0f : std::clamp(t, 0.0f, 1.0f);
     switch (map) {
-        case colormap::gray: return {t, t, t};
-        case colormap::jet: return detail::jet(t);
-        case colormap::viridis: return detail::viridis(t);
-        case colormap::diverging: return detail::diverging(t);
+        case colormap::gray:
+            return {t, t, t};
+        case colormap::jet:
+            return deepvis::detail::colormaps::jet(t);
+        case colormap::viridis:
+            return deepvis::detail::colormaps::viridis(t);
+        case colormap::diverging:
+            return deepvis::detail::colormaps::diverging(t);
     }
     return {t, t, t};
 }

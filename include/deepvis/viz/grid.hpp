@@ -7,7 +7,6 @@
 ///            padding and empty cells set to pad_value.
 #include <algorithm>
 #include <cmath>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 
@@ -22,10 +21,12 @@ struct grid_options {
 };
 
 inline tensor vis_square(const tensor& data, const grid_options& options = {}) {
-    DEEPVIS_CHECK((data.dimension() == 3 || (data.dimension() == 4 && (data.shape()[1] == 1 || data.shape()[1] == 3))) &&
-                      data.shape()[0] > 0,
-                  shape_error, "vis_square: data has shape " << shape_string(data.shape())
-                                                             << ", expected (N, H, W) or (N, C, H, W) with C = 1 or 3");
+    DEEPVIS_CHECK(
+        (data.dimension() == 3 || (data.dimension() == 4 && (data.shape()[1] == 1 || data.shape()[1] == 3))) &&
+            data.shape()[0] > 0,
+        shape_error,
+        "vis_square: data has shape " << shape_string(data.shape())
+                                      << ", expected (N, H, W) or (N, C, H, W) with C = 1 or 3");
     const std::size_t n = data.shape()[0], c = data.dimension() == 4 ? data.shape()[1] : 1;
     const std::size_t h = data.shape()[data.dimension() - 2], w = data.shape()[data.dimension() - 1];
     const std::size_t cols =

@@ -8,10 +8,9 @@
 /// Maps are (H, W) (one item) or (N, …) (N items, each normalised on its own).
 #include <algorithm>
 #include <cmath>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <vector>
 
 namespace deepvis::viz {
 
@@ -32,7 +31,9 @@ struct percentile_options {
     double high = 99.0;
 };
 
-namespace detail {
+}  // namespace deepvis::viz
+
+namespace deepvis::detail::viz_normalize {
 template <class F>
 tensor per_item(const tensor& map, F&& f) {
     DEEPVIS_CHECK(map.dimension() >= 2 && map.size() > 0, shape_error,
@@ -42,12 +43,14 @@ tensor per_item(const tensor& map, F&& f) {
     for (std::size_t i = 0; i < n; ++i) f(out.data() + i * plane, plane);
     return out;
 }
-}  // namespace detail
+}  // namespace deepvis::detail::viz_normalize
+
+namespace deepvis::viz {
 
 inline tensor normalize_percentile(const tensor& map, const percentile_options& options = {}) {
     DEEPVIS_CHECK(options.low < options.high, config_error,
                   "normalize_percentile: low " << options.low << " must be below high " << options.high);
-    return detail::per_item(map, [&](float* p, std::size_t size) {
+    return deepvis::detail::viz_normalize::per_item(map, [&](float* p, std::size_t size) {
         const std::vector<float> v(p, p + size);
         const float lo = percentile(v, options.low), hi = percentile(v, options.high);
         const float range = hi - lo;
@@ -56,7 +59,7 @@ inline tensor normalize_percentile(const tensor& map, const percentile_options& 
 }
 
 inline tensor normalize_min_max(const tensor& map) {
-    return detail::per_item(map, [](float* p, std::size_t size) {
+    return deepvis::detail::viz_normalize::per_item(map, [](float* p, std::size_t size) {
         const auto [lo, hi] = std::minmax_element(p, p + size);
         const float mn = *lo, range = *hi - *lo;
         for (std::size_t e = 0; e < size; ++e) p[e] = range > 0.0f ? (p[e] - mn) / range : 0.0f;
@@ -64,7 +67,7 @@ inline tensor normalize_min_max(const tensor& map) {
 }
 
 inline tensor normalize_signed(const tensor& map, double high = 99.0) {
-    return detail::per_item(map, [&](float* p, std::size_t size) {
+    return deepvis::detail::viz_normalize::per_item(map, [&](float* p, std::size_t size) {
         std::vector<float> a(size);
         for (std::size_t e = 0; e < size; ++e) a[e] = std::abs(p[e]);
         const float scale = percentile(std::move(a), high);

@@ -3,10 +3,9 @@
 /// choosing the layer, weighting its maps, normalising and upsampling.
 #include <algorithm>
 #include <cmath>
-#include <string>
-
 #include <deepvis/attribution/detail/common.hpp>
 #include <deepvis/attribution/upsample.hpp>
+#include <string>
 
 namespace deepvis {
 
@@ -25,9 +24,9 @@ std::string default_cam_layer(const M& model, const typename M::trace_type& t) {
     if constexpr (requires { model.definition().nodes; }) {
         std::string found;
         for (const auto& nd : model.definition().nodes) {
-            static const char* skipped[] = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
-                                            "Flatten", "Reshape",     "Pad",               "Dropout",       "Identity",
-                                            "Softmax", "LogSoftmax"};
+            static const char* skipped[] = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+                                            "LpPool",  "Flatten",     "Reshape",           "Pad",
+                                            "Dropout", "Identity",    "Softmax",           "LogSoftmax"};
             if (std::find(std::begin(skipped), std::end(skipped), nd.op_type) != std::end(skipped)) continue;
             const auto& out = nd.outputs.front();
             const tensor& a = model.activation(t, out);

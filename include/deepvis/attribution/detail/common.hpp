@@ -4,14 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <span>
-#include <string>
-#include <vector>
-
 #include <deepvis/backprop/rule.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/model.hpp>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace deepvis {
 
@@ -21,12 +20,14 @@ using class_indices = std::vector<std::int64_t>;
 }  // namespace deepvis
 
 /// The first line of every public attribution entry point.
-#define DEEPVIS_REQUIRE_MODEL(M)                                                                   \
-    static_assert(::deepvis::Model<M>, "deepvis: the model type does not satisfy the Model concept " \
-                                       "(see <deepvis/nn/model.hpp>)")
-#define DEEPVIS_REQUIRE_RULE(R)                                                                            \
-    static_assert(::deepvis::BackpropRule<R>, "deepvis: the rule type does not satisfy the BackpropRule " \
-                                              "concept (see <deepvis/backprop/rule.hpp>)")
+#define DEEPVIS_REQUIRE_MODEL(M)                                                \
+    static_assert(::deepvis::Model<M>,                                          \
+                  "deepvis: the model type does not satisfy the Model concept " \
+                  "(see <deepvis/nn/model.hpp>)")
+#define DEEPVIS_REQUIRE_RULE(R)                                               \
+    static_assert(::deepvis::BackpropRule<R>,                                 \
+                  "deepvis: the rule type does not satisfy the BackpropRule " \
+                  "concept (see <deepvis/backprop/rule.hpp>)")
 
 namespace deepvis::detail {
 

@@ -1,0 +1,222 @@
+#pragma once
+/// The gallery's synthesis stages: class-model visualisation, fooling images, feature
+/// inversion and style transfer, each through the library's recipe (include/deepvis/synthesis/).
+#include <deepvis/synthesis/class_model.hpp>
+#include <deepvis/synthesis/fooling.hpp>
+#include <deepvis/synthesis/inversion.hpp>
+#include <deepvis/synthesis/style_transfer.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+#include "stage.hpp"
+
+namespace deepvis::cli::gallery {
+
+inline std::string status_text(const solve_report& r) {
+    return r.message.empty() ? std::to_string(r.iterations) + " steps" : r.message;
+}
+
+/// The probability the model gives class c for an image (1, C, H, W).
+inline double probability_of(const context& ctx, const tensor& image, std::size_t c) {
+    nn::network::trace t;
+    ctx.model.forward(image, t);
+    return softmax(ctx.model.scores(t))[0][c];
+}
+
+/// One image per class that maximises the class score (Simonyan et al. 2014).
+inline stage class_model_stage(context& ctx) {
+    return {
+        "class_model", "Class-model visualisation",
+        "Images optimised from noise to maximise one class's unnormalised score (Simonyan, Vedaldi & Zisserman "
+        "2014, eq. 1) with the CS231n regularisers: L2 penalty, Gaussian blur, random jitter, clamping to valid "
+        "pixels. What the network considers the prototype of each class.",
+        [&ctx](figures& f) {
+            std::vector<std::size_t> classes;
+            std::string which = "every class";
+            if (ctx.classes() <= 20) {
+                for (std::size_t c = 0; c < ctx.classes(); ++c) classes.push_back(c);
+            } else {
+                std::set<std::size_t> seen;
+                for (auto c : ctx.top1)
+                    if (seen.insert(static_cast<std::size_t>(c)).second) classes.push_back(static_cast<std::size_t>(c));
+                which = "the predicted classes of the images (the model has " + std::to_string(ctx.classes()) + ")";
+            }
+            const class_model_options o{
+                .iterations = ctx.quick ? 30u : 100u, .mean = ctx.mean, .std = ctx.std, .seed = ctx.seed};
+            viz::report_image_table t{.columns = {""}};
+            viz::report_image_table::row row{.header = "", .cells = {}};
+            const int width = ctx.is_large() ? 180 : 0;
+            for (std::size_t c : classes) {
+                const synthesis_result r = visualize_class(ctx.model, static_cast<std::int64_t>(c), o);
+                t.columns.push_back(ctx.label(static_cast<std::int64_t>(c)));
+                row.cells.push_back(
+                    {.src = f.png("class_" + std::to_string(c), zoom(item(to_pixels(ctx, r.image), 0), ctx.zoom)),
+                     .label = "p = " + fixed(probability_of(ctx, r.image, c)),
+                     .width = width});
+            }
+            t.rows.push_back(std::move(row));
+            const shape_type shape = shape_of(ctx.x);
+            t.caption =
+                "For " + which + ": " + std::to_string(o.iterations) + " steps of normalised gradient ascent, step " +
+                fixed(recipe_step_size({1, shape[1], shape[2], shape[3]}), 2) + ", λ = " + fixed(o.l2_weight, 4) +
+                ", blur σ = " + fixed(o.blur_sigma, 1) + " every " + std::to_string(o.blur_every) + " steps, jitter ±" +
+                std::to_string(recipe_jitter({1, shape[1], shape[2], shape[3]})) + " px, start N(0, 1) seed " +
+                std::to_string(ctx.seed) + "; p = the model's probability of the class for the result. Zoom ×" +
+                std::to_string(ctx.zoom) + ".";
+            f.add(std::move(t));
+        }};
+}
+
+/// Fooling images: the smallest push (normalised gradient steps) that makes the model predict
+/// another class, and the difference.
+inline stage fooling_stage(context& ctx) {
+    return {"fooling", "Fooling images",
+            "Each image is pushed by normalised gradient ascent on another class's score until the model predicts "
+            "that class (Szegedy et al. 2014, the CS231n recipe). The difference image, amplified, shows how little "
+            "had to change.",
+            [&ctx](figures& f) {
+                const std::size_t n = std::min<std::size_t>(ctx.quick ? 2 : 3, ctx.count());
+                std::vector<std::size_t> which(n);
+                std::iota(which.begin(), which.end(), std::size_t{0});
+                std::vector<std::int64_t> targets;
+                for (std::size_t i = 0; i < n; ++i)
+                    targets.push_back((ctx.top1[i] + static_cast<std::int64_t>(ctx.classes() / 2)) %
+                                      static_cast<std::int64_t>(ctx.classes()));
+                const fooling_options o{
+                    .max_iterations = ctx.quick ? 50u : 100u, .step_size = 1.0, .mean = ctx.mean, .std = ctx.std};
+                const fooling_result r = fool(ctx.model, items(ctx.x, which), targets, o);
+                const tensor fooled = to_pixels(ctx, r.image), originals = items(ctx.pixels, which);
+                viz::report_image_table t{.columns = {"image", "original", "fooling image", "difference (amplified)"}};
+                const int width = ctx.is_large() ? 200 : 0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const tensor diff = item(fooled, i) - item(originals, i);
+                    double linf = 0;
+                    for (float v : diff) linf = std::max(linf, double(std::abs(v)));
+                    viz::report_image_table::row row{.header = ctx.names[i], .cells = {}};
+                    const std::string s = std::to_string(i);
+                    row.cells.push_back({.src = f.png("original_" + s, zoom(item(originals, i), ctx.zoom)),
+                                         .label = "predicted: " + ctx.label(r.original_class[i]),
+                                         .width = width});
+                    row.cells.push_back({.src = f.png("fooled_" + s, zoom(item(fooled, i), ctx.zoom)),
+                                         .label = "target " + ctx.label(targets[i]) +
+                                                  ", now: " + ctx.label(r.final_class[i]) + " (p = " +
+                                                  fixed(probability_of(ctx, items(r.image, {i}),
+                                                                       static_cast<std::size_t>(r.final_class[i]))) +
+                                                  ")",
+                                         .width = width});
+                    row.cells.push_back({.src = f.png("difference_" + s, zoom(signed_image(diff), ctx.zoom)),
+                                         .label = "max |Δpixel| = " + fixed(linf) + ", ‖Δx‖₂ = " + fixed(r.l2[i]),
+                                         .width = width});
+                    t.rows.push_back(std::move(row));
+                }
+                t.caption = "Target = (predicted + " + std::to_string(ctx.classes() / 2) + ") mod " +
+                            std::to_string(ctx.classes()) + "; steps of L2 length " + fixed(o.step_size, 1) +
+                            " in the model's input space, at most " + std::to_string(o.max_iterations) +
+                            ", pixels clamped to [0, 1]; " + status_text(r.report) +
+                            ". Difference in pixels: red brighter, blue darker, scaled to its own 99th percentile.";
+                f.add(std::move(t));
+                if (!r.success)
+                    f.text("Not every image reached its target within the step budget: " + r.report.message + ".");
+            }};
+}
+
+/// Feature inversion at a shallow, a middle and a deep layer.
+inline stage inversion_stage(context& ctx) {
+    return {"inversion", "Feature inversion",
+            "Images reconstructed from a layer's activations alone (Mahendran & Vedaldi 2015): start from noise and "
+            "minimise the distance to the original's features plus a total-variation prior. Shallow layers keep the "
+            "image; deep layers keep only what the class needs.",
+            [&ctx](figures& f) {
+                std::vector<std::string> relus;
+                for (const auto& nd : ctx.model.definition().nodes)
+                    if (nd.op_type == "Relu") relus.push_back(nd.outputs.front());
+                if (relus.empty()) throw not_applicable("the model has no ReLU layer to invert");
+                const std::vector<std::string> layers = spread(relus, 3);
+                const std::size_t iterations = ctx.quick ? 60 : 200;
+                const tensor reference = items(ctx.x, {0});
+                viz::report_image_table t{.columns = {"image", "original"}};
+                viz::report_image_table::row row{.header = ctx.names[0], .cells = {}};
+                const int width = ctx.is_large() ? 200 : 0;
+                row.cells.push_back(
+                    {.src = f.png("original", zoom(item(ctx.pixels, 0), ctx.zoom)), .label = {}, .width = width});
+                inversion_options o{.layer = {},
+                                    .iterations = iterations,
+                                    .decay_at = iterations * 9 / 10,
+                                    .seed = ctx.seed,
+                                    .mean = ctx.mean,
+                                    .std = ctx.std};
+                if (!ctx.is_large()) {
+                    // Pixels in [0, 1] on a 28×28 image: the course's Adam step of 3 (for ImageNet-normalised
+                    // 224×224 inputs) would jump across the whole range every step.
+                    o.step_size = 0.1;
+                    o.decayed_step_size = 0.01;
+                    o.init_scale = 0.1f;
+                }
+                for (const auto& layer : layers) {
+                    o.layer = layer;
+                    const inversion_result r = invert(ctx.model, reference, o);
+                    t.columns.push_back("from " + layer);
+                    row.cells.push_back({.src = f.png(layer, zoom(item(to_pixels(ctx, r.images[r.best]), 0), ctx.zoom)),
+                                         .label = "relative feature error " + fixed(r.feature_error[r.best]),
+                                         .width = width});
+                }
+                t.rows.push_back(std::move(row));
+                t.caption = "minimise " + fixed(o.feature_weight, 3) + "·‖Φ(x) − Φ(x₀)‖² + " + fixed(o.tv_weight, 3) +
+                            "·TV(x); Adam, " + std::to_string(iterations) + " steps, step " + fixed(o.step_size, 2) +
+                            " → " + fixed(o.decayed_step_size, 2) + " at step " + std::to_string(o.decay_at) +
+                            ", start N(0, " + fixed(o.init_scale, 2) + "²) seed " + std::to_string(ctx.seed) +
+                            ", pixels clamped to [0, 1]. Relative feature error = ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖². Zoom ×" +
+                            std::to_string(ctx.zoom) + ".";
+                f.add(std::move(t));
+            }};
+}
+
+/// Style transfer: the first image in the style of the last.
+inline stage style_transfer_stage(context& ctx) {
+    return {"style_transfer", "Style transfer",
+            "The first image redrawn with the textures of another (Gatys, Ecker & Bethge 2016): match the content "
+            "image's features at a deep layer and the style image's Gram matrices at several layers, with a "
+            "total-variation prior, by L-BFGS. One forward and one backward pass per step for all layers.",
+            [&ctx](figures& f) {
+                const std::vector<std::string> relus = spatial_layers(ctx, "Relu");
+                if (relus.empty()) throw not_applicable("the model has no 4-D ReLU layer to take the style from");
+                if (ctx.count() < 2) throw not_applicable("style transfer needs two images (content and style)");
+                const std::size_t style_index = ctx.count() - 1;
+                style_transfer_options o{.content_layer = relus.back(),
+                                         .content_weight = 5e-2,
+                                         .style_layers = {},
+                                         .tv_weight = ctx.is_large() ? 5e-2 : 1e-3,
+                                         .iterations = ctx.quick ? 50u : 200u,
+                                         .mean = ctx.mean,
+                                         .std = ctx.std,
+                                         .seed = ctx.seed};
+                for (const auto& l : spread(relus, 5)) o.style_layers.emplace_back(l, ctx.is_large() ? 1e3 : 1e4);
+                const synthesis_result r =
+                    style_transfer(ctx.model, items(ctx.x, {0}), {{items(ctx.x, {style_index}), 1.0}}, o);
+                const int width = ctx.is_large() ? 224 : 0;
+                viz::report_image_table t{.columns = {"", "content", "style", "result"}};
+                t.rows.push_back({.header = "",
+                                  .cells = {{.src = f.png("content", zoom(item(ctx.pixels, 0), ctx.zoom)),
+                                             .label = ctx.names[0],
+                                             .width = width},
+                                            {.src = f.png("style", zoom(item(ctx.pixels, style_index), ctx.zoom)),
+                                             .label = ctx.names[style_index],
+                                             .width = width},
+                                            {.src = f.png("result", zoom(item(to_pixels(ctx, r.image), 0), ctx.zoom)),
+                                             .label = status_text(r.report),
+                                             .width = width}}});
+                std::string style_layers;
+                for (const auto& [l, w] : o.style_layers)
+                    style_layers += (style_layers.empty() ? "" : ", ") + l + " (" + fixed(w, 0) + ")";
+                t.caption =
+                    "Content layer " + o.content_layer + " (weight " + fixed(o.content_weight, 3) + "), style layers " +
+                    style_layers + ", Gram G = FFᵀ/(C·H·W), TV weight " + fixed(o.tv_weight, 4) + "; L-BFGS (history " +
+                    std::to_string(o.history) + "), " + std::to_string(o.iterations) +
+                    " steps from the content image, pixels clamped to [0, 1]. Zoom ×" + std::to_string(ctx.zoom) + ".";
+                f.add(std::move(t));
+            }};
+}
+
+}  // namespace deepvis::cli::gallery
