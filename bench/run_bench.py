@@ -32,6 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.dont_write_bytecode = True  # importing make_reference must not litter the source tree
 sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 CLASS = 0

@@ -11,6 +11,7 @@
 /// `figures` writes the stage's files into the output folder as "<stage id>_<name>.png|svg" and
 /// collects the report blocks that reference them.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
@@ -37,13 +38,13 @@ public:
     /// Writes an image (C, H, W) with values in [0, 1] as "<stage>_<name>.png"; returns its
     /// path relative to the report.
     std::string png(const std::string& name, const tensor& image) {
-        const std::string file = m_prefix + name + ".png";
+        const std::string file = m_prefix + file_safe(name) + ".png";
         io::save_png(m_folder / file, image);
         return file;
     }
     /// Writes an SVG document as "<stage>_<name>.svg"; returns its relative path.
     std::string svg(const std::string& name, const std::string& text) {
-        const std::string file = m_prefix + name + ".svg";
+        const std::string file = m_prefix + file_safe(name) + ".svg";
         io::write_file_atomic(m_folder / file, text);
         return file;
     }
@@ -56,6 +57,13 @@ public:
 
     const std::filesystem::path& folder() const { return m_folder; }
     std::vector<viz::report_block>& blocks() { return m_blocks; }
+
+    /// Letters, digits, '-' and '_' kept; anything else (e.g. the '/' of ONNX tensor names) becomes '_'.
+    static std::string file_safe(std::string name) {
+        for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+        return name;
+    }
 
 private:
     std::filesystem::path m_folder;

@@ -178,21 +178,28 @@ inline stage style_transfer_stage(context& ctx) {
     return {"style_transfer", "Style transfer",
             "The first image redrawn with the textures of another (Gatys, Ecker & Bethge 2016): match the content "
             "image's features at a deep layer and the style image's Gram matrices at several layers, with a "
-            "total-variation prior, by L-BFGS. One forward and one backward pass per step for all layers.",
+            "total-variation prior. One forward and one backward pass per step for all layers.",
             [&ctx](figures& f) {
                 const std::vector<std::string> relus = spatial_layers(ctx, "Relu");
                 if (relus.empty()) throw not_applicable("the model has no 4-D ReLU layer to take the style from");
                 if (ctx.count() < 2) throw not_applicable("style transfer needs two images (content and style)");
                 const std::size_t style_index = ctx.count() - 1;
+                // Adam rather than the recipe's L-BFGS: with pixels clamped after every step, L-BFGS's
+                // curvature pairs no longer describe the steps taken and the image turns to noise.
+                // The step is 0.05 in pixel units, whatever the input normalisation.
+                double mean_std = 0;
+                for (float v : ctx.std) mean_std += v / double(ctx.std.size());
                 style_transfer_options o{.content_layer = relus.back(),
                                          .content_weight = 5e-2,
                                          .style_layers = {},
                                          .tv_weight = ctx.is_large() ? 5e-2 : 1e-3,
+                                         .optimizer = style_optimizer::adam,
                                          .iterations = ctx.quick ? 50u : 200u,
+                                         .step_size = 0.05 / mean_std,
                                          .mean = ctx.mean,
                                          .std = ctx.std,
                                          .seed = ctx.seed};
-                for (const auto& l : spread(relus, 5)) o.style_layers.emplace_back(l, ctx.is_large() ? 1e3 : 1e4);
+                for (const auto& l : spread(relus, 5)) o.style_layers.emplace_back(l, ctx.is_large() ? 1e3 : 1e5);
                 const synthesis_result r =
                     style_transfer(ctx.model, items(ctx.x, {0}), {{items(ctx.x, {style_index}), 1.0}}, o);
                 const int width = ctx.is_large() ? 224 : 0;
@@ -212,8 +219,8 @@ inline stage style_transfer_stage(context& ctx) {
                     style_layers += (style_layers.empty() ? "" : ", ") + l + " (" + fixed(w, 0) + ")";
                 t.caption =
                     "Content layer " + o.content_layer + " (weight " + fixed(o.content_weight, 3) + "), style layers " +
-                    style_layers + ", Gram G = FFᵀ/(C·H·W), TV weight " + fixed(o.tv_weight, 4) + "; L-BFGS (history " +
-                    std::to_string(o.history) + "), " + std::to_string(o.iterations) +
+                    style_layers + ", Gram G = FFᵀ/(C·H·W), TV weight " + fixed(o.tv_weight, 4) + "; Adam, step " +
+                    fixed(o.step_size, 3) + ", " + std::to_string(o.iterations) +
                     " steps from the content image, pixels clamped to [0, 1]. Zoom ×" + std::to_string(ctx.zoom) + ".";
                 f.add(std::move(t));
             }};

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The gallery in a browser: runs `deepvis gallery --quick` into a temporary folder, checks that
+# every <img> of index.html names an existing, non-empty file, opens the page in headless
+# Chromium and reads back the marker the page's own script writes on <body> once everything
+# has loaded (data-broken = images that failed to load), and saves a screenshot.
+#
+# usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER
+# Exit codes: 0 pass, 1 fail, 77 skipped (Chromium is not installed).
+set -uo pipefail
+
+deepvis=${1:?usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER}
+shots=${2:?usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER}
+
+fail() { echo "gallery_browser: FAIL: $*" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/deepvis-gallery.XXXXXX") || fail "cannot create a temporary folder"
+trap 'rm -rf "$tmp"' EXIT
+out="$tmp/gallery"
+
+# 1. The gallery itself (the whole quick run must finish well within two minutes).
+start=$(date +%s)
+"$deepvis" gallery --quick --out "$out" >"$tmp/stdout.txt" 2>"$tmp/stderr.txt"
+rc=$?
+cat "$tmp/stdout.txt"
+[[ $rc == 0 ]] || { cat "$tmp/stderr.txt" >&2; fail "deepvis gallery --quick exited with $rc"; }
+elapsed=$(( $(date +%s) - start ))
+echo "gallery_browser: deepvis gallery --quick took ${elapsed} s"
+(( elapsed < 120 )) || fail "the quick gallery took ${elapsed} s (limit 120 s)"
+grep -q "stages, 0 failed" "$tmp/stdout.txt" || fail "some stages failed (see the progress lines above)"
+[[ -s "$out/index.html" ]] || fail "no index.html in $out"
+[[ -s "$out/overview.png" ]] || fail "no overview.png in $out"
+stages=$(grep -c '^\[ *[0-9]*/[0-9]*\] ' "$tmp/stdout.txt")
+(( stages >= 10 )) || fail "only $stages progress lines"
+
+# 2. Every <img src> is a file beside the page, non-empty; nothing is fetched from the network.
+srcs=$(grep -o '<img src="[^"]*"' "$out/index.html" | sed 's/^<img src="//; s/"$//')
+count=$(printf '%s\n' "$srcs" | grep -c .)
+(( count > 0 )) || fail "index.html has no images"
+while IFS= read -r src; do
+  [[ "$src" != *://* && "$src" != /* ]] || fail "image '$src' is not a relative path"
+  [[ -s "$out/$src" ]] || fail "image '$src' is missing or empty"
+done <<<"$srcs"
+! grep -qE '(src|href)="(https?:)?//' "$out/index.html" || fail "index.html references the network"
+echo "gallery_browser: $count images referenced, all present"
+
+# 3. Headless Chromium: every image must load.
+browser=""
+for b in chromium chromium-browser; do
+  command -v "$b" >/dev/null 2>&1 && { browser=$(command -v "$b"); break; }
+done
+if [[ -z "$browser" ]]; then
+  echo "gallery_browser: SKIPPED the browser part: Chromium is not installed (Debian package 'chromium')"
+  exit 77
+fi
+chrome() {
+  local profile
+  profile=$(mktemp -d "$tmp/profile.XXXXXX")
+  timeout 90 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$profile" "$@" 2>>"$tmp/chromium.log"
+}
+url="file://$out/index.html"
+chrome --virtual-time-budget=5000 --dump-dom "$url" >"$tmp/dom.html" || fail "chromium --dump-dom failed: $(tail -3 "$tmp/chromium.log")"
+body=$(grep -o '<body[^>]*>' "$tmp/dom.html" | head -1)
+echo "gallery_browser: $body"
+[[ "$body" =~ data-images=\"([0-9]+)\" ]] || fail "the page's load check did not run (no data-images on <body>)"
+loaded_count=${BASH_REMATCH[1]}
+[[ "$body" =~ data-broken=\"([0-9]+)\" ]] || fail "no data-broken on <body>"
+broken=${BASH_REMATCH[1]}
+(( loaded_count == count )) || fail "the browser saw $loaded_count images, index.html has $count"
+(( broken == 0 )) || fail "$broken images did not load: $(grep -o 'data-broken-list="[^"]*"' "$tmp/dom.html")"
+
+mkdir -p "$shots"
+rm -f "$shots/gallery_screenshot.png"
+chrome --screenshot="$shots/gallery_screenshot.png" --window-size=1280,4000 "$url" >/dev/null ||
+  fail "chromium --screenshot failed: $(tail -3 "$tmp/chromium.log")"
+[[ -s "$shots/gallery_screenshot.png" ]] || fail "no screenshot written"
+echo "gallery_browser: all $count images load; screenshot $shots/gallery_screenshot.png"
+
+# 4. Failures: an output folder that cannot be created is an error (non-zero, one line).
+touch "$tmp/not_a_folder"
+if "$deepvis" gallery --quick --only predictions --out "$tmp/not_a_folder/sub" >/dev/null 2>"$tmp/err.txt"; then
+  fail "an unwritable --out did not fail"
+fi
+grep -q "^deepvis: error: " "$tmp/err.txt" || fail "an unwritable --out gave no error line: $(cat "$tmp/err.txt")"
+echo "gallery_browser: PASS"
