@@ -33,6 +33,9 @@ inline constexpr attribution_method attribution_methods[] = {
     {"gradcam++", gradcam_plus_plus_summary, run_attribute_gradcam_plus_plus},
     {"guided-gradcam", guided_gradcam_summary, run_attribute_guided_gradcam},
     {"score-cam", score_cam_summary, run_attribute_score_cam},
+    {"top-k", top_k_summary, run_attribute_top_k},
+    {"faithfulness", faithfulness_summary, run_attribute_faithfulness},
+    {"object-mask", object_mask_summary, run_attribute_object_mask},
 };
 
 inline std::string attribution_method_names() {

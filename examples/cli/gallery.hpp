@@ -15,6 +15,7 @@
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/viz/html_report.hpp>
 #include <filesystem>
+#include <iterator>
 #include <ostream>
 #include <set>
 #include <string>

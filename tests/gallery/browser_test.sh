@@ -43,7 +43,25 @@ done <<<"$srcs"
 ! grep -qE '(src|href)="(https?:)?//' "$out/index.html" || fail "index.html references the network"
 echo "gallery_browser: $count images referenced, all present"
 
-# 3. Headless Chromium: every image must load.
+# 3. Failures: a stage that throws is reported and the others run (exit 0); when every stage
+#    fails, or the output folder cannot be created, the exit code is non-zero with one error line.
+"$deepvis" gallery --quick --only predictions,reconstruction --autoencoder "$tmp/missing.onnx" --out "$tmp/partial" \
+  >"$tmp/partial.txt" 2>&1 || fail "one failed stage made the whole gallery fail: $(cat "$tmp/partial.txt")"
+grep -q "FAILED" "$tmp/partial.txt" || fail "the failed stage has no FAILED progress line"
+grep -q "2 stages, 1 failed" "$tmp/partial.txt" || fail "the failed stage is not counted"
+grep -q "FAILED" "$tmp/partial/index.html" || fail "the failed stage is not on the page"
+if "$deepvis" gallery --quick --only reconstruction --autoencoder "$tmp/missing.onnx" --out "$tmp/none" >/dev/null 2>"$tmp/err.txt"; then
+  fail "a gallery whose every stage failed exited with 0"
+fi
+grep -q "^deepvis: error: gallery: every stage failed" "$tmp/err.txt" || fail "no error line when every stage failed"
+touch "$tmp/not_a_folder"
+if "$deepvis" gallery --quick --only predictions --out "$tmp/not_a_folder/sub" >/dev/null 2>"$tmp/err.txt"; then
+  fail "an unwritable --out did not fail"
+fi
+grep -q "^deepvis: error: " "$tmp/err.txt" || fail "an unwritable --out gave no error line: $(cat "$tmp/err.txt")"
+echo "gallery_browser: failing stages are reported as they should be"
+
+# 4. Headless Chromium: every image must load.
 browser=""
 for b in chromium chromium-browser; do
   command -v "$b" >/dev/null 2>&1 && { browser=$(command -v "$b"); break; }
@@ -76,10 +94,4 @@ chrome --screenshot="$shots/gallery_screenshot.png" --window-size=1280,4000 "$ur
 [[ -s "$shots/gallery_screenshot.png" ]] || fail "no screenshot written"
 echo "gallery_browser: all $count images load; screenshot $shots/gallery_screenshot.png"
 
-# 4. Failures: an output folder that cannot be created is an error (non-zero, one line).
-touch "$tmp/not_a_folder"
-if "$deepvis" gallery --quick --only predictions --out "$tmp/not_a_folder/sub" >/dev/null 2>"$tmp/err.txt"; then
-  fail "an unwritable --out did not fail"
-fi
-grep -q "^deepvis: error: " "$tmp/err.txt" || fail "an unwritable --out gave no error line: $(cat "$tmp/err.txt")"
 echo "gallery_browser: PASS"

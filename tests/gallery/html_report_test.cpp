@@ -41,9 +41,11 @@ TEST_CASE("html_report: figures, image tables and tables are rendered with escap
     r.sections.back().blocks.push_back(viz::report_figure{.src = "one_a.png", .caption = "caption 'a'"});
     r.sections.back().blocks.push_back(viz::report_image_table{
         .columns = {"image", "map"},
-        .rows = {{.header = "row <1>", .cells = {{.src = "one_b.png", .label = "p = 0.9"}, {.src = "", .label = "text only"}}}},
+        .rows = {{.header = "row <1>",
+                  .cells = {{.src = "one_b.png", .label = "p = 0.9"}, {.src = "", .label = "text only"}}}},
         .caption = "table caption"});
-    r.sections.back().blocks.push_back(viz::report_table{.columns = {"method", "AUC"}, .rows = {{"saliency", "0.123"}}});
+    r.sections.back().blocks.push_back(
+        viz::report_table{.columns = {"method", "AUC"}, .rows = {{"saliency", "0.123"}}});
     r.sections.back().seconds = 1.5;
     const std::string html = viz::render_html(r);
     CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
@@ -67,7 +69,8 @@ TEST_CASE("html_report: figures, image tables and tables are rendered with escap
 TEST_CASE("html_report: failed and unavailable sections show their message and are counted") {
     viz::html_report r{.title = "t"};
     r.sections.push_back({.id = "bad", .title = "Bad", .status = viz::report_status::failed, .message = "shape <3>"});
-    r.sections.push_back({.id = "na", .title = "N/A", .status = viz::report_status::skipped, .message = "no autoencoder"});
+    r.sections.push_back(
+        {.id = "na", .title = "N/A", .status = viz::report_status::skipped, .message = "no autoencoder"});
     const std::string html = viz::render_html(r);
     CHECK(html.find("FAILED") != std::string::npos);
     CHECK(html.find("shape &lt;3&gt;") != std::string::npos);
@@ -92,12 +95,16 @@ TEST_CASE("gallery run_stages: a failing stage is reported and the others still 
     using cli::gallery::figures;
     std::vector<cli::gallery::stage> stages = {
         {"first", "First", "ok stage",
-         [](figures& f) { f.figure(f.png("img", tensor(shape_type{1, 4, 4}, 0.5f)), "a grey square"); }},
-        {"second", "Second", "throws", [](figures& f) {
+         [](figures& f) {
+             f.figure(f.png("img", tensor(shape_type{1, 4, 4}, 0.5f)), "a grey square");
+         }},
+        {"second", "Second", "throws",
+         [](figures& f) {
              f.text("written before the failure");
              throw shape_error("second: something is wrong");
          }},
-        {"third", "Third", "not applicable", [](figures&) { throw cli::gallery::not_applicable("needs an autoencoder"); }},
+        {"third", "Third", "not applicable",
+         [](figures&) { throw cli::gallery::not_applicable("needs an autoencoder"); }},
         {"fourth", "Fourth", "runs after the failure", [](figures& f) { f.text("still here"); }},
     };
     viz::html_report report{.title = "stages"};

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -92,6 +94,9 @@ TEST_CASE("pooling kernels: fast window loops match the scalar references") {
         {7, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4},
         {9, 6, 3, 2, 1, 3, 2, 1, 2, 0, 1, 1, 7, 3},  // dilation, asymmetric pads
         {5, 5, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 3},  // ceil-mode overhang
+        {23, 21, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 11, 10},  // SqueezeNet's 3x3/2 ceil_mode, wider than a SIMD batch
+        {19, 20, 3, 3, 1, 1, 1, 2, 1, 2, 1, 2, 19, 20},  // stride 1, horizontal dilation and pads
+        {4, 4, 2, 2, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9},      // windows wholly in the padding
     };
     for (const auto& g : geometries) {
         const tensor x = random_tensor({std::size_t(g.height * g.width)}, 5);
@@ -102,12 +107,39 @@ TEST_CASE("pooling kernels: fast window loops match the scalar references") {
         kernels::reference::max_pool_plane(g, x.data(), y_ref.data(), arg_ref.data());
         CHECK(y == y_ref);
         CHECK(arg == arg_ref);
+        std::vector<float> y_fast(n), row(2 * std::size_t(g.width));
+        kernels::max_pool_plane_values(g, x.data(), y_fast.data(), row.data());
+        CHECK(y_fast == y_ref);
+        // Backward finds the first maximum again from x and y: the same routing as the indices.
+        std::vector<float> gy(n), gx(std::size_t(g.height * g.width)), gx_ref(gx.size(), 0.0f);
+        for (std::size_t i = 0; i < n; ++i) gy[i] = float(i + 1);
+        kernels::max_pool_plane_backward(g, x.data(), y_ref.data(), gy.data(), gx.data());
+        for (std::size_t i = 0; i < n; ++i)
+            if (arg_ref[i] >= 0) gx_ref[std::size_t(arg_ref[i])] += gy[i];
+        CHECK(gx == gx_ref);
         if (g.dilation_h == 1 && g.dilation_w == 1)
             for (bool include : {false, true}) {
                 kernels::average_pool_plane(g, include, x.data(), y.data());
                 kernels::reference::average_pool_plane(g, include, x.data(), y_ref.data());
                 for (std::size_t i = 0; i < n; ++i) CHECK(y[i] == doctest::Approx(y_ref[i]).epsilon(1e-5));
             }
+    }
+    {  // NaN propagates through the SIMD rows and the column pass alike.
+        const kernels::pool_geometry g{23, 21, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 11, 10};
+        tensor x = random_tensor({std::size_t(g.height * g.width)}, 7);
+        x(6 * 21 + 8) = std::numeric_limits<float>::quiet_NaN();
+        x(20 * 21 + 20) = std::numeric_limits<float>::quiet_NaN();
+        std::vector<float> y(110), y_fast(110), row(42);
+        std::vector<std::int64_t> arg(110);
+        kernels::max_pool_plane(g, x.data(), y.data(), arg.data());
+        kernels::max_pool_plane_values(g, x.data(), y_fast.data(), row.data());
+        int nans = 0;
+        for (std::size_t i = 0; i < 110; ++i) {
+            CHECK(std::isnan(y_fast[i]) == std::isnan(y[i]));
+            if (!std::isnan(y[i])) CHECK(y_fast[i] == y[i]);
+            nans += std::isnan(y[i]);
+        }
+        CHECK(nans == 6);  // (6, 8) lies in 2 × 2 windows, (20, 20) in 2 × 1
     }
     const tensor big = random_tensor({1000}, 6);
     float sum = 0;

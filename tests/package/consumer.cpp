@@ -1,21 +1,26 @@
-// A program of another project that uses deepvis through its public headers only.
-#include <deepvis/nn/model.hpp>
-#include <deepvis/nn/network.hpp>
+// A program of another project that uses deepvis through a task header only: a saliency map of a
+// small network built in C++. It links deepvis::deepvis alone, so it also proves that the task
+// headers do not pull in protobuf/ONNX.
+#include <deepvis/saliency.hpp>
 
+#include <cmath>
 #include <iostream>
 
 int main() {
+    // score = Gemm(Relu(x) flattened): saliency is |w| where x > 0 and 0 elsewhere.
     deepvis::nn::graph g;
     g.inputs = {{"x", {-1, 1, 2, 2}}};
-    g.outputs = {{"y", {}}};
-    g.add({"relu", "Relu", {"x"}, {"y"}, {}});
+    g.outputs = {{"score", {}}};
+    g.initializers["w"] = deepvis::tensor{{1.0f, -2.0f, 3.0f, -4.0f}};
+    g.add({"relu", "Relu", {"x"}, {"r"}, {}});
+    g.add({"flat", "Flatten", {"r"}, {"f"}, {}});
+    g.add({"fc", "Gemm", {"f", "w"}, {"score"}, {{"transB", std::int64_t{1}}}});
     const deepvis::nn::network net(std::move(g));
-    deepvis::nn::network::trace t;
-    deepvis::tensor x = {{{{1.0f, -2.0f}, {3.0f, -4.0f}}}};
-    const auto& y = net.forward(x, t);
-    const deepvis::nn::seed seeds[] = {{"y", deepvis::tensor(x.shape(), 1.0f)}};
-    const auto& g_guided = net.backward<deepvis::guided>(t, seeds, "x");
-    const bool ok = y(0, 0, 1, 0) == 3.0f && g_guided(0, 0, 0, 1) == 0.0f && g_guided(0, 0, 1, 0) == 1.0f;
-    std::cout << "consumer: deepvis " << (ok ? "works" : "FAILED") << '\n';
+
+    const deepvis::tensor x = {{{{1.0f, -2.0f}, {3.0f, 4.0f}}}};
+    const deepvis::tensor s = deepvis::saliency(net, x, {0});  // (1, 2, 2)
+    const bool ok = s.dimension() == 3 && s(0, 0, 0) == 1.0f && s(0, 0, 1) == 0.0f && s(0, 1, 0) == 3.0f &&
+                    s(0, 1, 1) == 4.0f;
+    std::cout << "consumer: deepvis saliency " << (ok ? "works" : "FAILED") << '\n';
     return ok ? 0 : 1;
 }

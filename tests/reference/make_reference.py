@@ -15,8 +15,10 @@ For each model this writes, into OUTDIR/<model>/:
   allowance_standard.npy,
   allowance_guided.npy  per element, how far the gradient can move when the ReLUs whose input
                         lies within FRAGILE (1e-5) of zero, relative to their layer, fall the other
-                        way — as float32 rounding may make them do in any implementation:
-                        |g(all such units open) - g| + |g(all closed) - g|. The test allows
+                        way, and the max-pool windows whose two largest values lie within FRAGILE
+                        of each other pick the other one — as float32 rounding may make them do in
+                        any implementation: |g(all such units open) - g| + |g(all closed) - g| +
+                        |g(all such windows on their runner-up) - g|. The test allows
                         |deepvis - torch| <= tolerance * max|torch| + allowance.
   stamp.json            what produced the files (script hash, torch version, seeds); a folder
                         whose stamp matches is not regenerated
@@ -85,6 +87,76 @@ class RuleRelu(torch.autograd.Function):
         if RuleRelu.rule == "guided":
             return gy.clamp(min=0) * mask.to(gy.dtype)
         raise ValueError(RuleRelu.rule)
+
+
+class RuleMaxPool(torch.autograd.Function):
+    """MaxPool2d whose backward, when RuleMaxPool.alternative is set, sends the gradient of every
+    fragile window (largest and second-largest value within FRAGILE of each other, relative to
+    max|x| of the batch item) to the second-largest instead: a near-tie that float32 rounding may
+    decide the other way, as it does for ReLUs near zero."""
+
+    alternative = False
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
+        y, idx = nn.functional.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode, return_indices=True)
+        ctx.save_for_backward(x, y, idx)
+        ctx.window = (kernel, stride, padding, dilation)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y, idx = ctx.saved_tensors
+        if RuleMaxPool.alternative:
+            idx = runner_up(x, y, idx, *ctx.window)
+        n, c, h, w = x.shape
+        gx = torch.zeros(n, c, h * w, dtype=gy.dtype).scatter_add_(2, idx.flatten(2), gy.flatten(2))
+        return gx.view_as(x), None, None, None, None, None
+
+
+def runner_up(x, y, idx, kernel, stride, padding, dilation):
+    """idx with every fragile window's entry replaced by the flat index of its second-largest value."""
+    pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = pair(kernel), pair(stride or kernel), pair(padding), pair(dilation)
+    n, c, h, w = x.shape
+    oh, ow = y.shape[2:]
+    eh = max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + 2 * ph))  # ceil-mode overhang
+    ew = max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + 2 * pw))
+    unfold = lambda t: nn.functional.unfold(t, (kh, kw), dilation=(dh, dw), stride=(sh, sw))
+    values = unfold(nn.functional.pad(x.reshape(n * c, 1, h, w), (pw, pw + ew, ph, ph + eh), value=float("-inf")))
+    where = torch.arange(h * w, dtype=torch.float64).view(1, 1, h, w)
+    where = unfold(nn.functional.pad(where, (pw, pw + ew, ph, ph + eh), value=-1.0)).long().expand(n * c, -1, -1)
+    flat = idx.reshape(n * c, 1, oh * ow)
+    second, which = values.masked_fill(where == flat, float("-inf")).max(dim=1)
+    scale = x.abs().amax(dim=(1, 2, 3)).repeat_interleave(c).view(n * c, 1)
+    fragile = (y.reshape(n * c, oh * ow) - second) < FRAGILE * scale
+    alt = where.gather(1, which[:, None]).squeeze(1)
+    RuleMaxPool.fragile_windows += int(fragile.sum())
+    return torch.where(fragile, alt, flat.squeeze(1)).view_as(idx)
+
+
+RuleMaxPool.fragile_windows = 0
+
+
+class RuleMaxPoolModule(nn.Module):
+    def __init__(self, pool):
+        super().__init__()
+        self.args = (pool.kernel_size, pool.stride, pool.padding, pool.dilation, pool.ceil_mode)
+
+    def forward(self, x):
+        return RuleMaxPool.apply(x, *self.args)
+
+
+def replace_max_pools(module):
+    """Replaces every nn.MaxPool2d by RuleMaxPoolModule; returns the count."""
+    count = 0
+    for name, child in module.named_children():
+        if isinstance(child, nn.MaxPool2d):
+            setattr(module, name, RuleMaxPoolModule(child))
+            count += 1
+        else:
+            count += replace_max_pools(child)
+    return count
 
 
 class RuleReluModule(nn.Module):
@@ -287,6 +359,7 @@ def generate(name, outdir, force):
     g_plain, = torch.autograd.grad(s_plain.gather(1, classes[:, None]).sum(), x64)
     del s_plain
     relus = replace_relus(ref)
+    replace_max_pools(ref)
     s64 = scores_of(ref, x64)
     target = s64.gather(1, classes[:, None]).sum()
     grads = {}
@@ -307,6 +380,11 @@ def generate(name, outdir, force):
             g, = torch.autograd.grad(target, x64, retain_graph=True)
             allowance[rule] += (g - grads[rule]).abs()
         RuleRelu.fragile = None
+        # Max-pool near-ties: every fragile window routed to its runner-up instead.
+        RuleMaxPool.alternative, RuleMaxPool.fragile_windows = True, 0
+        g, = torch.autograd.grad(target, x64, retain_graph=True)
+        RuleMaxPool.alternative = False
+        allowance[rule] += (g - grads[rule]).abs()
     RuleRelu.rule = "standard"
     del target
 
@@ -343,7 +421,7 @@ def generate(name, outdir, force):
           f"|grad| max standard {grads['standard'].abs().max():.3g} guided {grads['guided'].abs().max():.3g} "
           f"deconvnet {grads['deconvnet'].abs().max():.3g}; torch float32 vs float64: scores {rel_logits32:.1e}, "
           f"gradient {rel_grad32:.1e} (relative to max), {beyond32:.1e} beyond the rounding allowance of "
-          f"{fragile} fragile ReLU units (largest allowance {float(allowance['standard'].max() / grads['standard'].abs().max()):.1e}); ops {','.join(stamp['ops'])}; "
+          f"{fragile} fragile ReLU units and {RuleMaxPool.fragile_windows} fragile max-pool windows (largest allowance {float(allowance['standard'].max() / grads['standard'].abs().max()):.1e}); ops {','.join(stamp['ops'])}; "
           f"{time.time() - t0:.1f} s (export {t_export:.1f} s)")
 
 

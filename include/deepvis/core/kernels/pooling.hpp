@@ -3,6 +3,7 @@
 /// loops use precomputed valid kernel ranges, so no element is bounds-checked; global pooling
 /// is vectorised with xsimd. Scalar twins in pooling_reference.hpp.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -33,43 +34,208 @@ inline void valid_taps(std::ptrdiff_t start, std::ptrdiff_t dilation, std::ptrdi
 }
 }  // namespace detail
 
+namespace detail {
+/// The flat index (ih·W + iw) of the FIRST maximum, in row-major window order, of the window
+/// at (oh, ow), and that maximum in `best`; −1 for a window wholly in the padding. A NaN counts
+/// as a maximum (the last NaN of the window wins, as in PyTorch).
+inline std::int64_t window_first_max(const pool_geometry& g, const float* x, std::ptrdiff_t h0, std::ptrdiff_t ki0,
+                                     std::ptrdiff_t ki1, std::ptrdiff_t w0, std::ptrdiff_t kj0, std::ptrdiff_t kj1,
+                                     float& best) {
+    best = -std::numeric_limits<float>::infinity();
+    std::int64_t where = -1;
+    for (std::ptrdiff_t ki = ki0; ki < ki1; ++ki) {
+        const std::ptrdiff_t row = (h0 + ki * g.dilation_h) * g.width;
+        for (std::ptrdiff_t kj = kj0; kj < kj1; ++kj) {
+            const std::ptrdiff_t at = row + w0 + kj * g.dilation_w;
+            const float v = x[at];
+            if (v > best || where < 0 || std::isnan(v)) {
+                best = v;
+                where = at;
+            }
+        }
+    }
+    return where;
+}
+
+/// Bit t set where base[offset[t]] == target, t < taps ≤ 64 (unrolled for a fixed count).
+template <std::ptrdiff_t Taps>
+inline std::uint64_t equal_taps(const float* base, const std::ptrdiff_t* offset, float target) {
+    std::uint64_t bits = 0;
+    for (std::ptrdiff_t t = 0; t < Taps; ++t) bits |= std::uint64_t(base[offset[t]] == target) << t;
+    return bits;
+}
+inline std::uint64_t equal_taps(const float* base, const std::ptrdiff_t* offset, std::ptrdiff_t taps, float target) {
+    std::uint64_t bits = 0;
+    for (std::ptrdiff_t t = 0; t < taps; ++t) bits |= std::uint64_t(base[offset[t]] == target) << t;
+    return bits;
+}
+
+/// max(m, v) that propagates a NaN of either operand.
+inline float nan_max(float m, float v) { return (v > m || v != v) ? v : m; }
+
+/// The outputs ow in [lo, hi) whose windows lie wholly inside [0, W) horizontally.
+inline void interior_columns(const pool_geometry& g, std::ptrdiff_t& lo, std::ptrdiff_t& hi) {
+    lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
+    const std::ptrdiff_t last_start = g.width - 1 - (g.kernel_w - 1) * g.dilation_w + g.pad_left;
+    hi = last_start < 0 ? 0 : std::min(g.out_w, last_start / g.stride_w + 1);
+    lo = std::min(lo, hi);
+}
+}  // namespace detail
+
 /// y[oh, ow] = max of the window (padding excluded); arg[oh, ow] = ih·W + iw of the FIRST
 /// maximum in row-major window order (−1 and y = 0 for a window wholly in the padding). NaN
-/// propagates, as in PyTorch.
+/// propagates, as in PyTorch. Used when the indices themselves are wanted (MaxPool's Indices).
 inline void max_pool_plane(const pool_geometry& g, const float* x, float* y, std::int64_t* arg) {
+    std::ptrdiff_t ow_lo, ow_hi;
+    detail::interior_columns(g, ow_lo, ow_hi);
     for (std::ptrdiff_t oh = 0; oh < g.out_h; ++oh) {
         const std::ptrdiff_t h0 = oh * g.stride_h - g.pad_top;
         std::ptrdiff_t ki0, ki1;
         detail::valid_taps(h0, g.dilation_h, g.kernel_h, g.height, ki0, ki1);
         for (std::ptrdiff_t ow = 0; ow < g.out_w; ++ow) {
             const std::ptrdiff_t w0 = ow * g.stride_w - g.pad_left;
-            std::ptrdiff_t kj0, kj1;
-            detail::valid_taps(w0, g.dilation_w, g.kernel_w, g.width, kj0, kj1);
-            float best = -std::numeric_limits<float>::infinity();
-            std::int64_t where = -1;
-            for (std::ptrdiff_t ki = ki0; ki < ki1; ++ki) {
-                const std::ptrdiff_t row = (h0 + ki * g.dilation_h) * g.width;
-                for (std::ptrdiff_t kj = kj0; kj < kj1; ++kj) {
-                    const std::ptrdiff_t at = row + w0 + kj * g.dilation_w;
-                    const float v = x[at];
-                    if (v > best || where < 0 || std::isnan(v)) {
-                        best = v;
-                        where = at;
-                    }
-                }
-            }
+            std::ptrdiff_t kj0 = 0, kj1 = g.kernel_w;
+            if (ow < ow_lo || ow >= ow_hi) detail::valid_taps(w0, g.dilation_w, g.kernel_w, g.width, kj0, kj1);
+            float best;
+            const std::int64_t where = detail::window_first_max(g, x, h0, ki0, ki1, w0, kj0, kj1, best);
             y[oh * g.out_w + ow] = where < 0 ? 0.0f : best;
             arg[oh * g.out_w + ow] = where;
         }
     }
 }
 
-/// gx = 0, then gx[arg[o]] += gy[o] for every output o.
-inline void max_pool_plane_backward(const pool_geometry& g, const float* gy, const std::int64_t* arg, float* gx) {
+/// The values of max_pool_plane without the indices, in SIMD lanes: per output row, first the
+/// maximum over the window's rows for the whole input row, then the maximum over the window's
+/// columns at every start position of that row (strided outputs pick every stride-th one).
+/// `row` is scratch for 2·g.width floats. Same y as max_pool_plane (NaN propagates; a window
+/// wholly in the padding gives 0).
+inline void max_pool_plane_values(const pool_geometry& g, const float* x, float* y, float* row) {
+    using simd = xsimd::batch<float>;
+    constexpr std::ptrdiff_t L = simd::size;
+    const auto vmax = [](const simd& m, const simd& v) { return xsimd::select((v > m) | xsimd::isnan(v), v, m); };
+    std::ptrdiff_t ow_lo, ow_hi;
+    detail::interior_columns(g, ow_lo, ow_hi);
+    float* columns = row + g.width;
+    for (std::ptrdiff_t oh = 0; oh < g.out_h; ++oh) {
+        const std::ptrdiff_t h0 = oh * g.stride_h - g.pad_top;
+        std::ptrdiff_t ki0, ki1;
+        detail::valid_taps(h0, g.dilation_h, g.kernel_h, g.height, ki0, ki1);
+        float* yr = y + oh * g.out_w;
+        if (ki0 == ki1) {
+            std::fill(yr, yr + g.out_w, 0.0f);
+            continue;
+        }
+        // m[i]: the maximum over the window's rows of input column i.
+        const float* first = x + (h0 + ki0 * g.dilation_h) * g.width;
+        const float* m = first;
+        if (ki1 - ki0 > 1) {
+            std::ptrdiff_t i = 0;
+            for (; i + L <= g.width; i += L) {
+                simd acc = simd::load_unaligned(first + i);
+                for (std::ptrdiff_t ki = ki0 + 1; ki < ki1; ++ki)
+                    acc = vmax(acc, simd::load_unaligned(x + (h0 + ki * g.dilation_h) * g.width + i));
+                acc.store_unaligned(row + i);
+            }
+            for (; i < g.width; ++i) {
+                float acc = first[i];
+                for (std::ptrdiff_t ki = ki0 + 1; ki < ki1; ++ki)
+                    acc = detail::nan_max(acc, x[(h0 + ki * g.dilation_h) * g.width + i]);
+                row[i] = acc;
+            }
+            m = row;
+        }
+        // Windows that overlap the left or right padding: clipped taps.
+        auto edge = [&](std::ptrdiff_t ow) {
+            const std::ptrdiff_t w0 = ow * g.stride_w - g.pad_left;
+            std::ptrdiff_t kj0, kj1;
+            detail::valid_taps(w0, g.dilation_w, g.kernel_w, g.width, kj0, kj1);
+            if (kj0 == kj1) {
+                yr[ow] = 0.0f;
+                return;
+            }
+            float best = m[w0 + kj0 * g.dilation_w];
+            for (std::ptrdiff_t kj = kj0 + 1; kj < kj1; ++kj) best = detail::nan_max(best, m[w0 + kj * g.dilation_w]);
+            yr[ow] = best;
+        };
+        for (std::ptrdiff_t ow = 0; ow < ow_lo; ++ow) edge(ow);
+        for (std::ptrdiff_t ow = ow_hi; ow < g.out_w; ++ow) edge(ow);
+        if (ow_lo == ow_hi) continue;
+        // Interior windows: the window maximum h[i] at every start i in [i0, i1), written
+        // straight into y for stride 1 (h = yr + pad_left), else into `columns` and picked.
+        const std::ptrdiff_t i0 = ow_lo * g.stride_w - g.pad_left, i1 = (ow_hi - 1) * g.stride_w - g.pad_left + 1;
+        float* h = g.stride_w == 1 ? yr + g.pad_left : columns;
+        std::ptrdiff_t i = i0;
+        for (; i + L <= i1; i += L) {
+            simd acc = simd::load_unaligned(m + i);
+            for (std::ptrdiff_t kj = 1; kj < g.kernel_w; ++kj)
+                acc = vmax(acc, simd::load_unaligned(m + i + kj * g.dilation_w));
+            acc.store_unaligned(h + i);
+        }
+        for (; i < i1; ++i) {
+            float acc = m[i];
+            for (std::ptrdiff_t kj = 1; kj < g.kernel_w; ++kj) acc = detail::nan_max(acc, m[i + kj * g.dilation_w]);
+            h[i] = acc;
+        }
+        if (g.stride_w != 1)
+            for (std::ptrdiff_t ow = ow_lo; ow < ow_hi; ++ow) yr[ow] = columns[ow * g.stride_w - g.pad_left];
+    }
+}
+
+/// gx = 0, then gy[o] goes to the FIRST maximum of window o in row-major order, found again
+/// from x and the forward output y (the first tap equal to y[o], or for y[o] = NaN the last
+/// NaN, as max_pool_plane decides), so forward keeps no indices.
+inline void max_pool_plane_backward(const pool_geometry& g, const float* x, const float* y, const float* gy,
+                                    float* gx) {
     std::fill(gx, gx + g.height * g.width, 0.0f);
-    const std::ptrdiff_t n = g.out_h * g.out_w;
-    for (std::ptrdiff_t o = 0; o < n; ++o)
-        if (arg[o] >= 0) gx[arg[o]] += gy[o];
+    std::ptrdiff_t ow_lo, ow_hi;
+    detail::interior_columns(g, ow_lo, ow_hi);
+    // Whole windows of up to 64 taps: one bit per tap equal to y, the lowest set bit is the
+    // first maximum (no data-dependent branch, no dependency chain).
+    const std::ptrdiff_t taps = g.kernel_h * g.kernel_w;
+    const bool by_mask = taps <= 64;
+    std::ptrdiff_t offset[64];
+    if (by_mask)
+        for (std::ptrdiff_t t = 0; t < taps; ++t)
+            offset[t] = (t / g.kernel_w) * g.dilation_h * g.width + (t % g.kernel_w) * g.dilation_w;
+    for (std::ptrdiff_t oh = 0; oh < g.out_h; ++oh) {
+        const std::ptrdiff_t h0 = oh * g.stride_h - g.pad_top;
+        std::ptrdiff_t ki0, ki1;
+        detail::valid_taps(h0, g.dilation_h, g.kernel_h, g.height, ki0, ki1);
+        if (ki0 == ki1) continue;
+        const bool full_rows = by_mask && ki0 == 0 && ki1 == g.kernel_h;
+        for (std::ptrdiff_t ow = 0; ow < g.out_w; ++ow) {
+            const std::ptrdiff_t w0 = ow * g.stride_w - g.pad_left;
+            const std::ptrdiff_t o = oh * g.out_w + ow;
+            const float target = y[o];
+            const bool interior = ow >= ow_lo && ow < ow_hi;
+            if (full_rows && interior && target == target) {
+                const std::ptrdiff_t start = h0 * g.width + w0;
+                const float* base = x + start;
+                const std::uint64_t bits = taps == 9   ? detail::equal_taps<9>(base, offset, target)
+                                           : taps == 4 ? detail::equal_taps<4>(base, offset, target)
+                                                       : detail::equal_taps(base, offset, taps, target);
+                if (bits) gx[start + offset[std::countr_zero(bits)]] += gy[o];
+                continue;
+            }
+            std::ptrdiff_t kj0 = 0, kj1 = g.kernel_w;
+            if (!interior) detail::valid_taps(w0, g.dilation_w, g.kernel_w, g.width, kj0, kj1);
+            std::int64_t where = -1;
+            if (target != target) {
+                float best;
+                where = detail::window_first_max(g, x, h0, ki0, ki1, w0, kj0, kj1, best);
+            } else {
+                // Backwards over the window, so the last hit is the first equal tap: no branch.
+                for (std::ptrdiff_t ki = ki1 - 1; ki >= ki0; --ki) {
+                    const std::ptrdiff_t r = (h0 + ki * g.dilation_h) * g.width + w0;
+                    for (std::ptrdiff_t kj = kj1 - 1; kj >= kj0; --kj) {
+                        const std::ptrdiff_t at = r + kj * g.dilation_w;
+                        where = x[at] == target ? at : where;
+                    }
+                }
+            }
+            if (where >= 0) gx[where] += gy[o];
+        }
+    }
 }
 
 namespace detail {

@@ -5,7 +5,8 @@
 /// Inputs X (N, G·C, H, W), W (G·C, M, kh, kw), optional B (G·M); 1-D drops H, kh.
 /// Output size per axis: s·(in − 1) + output_padding + (k − 1)·d + 1 − pad_begin − pad_end, or
 /// output_shape when given (then total padding = s·(in − 1) + output_padding + (k − 1)·d + 1 −
-/// output_shape, split as ONNX says: SAME_UPPER puts total/2 at the beginning, otherwise at the end).
+/// output_shape, split as ONNX says with floor division: SAME_UPPER puts ⌊total/2⌋ at the beginning,
+/// otherwise at the end; a negative total thus leaves the extra cells at the end).
 /// Runs the Conv kernels with roles swapped: forward = Conv's backward_data, ∂/∂X = Conv
 /// forward of gY, ∂/∂W = Conv's backward_weight with (gY, X) in place of (X, gY).
 #include <deepvis/core/kernels/channel.hpp>
@@ -115,8 +116,11 @@ private:
                 const std::int64_t target = !m_output_shape.empty()
                                                 ? m_output_shape[m_output_shape.size() - spatial + i]
                                                 : in[a] * st[a];
+                // total < 0 when output_shape asks for more than the full extent: the extra
+                // cells go at the end, which is what ONNX's floor division (Python //) gives.
                 const std::int64_t total = full - target;
-                pb[a] = m_window.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+                const std::int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+                pb[a] = m_window.auto_pad == "SAME_UPPER" ? half : total - half;
                 out[a] = target;
             } else {
                 std::int64_t begin = 0, end = 0;

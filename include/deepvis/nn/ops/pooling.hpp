@@ -4,7 +4,7 @@
 ///   MaxPool:      y = max over the window (padding excluded); attributes kernel_shape,
 ///                 strides, pads, dilations, ceil_mode, auto_pad, storage_order. Backward sends
 ///                 each gradient to the FIRST maximum of its window in row-major order (as
-///                 PyTorch does), from argmax indices kept in op_scratch by forward. Optional
+///                 PyTorch does), found again from X and Y (forward keeps no indices). Optional
 ///                 second output Indices: the flat index into X (column-major within a plane
 ///                 when storage_order = 1), stored as float like every deepvis tensor (exact
 ///                 below 2^24 elements).
@@ -48,18 +48,22 @@ public:
         const float* xd = x[0]->data();
         float* yd = y[0]->data();
         if constexpr (Kind == pool_kind::max) {
-            std::int64_t* arg = s.index(0, static_cast<std::size_t>(p.planes * out_plane));
-            for (std::ptrdiff_t i = 0; i < p.planes; ++i)
-                kernels::max_pool_plane(p.g, xd + i * in_plane, yd + i * out_plane, arg + i * out_plane);
             if (y.size() > 1 && y[1]) {
+                std::int64_t* arg = s.index(0, static_cast<std::size_t>(out_plane));
                 ensure_shape(*y[1], p.y_shape);
                 float* idx = y[1]->data();
-                for (std::ptrdiff_t i = 0; i < p.planes; ++i)
+                for (std::ptrdiff_t i = 0; i < p.planes; ++i) {
+                    kernels::max_pool_plane(p.g, xd + i * in_plane, yd + i * out_plane, arg);
                     for (std::ptrdiff_t o = 0; o < out_plane; ++o) {
-                        std::int64_t a = arg[i * out_plane + o];
+                        std::int64_t a = arg[o];
                         if (m_storage_order == 1 && a >= 0) a = (a % p.g.width) * p.g.height + a / p.g.width;
                         idx[i * out_plane + o] = static_cast<float>(a < 0 ? -1 : i * in_plane + a);
                     }
+                }
+            } else {
+                float* row = s.buffer(0, 2 * static_cast<std::size_t>(p.g.width));
+                for (std::ptrdiff_t i = 0; i < p.planes; ++i)
+                    kernels::max_pool_plane_values(p.g, xd + i * in_plane, yd + i * out_plane, row);
             }
         } else {
             for (std::ptrdiff_t i = 0; i < p.planes; ++i)
@@ -67,7 +71,7 @@ public:
         }
     }
 
-    void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
+    void backward(inputs_view x, inputs_view y, inputs_view gy, outputs_view gx, op_scratch& s) const override {
         if (!gx[0]) return;
         const auto p = plan(x);
         ensure_shape(*gx[0], x[0]->shape());
@@ -79,10 +83,11 @@ public:
         const float* g = gy[0]->data();
         float* gd = gx[0]->data();
         if constexpr (Kind == pool_kind::max) {
-            DEEPVIS_ASSERT(!s.indices.empty() && s.indices[0].size() >= static_cast<std::size_t>(p.planes * out_plane));
-            const std::int64_t* arg = s.indices[0].data();
+            const float* xd = x[0]->data();
+            const float* yd = y[0]->data();
             for (std::ptrdiff_t i = 0; i < p.planes; ++i)
-                kernels::max_pool_plane_backward(p.g, g + i * out_plane, arg + i * out_plane, gd + i * in_plane);
+                kernels::max_pool_plane_backward(p.g, xd + i * in_plane, yd + i * out_plane, g + i * out_plane,
+                                                 gd + i * in_plane);
         } else {
             for (std::ptrdiff_t i = 0; i < p.planes; ++i)
                 kernels::average_pool_plane_backward(p.g, m_count_include_pad, g + i * out_plane, gd + i * in_plane);

@@ -6,7 +6,7 @@
 /// (coordinate_transformation_mode, ONNX Resize-11):
 ///   half_pixel:           (o + ½)/scale − ½
 ///   pytorch_half_pixel:   out > 1 ? (o + ½)/scale − ½ : 0
-///   align_corners:        out > 1 ? o·(in − 1)/(out − 1) : 0
+///   align_corners:        out > 1 ? o·(in − 1)/(in·scale − 1) : 0   (in·scale unrounded, as ONNX does)
 ///   asymmetric:           o/scale
 ///   tf_half_pixel_for_nn: (o + ½)/scale
 /// mode = nearest: the source index is rounded by nearest_mode (round_prefer_floor,
@@ -199,8 +199,15 @@ private:
                 return (c + 0.5) / scale - 0.5;
             case coordinate_mode::pytorch_half_pixel:
                 return out > 1 ? (c + 0.5) / scale - 0.5 : 0.0;
-            case coordinate_mode::align_corners:
-                return out > 1 ? c * double(in - 1) / double(out - 1) : 0.0;
+            case coordinate_mode::align_corners: {
+                // ONNX divides by the unrounded resized length in·scale, not by the output
+                // size ⌊in·scale⌋ (they differ when downsampling by a scale like 0.6). When
+                // in·scale is the output size up to rounding (always so for `sizes`, where
+                // scale = out/in), the exact size is used so that c lands exactly on ties.
+                double resized = double(in) * scale;
+                if (std::abs(resized - double(out)) <= 1e-9 * double(out)) resized = double(out);
+                return out > 1 && resized > 1.0 ? c * double(in - 1) / (resized - 1.0) : 0.0;
+            }
             case coordinate_mode::asymmetric:
                 return c / scale;
             case coordinate_mode::tf_half_pixel_for_nn:

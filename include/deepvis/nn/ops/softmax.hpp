@@ -36,10 +36,14 @@ public:
                 float* yr = py + o * n;
                 const float m = kernels::max_value(xr, n);
                 const float total = kernels::exp_shifted(xr, yr, n, m);
-                if constexpr (Log)
-                    kernels::add_scalar(xr, yr, n, -m - std::log(total));
-                else
+                if constexpr (Log) {
+                    // (x − m) − log Σ: folding m and the log into one constant rounds it at
+                    // the magnitude of m and loses the log's low bits when |m| is large.
+                    kernels::add_scalar(xr, yr, n, -m);
+                    kernels::add_scalar(yr, yr, n, -std::log(total));
+                } else {
                     kernels::scale(yr, yr, n, 1.0f / total);
+                }
             }
             return;
         }
@@ -58,9 +62,11 @@ public:
                 kernels::add_inplace(total, yb + i * inner, inner);
             }
             if constexpr (Log) {
-                for (std::size_t j = 0; j < inner; ++j) m[j] += std::log(total[j]);
-                for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t j = 0; j < inner; ++j) total[j] = std::log(total[j]);
+                for (std::size_t i = 0; i < n; ++i) {
                     kernels::binary(xb + i * inner, 1, m, 1, yb + i * inner, inner, kernels::sub_fn{});
+                    kernels::binary(yb + i * inner, 1, total, 1, yb + i * inner, inner, kernels::sub_fn{});
+                }
             } else {
                 for (std::size_t i = 0; i < n; ++i)
                     kernels::binary(yb + i * inner, 1, total, 1, yb + i * inner, inner, kernels::div_fn{});

@@ -1,0 +1,145 @@
+// deepvis' attribution methods against PyTorch, on torchvision models exported to ONNX with seeded
+// random weights: saliency, guided backpropagation, deconvnet, Grad-CAM (at deepvis' default
+// layer), guided Grad-CAM, input × gradient, integrated gradients (16-point Gauss–Legendre, zero
+// baseline) and Grad-CAM++, for a batch of N = 2. The maps come from make_attribution_reference.py
+// (float64 autograd with hooks, independent of deepvis), generated at test time into
+// <build>/attribution_reference/ by the CTest fixture `attribution_reference_generate`; the
+// environment variable DEEPVIS_ATTRIBUTION_REFERENCE_DIR overrides that folder.
+// Criteria for every map: max|deepvis − torch| ≤ 1e-3 · max|torch| and Pearson correlation ≥ 0.9999.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <deepvis/attribution/detail/cam.hpp>
+#include <deepvis/deconvolution.hpp>
+#include <deepvis/gradcam.hpp>
+#include <deepvis/gradcam_plus_plus.hpp>
+#include <deepvis/guided_backprop.hpp>
+#include <deepvis/guided_gradcam.hpp>
+#include <deepvis/input_x_gradient.hpp>
+#include <deepvis/integrated_gradients.hpp>
+#include <deepvis/io/npy.hpp>
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/nn/network.hpp>
+#include <deepvis/saliency.hpp>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#ifndef DEEPVIS_ATTRIBUTION_REFERENCE_DIR
+#error "DEEPVIS_ATTRIBUTION_REFERENCE_DIR must name the folder make_attribution_reference.py writes"
+#endif
+
+namespace fs = std::filesystem;
+using namespace deepvis;
+
+namespace {
+
+constexpr double max_error_tolerance = 1e-3;
+constexpr double correlation_minimum = 0.9999;
+constexpr std::size_t ig_steps = 16;  // IG_STEPS in make_attribution_reference.py
+
+fs::path attribution_root() {
+    if (const char* env = std::getenv("DEEPVIS_ATTRIBUTION_REFERENCE_DIR"); env && *env) return env;
+    return DEEPVIS_ATTRIBUTION_REFERENCE_DIR;
+}
+
+std::string first_line(const fs::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+struct agreement {
+    double max_error;    // max|a − b| / max|b|
+    double correlation;  // Pearson, over all elements
+};
+
+agreement compare(const tensor& a, const tensor& b) {
+    REQUIRE(shape_string(a.shape()) == shape_string(b.shape()));
+    const std::size_t n = b.size();
+    double diff = 0.0, scale = 0.0, ma = 0.0, mb = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        diff = std::max(diff, std::abs(double(a.data()[i]) - double(b.data()[i])));
+        scale = std::max(scale, std::abs(double(b.data()[i])));
+        ma += a.data()[i];
+        mb += b.data()[i];
+    }
+    REQUIRE(scale > 0.0);
+    ma /= double(n);
+    mb /= double(n);
+    double sab = 0.0, saa = 0.0, sbb = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double da = a.data()[i] - ma, db = b.data()[i] - mb;
+        sab += da * db;
+        saa += da * da;
+        sbb += db * db;
+    }
+    return {diff / scale, sab / std::sqrt(saa * sbb)};
+}
+
+/// Checks every method on one model's fixture; returns false (and says so) when it is absent.
+bool check_model(const std::string& model) {
+    const fs::path folder = attribution_root() / model;
+    if (!fs::exists(folder / "stamp.json")) {
+        MESSAGE("skipped: " << model << " attribution fixtures not generated (needs python3-torch) in "
+                            << folder.string());
+        return false;
+    }
+    const nn::network net = io::load_network(folder / "model.onnx");
+    const tensor x = io::load_npy(folder / "input.npy");
+    const tensor class_tensor = io::load_npy(folder / "classes.npy");
+    REQUIRE(x.dimension() == 4);
+    REQUIRE(x.shape()[0] == 2);
+    REQUIRE(class_tensor.size() == x.shape()[0]);
+    class_indices classes;
+    for (std::size_t i = 0; i < class_tensor.size(); ++i) classes.push_back(std::int64_t(class_tensor(i)));
+
+    // The Grad-CAM layer deepvis picks must be the torch module the reference hooked.
+    nn::network::trace t;
+    net.forward(x, t);
+    const std::string layer = default_cam_layer(net, t);
+    MESSAGE(model << ": deepvis' default CAM layer '" << layer << "' " << shape_string(net.activation(t, layer).shape())
+                  << "; torch hooked " << first_line(folder / "cam_layer.txt") << "; classes " << classes[0] << ", "
+                  << classes[1]);
+
+    const std::pair<std::string, std::function<tensor()>> methods[] = {
+        {"saliency", [&] { return saliency(net, x, classes); }},
+        {"guided_backprop", [&] { return guided_backprop(net, x, classes); }},
+        {"deconvolution", [&] { return deconvolution(net, x, classes); }},
+        {"gradcam", [&] { return gradcam(net, x, classes); }},
+        {"guided_gradcam", [&] { return guided_gradcam(net, x, classes); }},
+        {"input_x_gradient", [&] { return input_x_gradient(net, x, classes); }},
+        {"integrated_gradients", [&] { return integrated_gradients(net, x, classes, {.steps = ig_steps}); }},
+        {"gradcam_plus_plus", [&] { return gradcam_plus_plus(net, x, classes); }},
+    };
+    for (const auto& [name, compute] : methods) {
+        const auto start = std::chrono::steady_clock::now();
+        const tensor actual = compute();
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        const tensor expected = io::load_npy(folder / (name + ".npy"));
+        const agreement r = compare(actual, expected);
+        MESSAGE(model << " " << name << ": max|deepvis - torch| / max|torch| = " << r.max_error << " (tolerance "
+                      << max_error_tolerance << "), Pearson 1 - r = " << 1.0 - r.correlation << " (at most "
+                      << 1.0 - correlation_minimum << "), " << ms << " ms");
+        CHECK_MESSAGE(r.max_error <= max_error_tolerance, model << " " << name);
+        CHECK_MESSAGE(r.correlation >= correlation_minimum, model << " " << name);
+    }
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("attribution reference: alexnet matches PyTorch") { check_model("alexnet"); }
+
+TEST_CASE("attribution reference: vgg16 matches PyTorch") { check_model("vgg16"); }
+
+TEST_CASE("attribution reference: squeezenet1_1 matches PyTorch") { check_model("squeezenet1_1"); }
+
+TEST_CASE("attribution reference: resnet18 matches PyTorch") { check_model("resnet18"); }
