@@ -55,18 +55,37 @@ fashion_batch correctly_classified(const nn::network& net, const io::labelled_im
     return out;
 }
 
-/// Averages over the batch of (share of the map's |mass| on object pixels, share of object pixels);
-/// `map` is (N, H, W) or (N, 1, H, W).
-std::pair<double, double> mass_share(const tensor& map, const tensor& x) {
+/// Item i's object pixels (> object_threshold), grown by `dilation` pixels (8-neighbourhood).
+std::vector<bool> object_region(const tensor& x, std::size_t i, std::size_t dilation) {
+    const std::size_t h = x.shape()[2], w = x.shape()[3];
+    std::vector<bool> region(h * w, false);
+    const auto d = static_cast<std::ptrdiff_t>(dilation);
+    for (std::ptrdiff_t y = 0; y < std::ptrdiff_t(h); ++y)
+        for (std::ptrdiff_t z = 0; z < std::ptrdiff_t(w); ++z) {
+            if (x.data()[i * h * w + std::size_t(y) * w + std::size_t(z)] <= object_threshold) continue;
+            for (std::ptrdiff_t dy = -d; dy <= d; ++dy)
+                for (std::ptrdiff_t dz = -d; dz <= d; ++dz) {
+                    const std::ptrdiff_t yy = y + dy, zz = z + dz;
+                    if (yy >= 0 && zz >= 0 && yy < std::ptrdiff_t(h) && zz < std::ptrdiff_t(w))
+                        region[std::size_t(yy) * w + std::size_t(zz)] = true;
+                }
+        }
+    return region;
+}
+
+/// Averages over the batch of (share of the map's |mass| in the object region, share of the
+/// region's pixels); `map` is (N, H, W) or (N, 1, H, W).
+std::pair<double, double> mass_share(const tensor& map, const tensor& x, std::size_t dilation = 0) {
     const std::size_t n = x.shape()[0], hw = x.shape()[2] * x.shape()[3];
     REQUIRE(map.size() == n * hw);
     double mass = 0.0, pixels = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
+        const std::vector<bool> region = object_region(x, i, dilation);
         double on = 0.0, total = 0.0, count = 0.0;
         for (std::size_t p = 0; p < hw; ++p) {
             const double m = std::abs(map.data()[i * hw + p]);
             total += m;
-            if (x.data()[i * hw + p] > object_threshold) {
+            if (region[p]) {
                 on += m;
                 count += 1.0;
             }
@@ -113,6 +132,11 @@ TEST_CASE(
                      << ", share of object pixels " << pixels << " (ratio " << mass / pixels << "; " << images_used
                      << " correctly classified test images)");
         CHECK(mass >= 1.3 * pixels);
+        for (std::size_t dilation : {1, 2, 3}) {
+            const auto [dm, dp] = mass_share(*map, x, dilation);
+            MESSAGE(name << ": object grown by " << dilation << " px: mass share " << dm << ", pixel share " << dp
+                         << " (ratio " << dm / dp << ")");
+        }
     }
 
     std::mt19937 rng(7);
