@@ -9,6 +9,7 @@
 ///                (N, C, H, W) results are shown as max over channels of |a|; --overlay blends the
 ///                heatmap over the (min-max scaled) input.
 #include <deepvis/attribution.hpp>
+#include <deepvis/object_mask.hpp>
 #include <deepvis/viz/heatmap.hpp>
 #include <filesystem>
 #include <ostream>

@@ -152,3 +152,50 @@ TEST_CASE("cli: a failed run leaves the previous output untouched") {
     CHECK(r.code == 1);
     CHECK(io::load_npy(out) == tensor{1.0f, 2.0f});
 }
+
+TEST_CASE("cli: attribute top-k ranks the classes, names them, and writes (N, k, H, W) Grad-CAMs") {
+    scratch_dir dir;
+    const auto out = (dir / "top.npy").string();
+    const auto r = run_cli(dir, {"attribute", "top-k", "--model", "tiny_cnn.onnx", "--input", "input.npy", "--k", "2",
+                                 "--labels", "labels.txt", "--out", out});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    // The ranking of scores.npy (PyTorch's class scores of input.npy): both items 2, then 1.
+    CHECK(r.out.find("input[0]: top1 class 2 'cherry'") != std::string::npos);
+    CHECK(r.out.find("top2 class 1 'banana'") != std::string::npos);
+    const tensor maps = io::load_npy(out);
+    CHECK(shape_string(maps.shape()) == "(2, 2, 8, 8)");
+    for (float v : maps) CHECK(v >= 0.0f);
+}
+
+TEST_CASE("cli: attribute faithfulness prints deletion and insertion AUC per item and their mean") {
+    scratch_dir dir;
+    const auto r = run_cli(dir, {"attribute", "faithfulness", "--model", "tiny_cnn.onnx", "--input", "input.npy",
+                                 "--class", "1,3", "--method", "gradcam", "--step", "0.25"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("input[0]: class 1, gradcam: deletion AUC ") == 0);
+    CHECK(r.out.find("input[1]: class 3, gradcam: deletion AUC ") != std::string::npos);
+    CHECK(r.out.find("mean over 2 items: deletion AUC ") != std::string::npos);
+    const auto bad = run_cli(dir, {"attribute", "faithfulness", "--model", "tiny_cnn.onnx", "--input", "input.npy",
+                                   "--class", "1", "--method", "nope"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("flag --method: 'nope'") != std::string::npos);
+}
+
+TEST_CASE("cli: attribute object-mask writes binary masks with GrabCut, or says it is not built") {
+    scratch_dir dir;
+    const auto out = (dir / "mask.npy").string();
+    const auto r = run_cli(dir, {"attribute", "object-mask", "--model", "tiny_cnn.onnx", "--input", "input.npy",
+                                 "--class", "1", "--out", out});
+    INFO(r.err);
+    if (r.code == 1) {
+        CHECK(r.err.find("built without GrabCut") != std::string::npos);
+        return;
+    }
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("input[0]: class 1, box x [") == 0);
+    const tensor masks = io::load_npy(out);
+    CHECK(shape_string(masks.shape()) == "(2, 8, 8)");
+    for (float v : masks) CHECK((v == 0.0f || v == 1.0f));
+}
