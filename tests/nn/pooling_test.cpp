@@ -32,7 +32,7 @@ tensor distinct_values(const shape_type& shape, std::uint64_t seed) {
     return t;
 }
 
-std::vector<float> values(const tensor& t) { return std::vector<float>(t.begin(), t.end()); }
+std::vector<float> values(const tensor& t) { return testing::values_of(t); }
 
 /// Runs forward then backward with gradient gy on the first output; returns ∂/∂x.
 tensor pool_gradient(const std::string& type, const nn::attribute_map& attrs, const tensor& x, const tensor& gy) {

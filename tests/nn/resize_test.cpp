@@ -13,14 +13,9 @@ using testing::random_tensor;
 using testing::run_op;
 
 namespace {
-tensor make(const shape_type& s, const std::vector<float>& v) {
-    tensor t(s);
-    REQUIRE(t.size() == v.size());
-    std::copy(v.begin(), v.end(), t.begin());
-    return t;
-}
+tensor make(const shape_type& s, const std::vector<float>& v) { return testing::make_tensor(s, v); }
 tensor list(const std::vector<float>& v) { return make({v.size()}, v); }
-std::vector<float> values(const tensor& t) { return std::vector<float>(t.begin(), t.end()); }
+std::vector<float> values(const tensor& t) { return testing::values_of(t); }
 
 void check_values(const tensor& y, const shape_type& s, const std::vector<float>& expected) {
     REQUIRE(shape_of(y) == s);

@@ -16,14 +16,9 @@ using testing::random_tensor;
 using testing::run_op;
 
 namespace {
-tensor make(const shape_type& s, const std::vector<float>& v) {
-    tensor t(s);
-    REQUIRE(t.size() == v.size());
-    std::copy(v.begin(), v.end(), t.begin());
-    return t;
-}
+tensor make(const shape_type& s, const std::vector<float>& v) { return testing::make_tensor(s, v); }
 tensor ints(const std::vector<float>& v) { return make({v.size()}, v); }
-std::vector<float> values(const tensor& t) { return std::vector<float>(t.begin(), t.end()); }
+std::vector<float> values(const tensor& t) { return testing::values_of(t); }
 }  // namespace
 
 TEST_CASE("identity and dropout: copy the input; dropout's mask is all true") {

@@ -4,6 +4,7 @@
 /// each checked input (op::backward) is compared with central differences of L.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -22,6 +23,17 @@ inline tensor random_tensor(const shape_type& shape, std::uint64_t seed, float s
     for (auto& v : t) v = dist(rng);
     return t;
 }
+
+/// A tensor of shape `s` holding `v` in row-major order (for hand-written test cases).
+inline tensor make_tensor(const shape_type& s, const std::vector<float>& v) {
+    tensor t(s);
+    REQUIRE(t.size() == v.size());
+    std::copy(v.begin(), v.end(), t.begin());
+    return t;
+}
+
+/// The elements of `t` in row-major order.
+inline std::vector<float> values_of(const tensor& t) { return std::vector<float>(t.begin(), t.end()); }
 
 /// Scalar function of any callable; the FD core shared by op and objective checks.
 /// grad: analytic gradient w.r.t. x. Perturbs x in place and restores it.

@@ -68,16 +68,9 @@ private:
     static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
 
     conv_plan plan(inputs_view x) const {
-        DEEPVIS_CHECK(x.size() >= 2 && x[0] && x[1], shape_error, m_name << ": expected inputs X and W");
+        const std::size_t spatial = detail::check_conv_inputs(m_name, x, m_window);
         const auto& xs = x[0]->shape();
         const auto& ws = x[1]->shape();
-        const std::size_t rank = xs.size();
-        DEEPVIS_CHECK(rank == 3 || rank == 4, unsupported_error,
-                      m_name << ": input has shape " << shape_string(xs) << ", expected (N, C, L) or (N, C, H, W)");
-        DEEPVIS_CHECK(ws.size() == rank, shape_error,
-                      m_name << ": weight has shape " << shape_string(ws) << ", expected rank " << rank);
-        const std::size_t spatial = rank - 2;
-        m_window.check(m_name, spatial);
         const auto C = static_cast<std::ptrdiff_t>(xs[1]), M = static_cast<std::ptrdiff_t>(ws[0]);
         const auto Cg = static_cast<std::ptrdiff_t>(ws[1]);
         DEEPVIS_CHECK(Cg * m_group == C, shape_error,

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/attributes.hpp>
+#include <deepvis/nn/op.hpp>
 
 namespace deepvis::nn::detail {
 
@@ -63,5 +65,21 @@ struct window_attributes {
         }
     }
 };
+
+/// Checks the inputs X and W of Conv and ConvTranspose — both present, rank 3 (N, C, L) or 4
+/// (N, C, H, W), the same rank — and the window attributes; returns the number of spatial axes.
+inline std::size_t check_conv_inputs(const std::string& name, inputs_view x, const window_attributes& window) {
+    DEEPVIS_CHECK(x.size() >= 2 && x[0] && x[1], shape_error, name << ": expected inputs X and W");
+    const auto& xs = x[0]->shape();
+    const auto& ws = x[1]->shape();
+    const std::size_t rank = xs.size();
+    DEEPVIS_CHECK(rank == 3 || rank == 4, unsupported_error,
+                  name << ": input has shape " << shape_string(xs) << ", expected (N, C, L) or (N, C, H, W)");
+    DEEPVIS_CHECK(ws.size() == rank, shape_error,
+                  name << ": weight has shape " << shape_string(ws) << ", expected rank " << rank);
+    const std::size_t spatial = rank - 2;
+    window.check(name, spatial);
+    return spatial;
+}
 
 }  // namespace deepvis::nn::detail
