@@ -58,87 +58,12 @@ except ImportError as e:
     print(f"make_attribution_reference: skipped: {e.name} is not installed (needs python3-torch, python3-numpy)")
     sys.exit(0)
 
+# The model set-up (weights, rule ReLUs, biases moved away from zero) is make_reference.py's.
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_reference import (RuleRelu, RuleReluModule, build, replace_relus,  # noqa: E402
+                            separate_from_zero, up_to_date)
 
-class RuleRelu(torch.autograd.Function):
-    """ReLU whose backward applies RuleRelu.rule, read at backward time (one forward, three rules)."""
-
-    rule = "standard"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        if RuleRelu.rule == "deconvnet":
-            return gy.clamp(min=0)
-        mask = (x > 0).to(gy.dtype)
-        if RuleRelu.rule == "guided":
-            return gy.clamp(min=0) * mask
-        return gy * mask
-
-
-class RuleReluModule(nn.Module):
-    def forward(self, x):
-        return RuleRelu.apply(x)
-
-
-def replace_relus(module):
-    for name, child in module.named_children():
-        if isinstance(child, nn.ReLU):
-            setattr(module, name, RuleReluModule())
-        else:
-            replace_relus(child)
-
-
-def build(name):
-    import torchvision.models as tvm
-    torch.manual_seed(SEEDS[name])
-    model = getattr(tvm, name)(weights=None)
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-            if m.bias is not None:
-                nn.init.normal_(m.bias, 0.0, 0.1)
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.uniform_(m.weight, 0.5, 1.5)
-            nn.init.normal_(m.bias, 0.0, 0.1)
-            m.running_mean.normal_(0.0, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
-
-
-def separate_from_zero(model, x, margin=RELU_MARGIN):
-    """Per channel, shifts the bias feeding each (singly used) ReLU so that its inputs on x are
-    centred at +-margin standard deviations (random sign)."""
-    pairs, last = [], None
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm2d)):
-            last = m
-        elif isinstance(m, nn.ReLU) and last is not None and getattr(last, "bias", None) is not None:
-            pairs.append((last, m))
-            last = None
-    g = torch.Generator().manual_seed(4343)
-    for producer, relu in pairs:
-        seen = []
-        hook = relu.register_forward_pre_hook(lambda mod, inp: seen.append(inp[0].detach().clone()))
-        with torch.no_grad():
-            model(x)
-        hook.remove()
-        if len(seen) != 1:
-            continue
-        v = seen[0]
-        if v.dim() == 4:
-            mean, std = v.mean(dim=(0, 2, 3)), v.std(dim=(0, 2, 3))
-        else:
-            mean, std = v.mean(dim=0), v.std().expand(v.shape[1])
-        sign = torch.randint(0, 2, mean.shape, generator=g).to(v.dtype) * 2 - 1
-        producer.bias.add_(-mean + sign * margin * std)
 
 
 def cam_module(name, model):
@@ -180,18 +105,12 @@ def save(path, array):
 
 
 def stamp_for(name):
-    with open(__file__, "rb") as f:
-        script = hashlib.sha256(f.read()).hexdigest()
-    return {"model": name, "script_sha256": script, "torch": torch.__version__, "seed": SEEDS[name],
+    script = hashlib.sha256()
+    for path in (__file__, os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_reference.py")):
+        with open(path, "rb") as f:
+            script.update(f.read())
+    return {"model": name, "script_sha256": script.hexdigest(), "torch": torch.__version__, "seed": SEEDS[name],
             "batch": BATCH, "ig_steps": IG_STEPS}
-
-
-def up_to_date(folder, stamp):
-    try:
-        with open(os.path.join(folder, "stamp.json")) as f:
-            return json.load(f) == stamp
-    except (OSError, ValueError):
-        return False
 
 
 def generate(name, outdir, force):
@@ -205,9 +124,9 @@ def generate(name, outdir, force):
     if os.path.exists(stamp_path):
         os.remove(stamp_path)
     t0 = time.time()
-    model = build(name)
+    model = build(name, SEEDS[name])
     x = make_input(name)
-    separate_from_zero(model, x)
+    separate_from_zero(model, x, RELU_MARGIN, seed=4343)
     classes = pick_classes(name, model, x)
     path = os.path.join(folder, "model.onnx")
     torch.onnx.export(model, x[:1], path + ".tmp", opset_version=13, input_names=["input"],

@@ -194,9 +194,10 @@ class FashionCNN(nn.Module):
         return self.softmax(self.scores(x))
 
 
-def build(name):
+def build(name, seed=None):
+    """A model with re-drawn weights, seeded by `seed` (default: SEEDS[name])."""
     import torchvision.models as tvm
-    torch.manual_seed(SEEDS[name])
+    torch.manual_seed(SEEDS[name] if seed is None else seed)
     if name == "fashion_cnn":
         model = FashionCNN()
     else:
@@ -217,7 +218,7 @@ def build(name):
     return model
 
 
-def separate_from_zero(model, x, margin=RELU_MARGIN):
+def separate_from_zero(model, x, margin=RELU_MARGIN, seed=4242):
     """Shifts, channel by channel, the bias that feeds each ReLU so that on input x the channel's
     ReLU inputs are centred at +margin or -margin (random sign) times their standard deviation.
 
@@ -234,7 +235,7 @@ def separate_from_zero(model, x, margin=RELU_MARGIN):
         elif isinstance(m, nn.ReLU) and last is not None and getattr(last, "bias", None) is not None:
             pairs.append((last, m))
             last = None
-    g = torch.Generator().manual_seed(4242)
+    g = torch.Generator().manual_seed(seed)
     for producer, relu in pairs:
         seen = []
         hook = relu.register_forward_pre_hook(lambda mod, inp: seen.append(inp[0].detach().clone()))
