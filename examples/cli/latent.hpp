@@ -24,18 +24,6 @@ namespace deepvis::cli {
 
 inline constexpr const char* latent_summary = "plot an autoencoder's 2-D codes of test images by class (and PCA beside it)";
 
-/// One scatter series per class from (N, 2) points.
-inline std::vector<viz::series> class_series(const tensor& points, const std::vector<int>& labels) {
-    const auto& names = io::fashion_mnist_classes();
-    std::vector<viz::series> s(names.size());
-    for (std::size_t c = 0; c < names.size(); ++c) s[c].name = names[c];
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        s[labels[i]].x.push_back(points(i, 0));
-        s[labels[i]].y.push_back(points(i, 1));
-    }
-    return s;
-}
-
 inline int run_latent(const std::vector<std::string>& args, std::ostream& out) {
     flags f("deepvis latent", "--model cae.onnx --out latent.svg [options]", latent_summary);
     f.required("model", "M.onnx", "the autoencoder")
@@ -71,7 +59,7 @@ inline int run_latent(const std::vector<std::string>& args, std::ostream& out) {
     out << std::setprecision(4) << "latent map of " << samples << " test images: 5-NN accuracy " << knn
         << ", silhouette " << sil << '\n';
     const std::string title = "autoencoder code (5-NN " + std::to_string(knn).substr(0, 5) + ")";
-    std::string svg = viz::scatter_plot_svg(class_series(z, labels),
+    std::string svg = viz::scatter_plot_svg(viz::series_by_label(z, labels, io::fashion_mnist_classes()),
                                             {.title = title, .x_label = "z1", .y_label = "z2", .width = 620, .height = 480});
     if (f.get_bool("pca")) {
         const auto p = viz::pca(images, 2);
@@ -79,7 +67,7 @@ inline int run_latent(const std::vector<std::string>& args, std::ostream& out) {
         out << "PCA of the pixels: 5-NN accuracy " << pknn << ", silhouette " << psil << ", explained variance "
             << (p.explained_variance(0) + p.explained_variance(1)) / p.total_variance << '\n';
         const std::string pca_svg = viz::scatter_plot_svg(
-            class_series(p.projection, labels),
+            viz::series_by_label(p.projection, labels, io::fashion_mnist_classes()),
             {.title = "PCA of pixels (5-NN " + std::to_string(pknn).substr(0, 5) + ")", .x_label = "PC1",
              .y_label = "PC2", .width = 620, .height = 480});
         svg = viz::side_by_side_svg({svg, pca_svg});

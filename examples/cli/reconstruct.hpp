@@ -15,25 +15,13 @@
 #include <deepvis/train/binary_cross_entropy.hpp>
 #include <deepvis/train/noise.hpp>
 #include <deepvis/train/rng.hpp>
+#include <deepvis/viz/grid.hpp>
 
 #include "flags.hpp"
 
 namespace deepvis::cli {
 
 inline constexpr const char* reconstruct_summary = "show an autoencoder's reconstructions of (noisy) test images as a PNG grid";
-
-/// Rows of (N, 1, H, W) images tiled into one (1, H', W') image with a 2-pixel grey border.
-inline tensor image_grid(const std::vector<const tensor*>& rows) {
-    const std::size_t n = rows.front()->shape()[0], h = rows.front()->shape()[2], w = rows.front()->shape()[3];
-    constexpr std::size_t border = 2;
-    tensor grid(shape_type{1, rows.size() * (h + border) + border, n * (w + border) + border}, 0.5f);
-    for (std::size_t r = 0; r < rows.size(); ++r)
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t y = 0; y < h; ++y)
-                for (std::size_t x = 0; x < w; ++x)
-                    grid(0, border + r * (h + border) + y, border + i * (w + border) + x) = (*rows[r])(i, 0, y, x);
-    return grid;
-}
 
 inline int run_reconstruct(const std::vector<std::string>& args, std::ostream& out) {
     flags f("deepvis reconstruct", "--model cae.onnx --out grid.png [options]", reconstruct_summary);
@@ -65,10 +53,10 @@ inline int run_reconstruct(const std::vector<std::string>& args, std::ostream& o
     DEEPVIS_CHECK(output.shape() == clean.shape(), shape_error,
                   "reconstruct: the model's output has shape " << shape_string(output.shape()) << ", expected "
                                                                << shape_string(clean.shape()));
-    std::vector<const tensor*> rows = {&clean};
-    if (noise > 0) rows.push_back(&input);
-    rows.push_back(&output);
-    io::save_png(f.get_string("out"), image_grid(rows));
+    std::vector<tensor> rows = {clean};
+    if (noise > 0) rows.push_back(input);
+    rows.push_back(output);
+    io::save_png(f.get_string("out"), viz::image_rows(rows, {.padding = 2, .pad_value = 0.5f}));
     double mse = 0;
     for (std::size_t e = 0; e < clean.size(); ++e) {
         const double d = double(output.data()[e]) - clean.data()[e];

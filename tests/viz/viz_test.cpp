@@ -6,6 +6,7 @@
 #include <deepvis/viz/heatmap.hpp>
 #include <deepvis/viz/normalize.hpp>
 #include <deepvis/viz/overlay.hpp>
+#include <deepvis/viz/plot.hpp>
 #include <filesystem>
 
 using namespace deepvis;
@@ -84,6 +85,28 @@ TEST_CASE("vis_square: near-square grid with padding, global or per-tile scaling
     CHECK(each(0, 0, 4) == 0.0f);  // a constant tile becomes 0
     const tensor rgb = viz::vis_square(xt::ones<float>({2, 3, 2, 2}), {.columns = 1, .normalize = false});
     CHECK(rgb.shape() == shape_type{3, 5, 2});
+}
+
+TEST_CASE("image_rows: one row per batch, values kept, shapes checked") {
+    const tensor a = xt::zeros<float>({3, 1, 2, 2}), b = xt::ones<float>({3, 1, 2, 2}) * 0.25f;
+    const tensor g = viz::image_rows({a, b}, {.padding = 1, .pad_value = 0.5f});
+    REQUIRE(g.shape() == shape_type{1, 2 * 3 - 1, 3 * 3 - 1});  // 2 rows of 3 tiles
+    CHECK(g(0, 0, 0) == 0.0f);
+    CHECK(g(0, 2, 0) == 0.5f);    // padding row
+    CHECK(g(0, 3, 7) == 0.25f);   // second row, last tile, not rescaled
+    CHECK_THROWS_AS(viz::image_rows({a, xt::zeros<float>({2, 1, 2, 2})}), shape_error);
+}
+
+TEST_CASE("series_by_label: one series per class, points in order") {
+    tensor p = {{1.0f, 2.0f}, {3.0f, 4.0f}, {5.0f, 6.0f}};
+    const std::vector<std::string> names = {"a", "b"};
+    const auto s = viz::series_by_label(p, {1, 0, 1}, names);
+    REQUIRE(s.size() == 2);
+    CHECK(s[0].name == "a");
+    CHECK(s[0].x == std::vector<double>{3.0});
+    CHECK(s[1].y == std::vector<double>{2.0, 6.0});
+    CHECK_THROWS_AS(viz::series_by_label(p, {0, 2, 1}, names), config_error);
+    CHECK_THROWS_AS(viz::series_by_label(p, {0, 1}, names), shape_error);
 }
 
 TEST_CASE("heatmap: PNG written atomically and readable") {

@@ -43,13 +43,7 @@ inline tensor one_per_class(const context& ctx) {
 
 /// Rows of (N, 1, H, W) images as one zoomed grid, a row per tensor.
 inline tensor rows_grid(const std::vector<tensor>& rows, std::size_t factor) {
-    const std::size_t n = rows.front().shape()[0];
-    shape_type s = shape_of(rows.front());
-    s[0] = n * rows.size();
-    tensor all(s);
-    const std::size_t per = rows.front().size();
-    for (std::size_t r = 0; r < rows.size(); ++r) std::copy(rows[r].data(), rows[r].data() + per, all.data() + r * per);
-    return zoom(viz::vis_square(all, {.padding = 2, .pad_value = 1.0f, .columns = n, .normalize = false}), factor);
+    return zoom(viz::image_rows(rows, {.padding = 2, .pad_value = 1.0f}), factor);
 }
 
 inline double mean_squared_error(const tensor& a, const tensor& b) {
@@ -57,6 +51,18 @@ inline double mean_squared_error(const tensor& a, const tensor& b) {
     for (std::size_t e = 0; e < a.size(); ++e)
         s += (double(a.data()[e]) - b.data()[e]) * (double(a.data()[e]) - b.data()[e]);
     return s / double(a.size());
+}
+
+/// Runs an autoencoder on `input`, appends its output to `rows` and returns it.
+inline tensor append_reconstruction(std::vector<tensor>& rows, const nn::network& net, const tensor& input) {
+    nn::network::trace t;
+    rows.push_back(net.forward(input, t));
+    return rows.back();
+}
+
+/// "file (MSE m)": an output's error against the clean images, for a caption.
+inline std::string mse_caption(const std::filesystem::path& file, const tensor& out, const tensor& clean) {
+    return file.filename().string() + " (MSE " + fixed(mean_squared_error(out, clean), 4) + ")";
 }
 
 inline stage reconstruction_stage(context& ctx) {
@@ -67,20 +73,15 @@ inline stage reconstruction_stage(context& ctx) {
                 require_dataset(ctx);
                 const nn::network cae = load_autoencoder(ctx.autoencoder, "autoencoder");
                 const tensor clean = one_per_class(ctx);
-                nn::network::trace t;
-                const tensor out = cae.forward(clean, t);
-                std::vector<tensor> rows = {clean, out};
+                std::vector<tensor> rows = {clean};
+                const tensor out = append_reconstruction(rows, cae, clean);
                 std::string caption = "Row 1: originals; row 2: " + ctx.autoencoder.filename().string() + " (BCE " +
                                       fixed(train::binary_cross_entropy{}.loss(out, clean), 4) + ", MSE " +
                                       fixed(mean_squared_error(out, clean), 4) + ")";
-                if (!ctx.denoiser.empty()) {
-                    const nn::network dae = io::load_network(ctx.denoiser);
-                    nn::network::trace t2;
-                    const tensor out2 = dae.forward(clean, t2);
-                    rows.push_back(out2);
-                    caption += "; row 3: " + ctx.denoiser.filename().string() + " on the clean images (MSE " +
-                               fixed(mean_squared_error(out2, clean), 4) + ")";
-                }
+                if (!ctx.denoiser.empty())
+                    caption += "; row 3, on the clean images: " +
+                               mse_caption(ctx.denoiser,
+                                           append_reconstruction(rows, io::load_network(ctx.denoiser), clean), clean);
                 f.figure(f.png("grid", rows_grid(rows, ctx.zoom)),
                          caption + ". Classes left to right: T-shirt/top … ankle boot. Zoom ×" +
                              std::to_string(ctx.zoom) + ".");
@@ -98,21 +99,15 @@ inline stage denoising_stage(context& ctx) {
                 tensor noisy = clean;
                 train::rng r(ctx.seed);
                 train::add_gaussian_noise(noisy, ctx.noise, true, r);
-                nn::network::trace t;
-                const tensor out = dae.forward(noisy, t);
-                std::vector<tensor> rows = {clean, noisy, out};
+                std::vector<tensor> rows = {clean, noisy};
                 std::string caption =
                     "Rows: originals; + Gaussian noise σ = " + fixed(ctx.noise, 2) + " clipped to [0, 1] (seed " +
                     std::to_string(ctx.seed) + ", MSE " + fixed(mean_squared_error(noisy, clean), 4) + "); " +
-                    ctx.denoiser.filename().string() + " (MSE " + fixed(mean_squared_error(out, clean), 4) + ")";
-                if (!ctx.autoencoder.empty()) {
-                    const nn::network cae = io::load_network(ctx.autoencoder);
-                    nn::network::trace t2;
-                    const tensor out2 = cae.forward(noisy, t2);
-                    rows.push_back(out2);
-                    caption += "; " + ctx.autoencoder.filename().string() + " (MSE " +
-                               fixed(mean_squared_error(out2, clean), 4) + ")";
-                }
+                    mse_caption(ctx.denoiser, append_reconstruction(rows, dae, noisy), clean);
+                if (!ctx.autoencoder.empty())
+                    caption += "; " + mse_caption(ctx.autoencoder,
+                                                  append_reconstruction(rows, io::load_network(ctx.autoencoder), noisy),
+                                                  clean);
                 f.figure(f.png("grid", rows_grid(rows, ctx.zoom)),
                          caption + ". MSE against the clean images. Zoom ×" + std::to_string(ctx.zoom) + ".");
             }};
@@ -214,17 +209,6 @@ inline stage loss_curves_stage(context& ctx) {
         }};
 }
 
-inline std::vector<viz::series> by_class(const tensor& points, const std::vector<int>& labels) {
-    const auto& names = io::fashion_mnist_classes();
-    std::vector<viz::series> s(names.size());
-    for (std::size_t c = 0; c < names.size(); ++c) s[c].name = names[c];
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        s[static_cast<std::size_t>(labels[i])].x.push_back(points(i, 0));
-        s[static_cast<std::size_t>(labels[i])].y.push_back(points(i, 1));
-    }
-    return s;
-}
-
 inline stage latent_stage(context& ctx) {
     return {"latent", "2-D codes against PCA",
             "Test images placed by the autoencoders' 2-D codes and, for comparison, by the first two principal "
@@ -257,7 +241,7 @@ inline stage latent_stage(context& ctx) {
                     const double knn = viz::knn_accuracy(z, labels, 5), sil = viz::silhouette(z, labels);
                     t.rows.push_back({path.filename().string() + " code", fixed(knn), fixed(sil)});
                     panels.push_back(viz::scatter_plot_svg(
-                        by_class(z, labels), {.title = std::string(what) + " code (5-NN " + fixed(knn) + ")",
+                        viz::series_by_label(z, labels, io::fashion_mnist_classes()), {.title = std::string(what) + " code (5-NN " + fixed(knn) + ")",
                                               .x_label = "z1",
                                               .y_label = "z2",
                                               .width = 560,
@@ -269,7 +253,7 @@ inline stage latent_stage(context& ctx) {
                 const double knn = viz::knn_accuracy(p.projection, labels, 5),
                              sil = viz::silhouette(p.projection, labels);
                 t.rows.push_back({"PCA of the pixels", fixed(knn), fixed(sil)});
-                panels.push_back(viz::scatter_plot_svg(by_class(p.projection, labels),
+                panels.push_back(viz::scatter_plot_svg(viz::series_by_label(p.projection, labels, io::fashion_mnist_classes()),
                                                        {.title = "PCA of pixels (5-NN " + fixed(knn) + ")",
                                                         .x_label = "PC1",
                                                         .y_label = "PC2",

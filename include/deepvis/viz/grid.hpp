@@ -5,8 +5,11 @@
 ///   ensures: (C, rows·(H + p) − p, cols·(W + p) − p) with cols = ⌈√N⌉ (or options.columns),
 ///            rows = ⌈N / cols⌉; values min-max scaled to [0, 1] over all tiles (or per tile),
 ///            padding and empty cells set to pad_value.
+/// image_rows: several batches of images (each (N, C, H, W), same shape) as one grid, a row per
+///   batch (e.g. originals above their reconstructions); values are taken as they are.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 
@@ -55,6 +58,23 @@ inline tensor vis_square(const tensor& data, const grid_options& options = {}) {
                 }
     }
     return out;
+}
+
+inline tensor image_rows(const std::vector<tensor>& rows, const grid_options& options = {.padding = 2}) {
+    DEEPVIS_CHECK(!rows.empty() && rows.front().dimension() == 4, shape_error,
+                  "image_rows: expected at least one (N, C, H, W) batch");
+    for (const auto& r : rows)
+        DEEPVIS_CHECK(r.shape() == rows.front().shape(), shape_error,
+                      "image_rows: a row has shape " << shape_string(r.shape()) << ", expected "
+                                                     << shape_string(rows.front().shape()) << " like the first");
+    auto s = rows.front().shape();
+    const std::size_t n = s[0], per = rows.front().size();
+    tensor all(shape_type{n * rows.size(), s[1], s[2], s[3]});
+    for (std::size_t r = 0; r < rows.size(); ++r) std::copy(rows[r].data(), rows[r].data() + per, all.data() + r * per);
+    grid_options o = options;
+    o.columns = n;
+    o.normalize = false;
+    return vis_square(all, o);
 }
 
 }  // namespace deepvis::viz

@@ -5,6 +5,7 @@
 ///   line_plot_svg(series, options):    each series a polyline with markers, in legend order.
 ///   scatter_plot_svg(series, options): each series a group of dots (e.g. one per class).
 ///   side_by_side_svg(panels, gap):     several SVG documents placed left to right in one.
+///   series_by_label(points, labels, names): (N, 2) points split into one series per class.
 ///
 /// Colours: the ten "tableau" colours, repeated. Ticks: 1, 2 or 5 × 10^k steps, about five per
 /// axis. Non-finite points are skipped. An empty plot (no finite point) still has axes.
@@ -17,6 +18,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
 
 namespace deepvis::viz {
 
@@ -34,6 +38,23 @@ struct plot_options {
     double marker_radius = 2.5;  ///< dots of a scatter plot, markers of a line plot
     double opacity = 0.75;       ///< of scatter dots
 };
+
+/// One scatter series per class from (N, 2) points and N labels in [0, names.size()).
+template <class Names>
+std::vector<series> series_by_label(const tensor& points, const std::vector<int>& labels, const Names& names) {
+    DEEPVIS_CHECK(points.dimension() == 2 && points.shape()[1] == 2 && points.shape()[0] == labels.size(), shape_error,
+                  "series_by_label: points have shape " << shape_string(points.shape()) << " for " << labels.size()
+                                                        << " labels, expected (" << labels.size() << ", 2)");
+    std::vector<series> s(std::size(names));
+    for (std::size_t c = 0; c < s.size(); ++c) s[c].name = names[c];
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        DEEPVIS_CHECK(labels[i] >= 0 && static_cast<std::size_t>(labels[i]) < s.size(), config_error,
+                      "series_by_label: label " << labels[i] << " outside [0, " << s.size() << ")");
+        s[static_cast<std::size_t>(labels[i])].x.push_back(points(i, 0));
+        s[static_cast<std::size_t>(labels[i])].y.push_back(points(i, 1));
+    }
+    return s;
+}
 
 }  // namespace deepvis::viz
 
