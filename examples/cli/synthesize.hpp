@@ -7,6 +7,7 @@
 /// snapshots OUT.stepK.EXT. On a terminal a progress bar is drawn on stderr.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include <deepvis/synthesis.hpp>
 
 #include "common.hpp"
+#include "gallery/context.hpp"
 
 namespace deepvis::cli {
 
@@ -38,7 +40,8 @@ inline void add_common_flags(flags& f, const char* iterations) {
         .option("seed", "S", "random seed (initial image, jitter)", "0")
         .option("every", "K", "also save a snapshot OUT.stepK.EXT every K steps")
         .option("pixel-mean", "M[,M,M]", "the model's input normalisation: mean of pixels in [0, 1]", "0")
-        .option("pixel-std", "S[,S,S]", "the model's input normalisation: standard deviation", "1");
+        .option("pixel-std", "S[,S,S]", "the model's input normalisation: standard deviation", "1")
+        .option("zoom", "K", "enlarge a PNG result K times (nearest neighbour)", "1");
 }
 
 /// Input-space image → pixels in [0, 1] for PNG.
@@ -55,13 +58,16 @@ inline tensor to_pixels(const tensor& x, const std::vector<float>& mean, const s
 }
 
 inline void save_result(const std::filesystem::path& path, const tensor& x, const std::vector<float>& mean,
-                        const std::vector<float>& std) {
+                        const std::vector<float>& std, std::size_t zoom = 1) {
     const auto ext = path.extension().string();
     if (ext == ".npy") return io::save_npy(path, x);
     DEEPVIS_CHECK(ext == ".png", config_error, "--out '" << path.string() << "': use a .png or .npy file name");
     DEEPVIS_CHECK(x.shape()[0] == 1, config_error,
                   "--out '" << path.string() << "': a PNG holds one image, the batch has " << x.shape()[0] << "; use .npy");
-    io::save_png(path, to_pixels(x, mean, std));
+    const tensor pixels = to_pixels(x, mean, std);
+    if (zoom <= 1) return io::save_png(path, pixels);
+    const tensor image = xt::view(pixels, 0);  // (C, H, W)
+    io::save_png(path, gallery::zoom(image, zoom));
 }
 
 /// The callback of every command: progress bar on a terminal, snapshots with --every.
@@ -69,13 +75,14 @@ struct progress {
     std::filesystem::path out;
     std::size_t every = 0;
     std::vector<float> mean, std;
+    std::size_t zoom = 1;
     bool terminal = isatty(2) != 0;
 
     bool operator()(const step_report& r) const {
         if (every && (r.step + 1) % every == 0) {
             std::filesystem::path snap = out;
             snap.replace_extension(".step" + std::to_string(r.step + 1) + out.extension().string());
-            save_result(snap, r.image, mean, std);
+            save_result(snap, r.image, mean, std, zoom);
         }
         if (terminal) {
             constexpr std::size_t width = 30;
@@ -88,20 +95,20 @@ struct progress {
     }
 };
 
+inline std::size_t positive(const flags& f, const char* name) {
+    const long long v = f.get_int(name);
+    if (v <= 0) throw usage_error(std::string("flag --") + name + ": " + f.get_string(name) + " is not a positive count");
+    return static_cast<std::size_t>(v);
+}
+
 inline progress make_progress(const flags& f) {
-    progress p{f.get_string("out"), 0, f.get_floats("pixel-mean"), f.get_floats("pixel-std")};
+    progress p{f.get_string("out"), 0, f.get_floats("pixel-mean"), f.get_floats("pixel-std"), positive(f, "zoom")};
     if (f.given("every")) {
         const long long k = f.get_int("every");
         if (k <= 0) throw usage_error("flag --every: " + f.get_string("every") + " is not a positive count");
         p.every = static_cast<std::size_t>(k);
     }
     return p;
-}
-
-inline std::size_t positive(const flags& f, const char* name) {
-    const long long v = f.get_int(name);
-    if (v <= 0) throw usage_error(std::string("flag --") + name + ": " + f.get_string(name) + " is not a positive count");
-    return static_cast<std::size_t>(v);
 }
 
 inline void add_recipe_flags(flags& f) {
@@ -150,7 +157,8 @@ inline int run_visualize_class(const std::vector<std::string>& args, std::ostrea
     }
     const nn::network net = io::load_network(f.get_string("model"));
     const auto r = visualize_class(net, f.get_int("class"), synth::recipe_options(f), synth::make_progress(f));
-    synth::save_result(f.get_string("out"), r.image, f.get_floats("pixel-mean"), f.get_floats("pixel-std"));
+    synth::save_result(f.get_string("out"), r.image, f.get_floats("pixel-mean"), f.get_floats("pixel-std"),
+                       synth::positive(f, "zoom"));
     out << r.report.message << "; objective " << r.report.value << '\n';
     synth::report_scores(out, net, r.image);
     out << "wrote " << f.get_string("out") << '\n';
@@ -179,7 +187,8 @@ inline int run_visualize_channel(const std::vector<std::string>& args, std::ostr
     } else {
         r = visualize_channel(net, f.get_string("layer"), f.get_int("channel"), o, synth::make_progress(f));
     }
-    synth::save_result(f.get_string("out"), r.image, f.get_floats("pixel-mean"), f.get_floats("pixel-std"));
+    synth::save_result(f.get_string("out"), r.image, f.get_floats("pixel-mean"), f.get_floats("pixel-std"),
+                       synth::positive(f, "zoom"));
     out << r.report.message << "; objective " << r.report.value << "\nwrote " << f.get_string("out") << '\n';
     return r.report.ok() ? 0 : 1;
 }
@@ -290,6 +299,8 @@ inline int run_style(const std::vector<std::string>& args, std::ostream& out) {
         .option("init", "content|noise", "initial image", "content")
         .option("optimizer", "lbfgs|adam", "optimiser", "lbfgs")
         .option("lr", "LR", "L-BFGS step or Adam step size", "1")
+        .option("decay-at", "N", "Adam: use --decayed-lr from step N on (default: 90% of the steps)")
+        .option("decayed-lr", "LR", "Adam: the step size from --decay-at on", "0.1")
         .option("gram", "by-size|none", "Gram normalisation: F F^T / (C H W), or F F^T", "by-size")
         .toggle("preserve-colour", "keep the content's colours (luminance transfer)");
     if (!f.parse(args)) {
@@ -338,13 +349,19 @@ inline int run_style(const std::vector<std::string>& args, std::ostream& out) {
     o.optimizer = opt == "adam" ? style_optimizer::adam : style_optimizer::lbfgs;
     o.iterations = synth::positive(f, "iterations");
     o.step_size = f.get_float("lr");
+    o.decay_at = f.given("decay-at") ? synth::positive(f, "decay-at") : o.iterations * 9 / 10;
+    o.decayed_step_size = f.get_float("decayed-lr");
     o.mean = io_opts.mean;
     o.std = io_opts.std;
     o.preserve_colour = f.get_bool("preserve-colour");
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     const auto r = style_transfer(net, content, styles, o, synth::make_progress(f));
-    synth::save_result(f.get_string("out"), r.image, io_opts.mean, io_opts.std);
-    out << r.report.message << "; objective " << r.report.value << "\nwrote " << f.get_string("out") << '\n';
+    synth::save_result(f.get_string("out"), r.image, io_opts.mean, io_opts.std, synth::positive(f, "zoom"));
+    out << r.report.message << "; objective " << r.report.value << '\n'
+        << "style loss " << r.start.style << " -> " << r.end.style << " (" << r.start.style / std::max(r.end.style, 1e-300)
+        << "x lower), content loss " << r.start.content << " -> " << r.end.content << ", TV " << r.start.tv << " -> "
+        << r.end.tv << '\n'
+        << "wrote " << f.get_string("out") << '\n';
     return r.report.ok() ? 0 : 1;
 }
 

@@ -4,6 +4,7 @@
 /// shift for the whole batch), and rolled back after the step. Rolling is a permutation, so this
 /// equals stepping with the gradient of the objective at the shifted image. A Regularizer
 /// (regularizers/regularizer.hpp).
+#include <algorithm>
 #include <cstddef>
 #include <random>
 #include <vector>
@@ -15,8 +16,8 @@
 namespace deepvis {
 
 /// Rolls every H × W plane of an (…, H, W) tensor by (dy, dx) with wrap-around:
-/// out[i, j] = in[(i − dy) mod H, (j − dx) mod W].
-inline void roll_planes(tensor& x, std::ptrdiff_t dy, std::ptrdiff_t dx) {
+/// out[i, j] = in[(i − dy) mod H, (j − dx) mod W]. `scratch` holds one plane (reused between calls).
+inline void roll_planes(tensor& x, std::ptrdiff_t dy, std::ptrdiff_t dx, std::vector<float>& scratch) {
     DEEPVIS_CHECK(x.dimension() >= 2, shape_error, "jitter: expected an (N, C, H, W) image, got " << shape_string(x.shape()));
     const std::size_t d = x.dimension();
     const auto h = static_cast<std::ptrdiff_t>(x.shape()[d - 2]), w = static_cast<std::ptrdiff_t>(x.shape()[d - 1]);
@@ -24,15 +25,23 @@ inline void roll_planes(tensor& x, std::ptrdiff_t dy, std::ptrdiff_t dx) {
     dy = ((dy % h) + h) % h;
     dx = ((dx % w) + w) % w;
     if (dy == 0 && dx == 0) return;
-    std::vector<float> tmp(static_cast<std::size_t>(h * w));
+    scratch.resize(static_cast<std::size_t>(h * w));
     for (std::size_t p = 0; p < planes; ++p) {
         float* xp = x.data() + p * h * w;
         for (std::ptrdiff_t i = 0; i < h; ++i) {
-            const std::ptrdiff_t si = (i - dy + h) % h;
-            for (std::ptrdiff_t j = 0; j < w; ++j) tmp[i * w + j] = xp[si * w + (j - dx + w) % w];
+            // Row i takes source row i − dy, rotated right by dx: two contiguous copies.
+            const float* src = xp + ((i - dy + h) % h) * w;
+            float* dst = scratch.data() + i * w;
+            std::copy(src + (w - dx), src + w, dst);
+            std::copy(src, src + (w - dx), dst + dx);
         }
-        std::copy(tmp.begin(), tmp.end(), xp);
+        std::copy(scratch.begin(), scratch.end(), xp);
     }
+}
+
+inline void roll_planes(tensor& x, std::ptrdiff_t dy, std::ptrdiff_t dx) {
+    std::vector<float> scratch;
+    roll_planes(x, dy, dx, scratch);
 }
 
 struct jitter {
@@ -42,12 +51,13 @@ struct jitter {
         std::uniform_int_distribution<std::ptrdiff_t> d(0, pixels);
         shift_x = d(ctx.rng);
         shift_y = d(ctx.rng);
-        roll_planes(x, shift_y, shift_x);
+        roll_planes(x, shift_y, shift_x, scratch);
     }
-    void after_step(tensor& x, const step_context&) { roll_planes(x, -shift_y, -shift_x); }
+    void after_step(tensor& x, const step_context&) { roll_planes(x, -shift_y, -shift_x, scratch); }
 
-    /// Run state: the shift to undo (public so the type stays an aggregate).
+    /// Run state: the shift to undo and a plane-sized buffer (public so the type stays an aggregate).
     std::ptrdiff_t shift_x = 0, shift_y = 0;
+    std::vector<float> scratch = {};
 };
 
 }  // namespace deepvis

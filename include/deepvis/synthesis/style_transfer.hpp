@@ -9,8 +9,11 @@
 /// REFERENCE.md (G = F Fᵀ/(C·H·W), Σ(G − A)², content 5e-2, TV 5e-2) with L-BFGS (history 100,
 /// step 1) as in the Lua implementation. Optional colour preservation keeps the content's colours
 /// and takes only the luminance from the result (Gatys et al. 2016, "Preserving color in neural
-/// artistic style transfer", luminance transfer in YIQ).
+/// artistic style transfer", luminance transfer in YIQ). The result carries each term's value at
+/// the first and the last image (style_terms), so a caller can see how far the style loss fell;
+/// make_style_transfer_objective() builds the same objective for use with solve() directly.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -123,21 +126,79 @@ std::vector<style_layer> style_targets(const M& model, const std::vector<style_i
     return layers;
 }
 
-/// Renders `content` (N, C, H, W) in the style of `styles`.
-template <Model M, Callback Cb = no_callback>
-synthesis_result style_transfer(const M& model, const tensor& content, const std::vector<style_image>& styles,
-                                const style_transfer_options& o, Cb callback = {}) {
-    static_assert(Model<M>, "style_transfer: the model must satisfy deepvis::Model (nn/model.hpp)");
+/// The three terms of the style-transfer objective at one image (each already weighted):
+/// content w_c·Σ(F − P)², style Σ_ℓ w_ℓ·r·Σ(G_ℓ − A_ℓ)², tv w_TV·TV(x).
+struct style_terms {
+    double content = 0.0, style = 0.0, tv = 0.0;
+    double total() const { return content + style + tv; }
+};
+
+/// The objective style_transfer() minimises, with its targets: the content features P at the
+/// content layer and the blended style Grams A_ℓ. sum() is the composed objective for solve();
+/// terms() evaluates each term at an image (one forward pass) — e.g. to see how far the style
+/// loss fell.
+struct style_transfer_objective {
+    content_loss content = {};
+    style_loss style = {};
+    total_variation tv = {};
+
+    auto sum() const { return content + style + tv; }
+
+    template <Model M>
+    style_terms terms(const M& model, const tensor& x) const {
+        typename M::trace_type trace;
+        std::vector<std::string> wanted = style.taps();
+        wanted.push_back(content.layer);
+        if constexpr (requires { model.forward(x, trace, std::span<const std::string>(wanted)); })
+            model.forward(x, trace, std::span<const std::string>(wanted));
+        else
+            model.forward(x, trace);
+        tensor g;
+        style_terms t;
+        t.content = content.loss_and_gradient(model.activation(trace, content.layer), g);
+        std::vector<const tensor*> acts;
+        for (const auto& l : style.layers) acts.push_back(&model.activation(trace, l.layer));
+        std::vector<tensor> grads(acts.size());
+        std::vector<tensor*> gptr;
+        for (auto& gi : grads) gptr.push_back(&gi);
+        t.style = style.loss_and_gradient(std::span<const tensor* const>(acts), std::span<tensor* const>(gptr));
+        ensure_shape(g, x.shape());
+        t.tv = tv.loss_and_gradient(x, g);
+        return t;
+    }
+};
+
+/// Builds the style-transfer objective for `content` (N, C, H, W) and `styles` (one forward pass
+/// per image).
+template <Model M>
+style_transfer_objective make_style_transfer_objective(const M& model, const tensor& content,
+                                                       const std::vector<style_image>& styles,
+                                                       const style_transfer_options& o) {
     DEEPVIS_CHECK(!o.content_layer.empty(), config_error, "style_transfer: no content layer given");
     const std::string content_layer = model.resolve(o.content_layer);
     typename M::trace_type trace;
     model.forward(content, trace);
-    const auto objective =
-        content_loss{.layer = content_layer, .target = model.activation(trace, content_layer), .weight = o.content_weight} +
-        style_loss{.layers = style_targets(model, styles, o), .normalization = o.normalization, .reduction = o.reduction} +
-        total_variation{.weight = o.tv_weight};
-    synthesis_result r;
+    return {.content = {.layer = content_layer, .target = model.activation(trace, content_layer), .weight = o.content_weight},
+            .style = {.layers = style_targets(model, styles, o), .normalization = o.normalization, .reduction = o.reduction},
+            .tv = {.weight = o.tv_weight}};
+}
+
+/// A style-transfer result: the image and the run's report, and the objective's terms at the
+/// initial and at the optimised image (before colour preservation).
+struct style_transfer_result : synthesis_result {
+    style_terms start = {}, end = {};
+};
+
+/// Renders `content` (N, C, H, W) in the style of `styles`.
+template <Model M, Callback Cb = no_callback>
+style_transfer_result style_transfer(const M& model, const tensor& content, const std::vector<style_image>& styles,
+                                     const style_transfer_options& o, Cb callback = {}) {
+    static_assert(Model<M>, "style_transfer: the model must satisfy deepvis::Model (nn/model.hpp)");
+    const style_transfer_objective parts = make_style_transfer_objective(model, content, styles, o);
+    const auto objective = parts.sum();
+    style_transfer_result r;
     r.image = o.init == style_init::content ? content : detail::initial(shape_of(content), initial_image::normal, o.seed, o.noise_scale);
+    r.start = parts.terms(model, r.image);
     clamp_pixels clamp{.low = {-INFINITY}, .high = {INFINITY}, .until_step = o.clamp_until};
     if (!o.mean.empty()) {
         clamp = clamp_pixels::from_normalization(o.mean, o.std);
@@ -150,6 +211,7 @@ synthesis_result style_transfer(const M& model, const tensor& content, const std
         r.report = solve(model, objective, clamp,
                          adam{.step_size = o.step_size, .decay_at = o.decay_at, .decayed_step_size = o.decayed_step_size},
                          r.image, so, callback);
+    r.end = parts.terms(model, r.image);
     if (o.preserve_colour) r.image = preserve_colour(r.image, content, o.mean, o.std);
     return r;
 }

@@ -10,6 +10,8 @@
 /// G is exactly symmetric. gram_backward runs one sgemm; when dG is known to be symmetric (every
 /// loss of a Gram matrix is) pass `symmetric = true` to skip forming dG + dGᵀ.
 #include <cblas.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -18,13 +20,25 @@ namespace deepvis::kernels {
 /// Flops of gram() for one image, counting a multiply-add as two: c·(c+1)·hw.
 inline double gram_flops(std::size_t c, std::size_t hw) { return double(c) * double(c + 1) * double(hw); }
 
+/// Copies the upper triangle of a (c, c) row-major matrix onto the lower one. In square tiles,
+/// so that the transposed reads stay in cache: a plain row loop reads a column of c rows per
+/// output row, and for c = 512 with a short ssyrk (hw = 196) that cost 15–20 % of gram().
+inline void mirror_upper(float* g, std::size_t c) {
+    constexpr std::size_t tile = 32;
+    for (std::size_t bi = 0; bi < c; bi += tile)
+        for (std::size_t bj = 0; bj <= bi; bj += tile) {
+            const std::size_t ie = std::min(bi + tile, c), je = std::min(bj + tile, c);
+            for (std::size_t i = bi; i < ie; ++i)
+                for (std::size_t j = bj; j < std::min(je, i); ++j) g[i * c + j] = g[j * c + i];
+        }
+}
+
 inline void gram(const float* f, std::size_t n, std::size_t c, std::size_t hw, float* g, float scale = 1.0f) {
     const auto ic = static_cast<blasint>(c), ihw = static_cast<blasint>(hw);
     for (std::size_t b = 0; b < n; ++b) {
         float* gb = g + b * c * c;
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, ic, ihw, scale, f + b * c * hw, ihw, 0.0f, gb, ic);
-        for (std::size_t i = 0; i < c; ++i)
-            for (std::size_t j = 0; j < i; ++j) gb[i * c + j] = gb[j * c + i];
+        mirror_upper(gb, c);
     }
 }
 

@@ -1,0 +1,211 @@
+// bench_synthesis: times one step of the synthesis recipes (include/deepvis/synthesis/) on an
+// ONNX model and prints one JSON object. run_synthesis_bench.py runs it next to PyTorch.
+//
+//   bench_synthesis MODEL.onnx --task class|style [--size H,W] [--steps 10] [--runs 5] [--warmup 1]
+//       [--class 0]                                                     (class)
+//       [--content C.npy --style S.npy --content-layer L --style-layers A,B,..
+//        --style-weights W,W,..]                                        (style)
+//       [--check X.npy]
+//
+// class: the class-model recipe, visualize_class() as shipped (ImageNet normalisation, λ = 1e-3,
+//        normalised step, blur σ = 0.5 every 10 steps, jitter, clamp): forward + backward to the
+//        image + L2 + jitter/clamp, and the blur of every 10th step.
+// style: style_transfer() with the course settings (REFERENCE.md): content weight 5e-2, the given
+//        style layers and weights, G = F Fᵀ/(C·H·W), Σ(G − A)², TV 5e-2, Adam lr 3, clamp to the
+//        valid pixels, from the content image: forward to the deepest tapped layer, one backward
+//        pass seeded at the content and the style layers, TV, Adam.
+// A run calls the recipe for steps + 1 iterations and times steps 1…steps from its step callback
+// (step 0 allocates the run's buffers; the setup before it — initial image, style targets — is not
+// timed). Each run gives one sample: the mean time per step. --warmup runs are not recorded.
+// --check X.npy: also print the objective (and the L2 norm of its gradient) at the image X, to
+// check that the PyTorch side computes the same function. Threads: deepvis computes through
+// OpenBLAS, so set OPENBLAS_NUM_THREADS (echoed in the JSON).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <deepvis/io/npy.hpp>
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/synthesis.hpp>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using deepvis::tensor;
+
+const std::vector<float> imagenet_mean = {0.485f, 0.456f, 0.406f}, imagenet_std = {0.229f, 0.224f, 0.225f};
+
+struct options {
+    std::string model, task, content, style, check, content_layer;
+    std::vector<std::string> style_layers;
+    std::vector<double> style_weights;
+    std::size_t height = 224, width = 224, steps = 10;
+    int runs = 5, warmup = 1;
+    std::int64_t cls = 0;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+    std::cerr << "bench_synthesis: " << why << "\n"
+              << "usage: bench_synthesis MODEL.onnx --task class|style [--size H,W] [--steps 10] [--runs 5]\n"
+              << "         [--warmup 1] [--class 0] [--content C.npy --style S.npy --content-layer L\n"
+              << "         --style-layers A,B --style-weights W,W] [--check X.npy]\n";
+    std::exit(2);
+}
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
+    return out;
+}
+
+options parse(int argc, char** argv) {
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) usage(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--task") o.task = value();
+        else if (a == "--size") {
+            const auto hw = split(value());
+            if (hw.size() != 2) usage("--size needs H,W");
+            o.height = std::stoul(hw[0]);
+            o.width = std::stoul(hw[1]);
+        } else if (a == "--steps") o.steps = std::stoul(value());
+        else if (a == "--runs") o.runs = std::stoi(value());
+        else if (a == "--warmup") o.warmup = std::stoi(value());
+        else if (a == "--class") o.cls = std::stoll(value());
+        else if (a == "--content") o.content = value();
+        else if (a == "--style") o.style = value();
+        else if (a == "--content-layer") o.content_layer = value();
+        else if (a == "--style-layers") o.style_layers = split(value());
+        else if (a == "--style-weights") {
+            for (const auto& w : split(value())) o.style_weights.push_back(std::stod(w));
+        } else if (a == "--check") o.check = value();
+        else if (!a.empty() && a[0] == '-') usage("unknown option '" + a + "'");
+        else if (o.model.empty()) o.model = a;
+        else usage("more than one model given");
+    }
+    if (o.model.empty()) usage("no model given");
+    if (o.task != "class" && o.task != "style") usage("--task must be class or style");
+    if (o.steps < 1 || o.runs < 1 || o.warmup < 0) usage("steps and runs must be positive");
+    if (o.task == "style" && (o.content.empty() || o.style.empty() || o.content_layer.empty() || o.style_layers.empty()))
+        usage("--task style needs --content, --style, --content-layer and --style-layers");
+    if (o.style_weights.empty()) o.style_weights.assign(o.style_layers.size(), 1.0);
+    if (o.style_weights.size() != o.style_layers.size()) usage("one --style-weights value per style layer");
+    return o;
+}
+
+std::string json_timing(std::vector<double> samples) {
+    std::vector<double> s = samples;
+    std::sort(s.begin(), s.end());
+    const std::size_t n = s.size();
+    const double median = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    std::ostringstream os;
+    os << "{\"median\": " << median << ", \"min\": " << s.front() << ", \"max\": " << s.back() << ", \"samples\": [";
+    for (std::size_t i = 0; i < samples.size(); ++i) os << (i ? ", " : "") << samples[i];
+    os << "]}";
+    return os.str();
+}
+
+/// A step callback that records when steps 1…steps end; mean_ms() is their mean duration.
+struct step_clock {
+    std::vector<clock_type::time_point>* ends;
+    bool operator()(const deepvis::step_report&) const {
+        ends->push_back(clock_type::now());
+        return false;
+    }
+};
+
+double mean_step_ms(const std::vector<clock_type::time_point>& ends) {
+    return std::chrono::duration<double, std::milli>(ends.back() - ends.front()).count() / double(ends.size() - 1);
+}
+
+deepvis::style_transfer_options style_options(const options& o, std::size_t iterations) {
+    deepvis::style_transfer_options s{.content_layer = o.content_layer,
+                                      .content_weight = 5e-2,
+                                      .style_layers = {},
+                                      .normalization = deepvis::gram_normalization::by_size,
+                                      .reduction = deepvis::style_reduction::sum,
+                                      .tv_weight = 5e-2,
+                                      .init = deepvis::style_init::content,
+                                      .optimizer = deepvis::style_optimizer::adam,
+                                      .iterations = iterations,
+                                      .step_size = 3.0,
+                                      .mean = imagenet_mean,
+                                      .std = imagenet_std};
+    for (std::size_t k = 0; k < o.style_layers.size(); ++k) s.style_layers.emplace_back(o.style_layers[k], o.style_weights[k]);
+    return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const options o = parse(argc, argv);
+    try {
+        const deepvis::nn::network net = deepvis::io::load_network(o.model);
+        const deepvis::shape_type shape = {1, 3, o.height, o.width};
+        tensor content, style;
+        if (o.task == "style") {
+            content = deepvis::io::load_npy(o.content);
+            style = deepvis::io::load_npy(o.style);
+        }
+        std::vector<double> samples;
+        for (int r = 0; r < o.warmup + o.runs; ++r) {
+            std::vector<clock_type::time_point> ends;
+            ends.reserve(o.steps + 1);
+            if (o.task == "class") {
+                deepvis::visualize_class(net, o.cls,
+                                         {.iterations = o.steps + 1, .mean = imagenet_mean, .std = imagenet_std,
+                                          .seed = static_cast<std::uint64_t>(r), .shape = shape},
+                                         step_clock{&ends});
+            } else {
+                deepvis::style_transfer(net, content, {{style, 1.0}}, style_options(o, o.steps + 1), step_clock{&ends});
+            }
+            if (r >= o.warmup) samples.push_back(mean_step_ms(ends));
+        }
+        std::ostringstream check;
+        if (!o.check.empty()) {
+            // The objective each recipe minimises, at a given image: the value and |gradient|.
+            const tensor x = deepvis::io::load_npy(o.check);
+            deepvis::nn::network::trace trace;
+            tensor grad;
+            double value = 0;
+            if (o.task == "class") {
+                const auto objective = deepvis::maximize(deepvis::class_score{.class_index = o.cls}) +
+                                       deepvis::l2{.weight = deepvis::class_model_options{}.l2_weight};
+                value = deepvis::evaluate(net, trace, objective, x, grad);
+            } else {
+                const auto so = style_options(o, 1);
+                const std::string layer = net.resolve(so.content_layer);
+                net.forward(content, trace);
+                const auto objective =
+                    deepvis::content_loss{.layer = layer, .target = net.activation(trace, layer), .weight = so.content_weight} +
+                    deepvis::style_loss{.layers = deepvis::style_targets(net, {{style, 1.0}}, so),
+                                        .normalization = so.normalization,
+                                        .reduction = so.reduction} +
+                    deepvis::total_variation{.weight = so.tv_weight};
+                value = deepvis::evaluate(net, trace, objective, x, grad);
+            }
+            double g2 = 0;
+            for (float v : grad) g2 += double(v) * v;
+            check << ", \"check\": {\"loss\": " << value << ", \"grad_norm\": " << std::sqrt(g2) << "}";
+        }
+        const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
+        std::cout.precision(9);
+        std::cout << "{\"tool\": \"deepvis\", \"task\": \"" << o.task << "\", \"size\": [" << o.height << ", " << o.width
+                  << "], \"steps\": " << o.steps << ", \"openblas_threads\": \"" << (threads ? threads : "")
+                  << "\", \"step_ms\": " << json_timing(samples) << check.str() << "}\n";
+    } catch (const std::exception& e) {
+        std::cerr << "bench_synthesis: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}
