@@ -122,3 +122,22 @@ TEST_CASE("solve: L-BFGS minimises a quadratic like torch.optim.LBFGS without li
     CHECK(r.status == solve_status::converged);
     CHECK(xt::amax(xt::abs(x - 3.0f))() < 1e-4f);
 }
+
+TEST_CASE("lbfgs: converges on a box-clamped quadratic; curvature pairs use the observed displacement") {
+    // f(x) = ½ Σ a_e (x_e − b_e)², half the minimisers outside [−1, 1]; x is clamped after every
+    // step as clamp_pixels does. The minimiser over the box is clamp(b). History 3 over 60 steps
+    // also exercises the recycling of the oldest pair's buffers.
+    const std::size_t n = 16;
+    tensor a(shape_type{n}), b(shape_type{n}), x = xt::zeros<float>({n}), g(shape_type{n});
+    for (std::size_t e = 0; e < n; ++e) {
+        a(e) = 0.5f + 0.25f * float(e % 5);
+        b(e) = (e % 2 ? 3.0f : 0.4f) * (e % 3 ? 1.0f : -1.0f);
+    }
+    lbfgs opt{.step_size = 1.0, .history = 3};
+    for (std::size_t k = 0; k < 60; ++k) {
+        for (std::size_t e = 0; e < n; ++e) g(e) = a(e) * (x(e) - b(e));
+        opt.step(x, g, k);
+        for (auto& v : x) v = std::clamp(v, -1.0f, 1.0f);
+    }
+    for (std::size_t e = 0; e < n; ++e) CHECK(x(e) == doctest::Approx(std::clamp(b(e), -1.0f, 1.0f)).epsilon(1e-4));
+}

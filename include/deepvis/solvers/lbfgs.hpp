@@ -3,6 +3,9 @@
 /// a fixed step, as torch.optim.LBFGS(line_search_fn=None) and the Lua neural-style
 /// implementation (history 100, step 1) use it for style transfer. The first step is scaled by
 /// min(1, 1/‖g‖₁) so it cannot overshoot; a curvature pair (s, y) is kept only when yᵀs > 1e-10.
+/// s is the displacement of x actually observed between two calls, not the step taken: implicit
+/// regularisers (clamping, blur) move x between steps, and a pair that ignored that would teach
+/// the two-loop recursion a curvature the objective does not have.
 /// The whole tensor (all images of a batch) is one vector. An Optimizer (solvers/optimizer.hpp).
 #include <algorithm>
 #include <cmath>
@@ -22,9 +25,11 @@ struct lbfgs {
     void step(tensor& x, const tensor& g, std::size_t) {
         const std::size_t n = x.size();
         const float* gp = g.data();
+        const float* xp = x.data();
         if (state.prev_g.size() != n) {
             state.d.assign(n, 0.0);
             state.prev_g.assign(n, 0.0);
+            state.prev_x.assign(n, 0.0);
             state.s.clear();
             state.y.clear();
             state.rho.clear();
@@ -34,22 +39,31 @@ struct lbfgs {
             for (std::size_t e = 0; e < n; ++e) state.d[e] = -double(gp[e]);
             state.h_diag = 1.0;
         } else {
-            std::vector<double> y(n), s(n);
+            std::vector<double>& s = state.next_s;
+            std::vector<double>& y = state.next_y;
+            s.resize(n);
+            y.resize(n);
             double ys = 0.0, yy = 0.0;
             for (std::size_t e = 0; e < n; ++e) {
                 y[e] = double(gp[e]) - state.prev_g[e];
-                s[e] = state.d[e] * state.t;
+                s[e] = double(xp[e]) - state.prev_x[e];
                 ys += y[e] * s[e];
                 yy += y[e] * y[e];
             }
             if (ys > 1e-10) {
+                // Once the history is full, the oldest pair's buffers hold the next pair.
+                std::vector<double> spare_s, spare_y;
                 if (state.s.size() == history) {
+                    spare_s = std::move(state.s.front());
+                    spare_y = std::move(state.y.front());
                     state.s.pop_front();
                     state.y.pop_front();
                     state.rho.pop_front();
                 }
                 state.s.push_back(std::move(s));
                 state.y.push_back(std::move(y));
+                s = std::move(spare_s);
+                y = std::move(spare_y);
                 state.rho.push_back(1.0 / ys);
                 state.h_diag = ys / yy;
             }
@@ -66,7 +80,7 @@ struct lbfgs {
                 for (std::size_t e = 0; e < n; ++e) state.d[e] += state.s[k][e] * (alpha[k] - beta);
             }
         }
-        for (std::size_t e = 0; e < n; ++e) state.prev_g[e] = gp[e];
+        for (std::size_t e = 0; e < n; ++e) state.prev_g[e] = gp[e], state.prev_x[e] = xp[e];
         if (state.first) {
             double l1 = 0.0;
             for (std::size_t e = 0; e < n; ++e) l1 += std::abs(double(gp[e]));
@@ -88,7 +102,7 @@ struct lbfgs {
 
     /// Run state (not a setting; reset() clears it). Public so the type stays an aggregate.
     struct run_state {
-        std::vector<double> d = {}, prev_g = {};
+        std::vector<double> d = {}, prev_g = {}, prev_x = {}, next_s = {}, next_y = {};
         std::deque<std::vector<double>> s, y;
         std::deque<double> rho;
         double h_diag = 1.0, t = 1.0;
