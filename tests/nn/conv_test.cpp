@@ -32,7 +32,13 @@ const std::vector<kernels::conv_geometry> geometries = {
     geometry(2, 9, 9, 3, 3, 1, 2, 2, 3, 2, 1, 0, 3),  // dilation
     geometry(4, 5, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),  // pointwise
     geometry(1, 6, 6, 5, 5, 1, 1, 1, 1, 4, 4, 4, 4),  // padding wider than the input
+    // im2col by whole-plane shifts (stride 1, output as wide as the input):
+    geometry(32, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),  // the Fashion classifier's conv2
+    geometry(2, 9, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2),     // dilated "same"
+    geometry(2, 6, 7, 3, 5, 1, 1, 1, 1, 0, 4, 1, 0),     // asymmetric pads, fewer output rows
+    geometry(1, 3, 4, 5, 3, 1, 1, 1, 1, 3, 1, 3, 1),     // padding taller than the input
     geometry(64, 40, 47, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),  // needs several im2col tiles
+    // (keep the multi-tile geometry last: a test checks it needs several tiles)
 };
 
 void require_close(const float* a, const float* b, std::size_t n, float tol, const std::string& what) {

@@ -149,6 +149,45 @@ TEST_CASE("pooling kernels: fast window loops match the scalar references") {
           std::max_element(big.begin(), big.end()) - big.begin());
 }
 
+TEST_CASE("max_pool 2x2: the branch-free batch kernels match the plane kernels (ties, NaN, odd sizes)") {
+    for (const auto& [h, w] : {std::pair{28, 28}, std::pair{14, 14}, std::pair{7, 9}, std::pair{6, 5}, std::pair{2, 3}}) {
+        const kernels::pool_geometry g{h, w, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, h / 2, w / 2};
+        REQUIRE(kernels::is_max_pool_2x2(g));
+        const std::ptrdiff_t planes = 3, in_plane = h * w, out_plane = (h / 2) * (w / 2);
+        for (bool with_nan : {false, true}) {
+            // Values on a coarse grid, so windows hold ties; a few NaN when asked.
+            tensor x = random_tensor({std::size_t(planes * in_plane)}, 11);
+            for (auto& v : x) v = std::round(v * 2.0f) / 2.0f;
+            if (with_nan)
+                for (std::size_t i = 3; i < x.size(); i += 17) x(i) = std::numeric_limits<float>::quiet_NaN();
+            std::vector<float> y(std::size_t(planes * out_plane)), y_ref(y.size()), gy(y.size());
+            std::vector<float> gx(x.size(), -1.0f), gx_ref(x.size(), 0.0f);
+            for (std::size_t i = 0; i < gy.size(); ++i) gy[i] = float(i + 1);
+            kernels::max_pool_2x2_values(g, planes, x.data(), y.data());
+            kernels::max_pool_2x2_backward(g, planes, x.data(), y.data(), gy.data(), gx.data());
+            std::vector<std::int64_t> arg(static_cast<std::size_t>(out_plane));
+            for (std::ptrdiff_t i = 0; i < planes; ++i) {
+                // max_pool_plane: the indexed kernel (first maximum, last NaN), held to the reference above.
+                kernels::max_pool_plane(g, x.data() + i * in_plane, y_ref.data() + i * out_plane, arg.data());
+                for (std::ptrdiff_t o = 0; o < out_plane; ++o)
+                    if (arg[o] >= 0) gx_ref[std::size_t(i * in_plane + arg[o])] += gy[std::size_t(i * out_plane + o)];
+            }
+            for (std::size_t i = 0; i < y.size(); ++i) {
+                CHECK(std::isnan(y[i]) == std::isnan(y_ref[i]));
+                if (!std::isnan(y_ref[i])) CHECK(y[i] == y_ref[i]);
+            }
+            CHECK(gx == gx_ref);
+            if (!with_nan) {
+                std::vector<float> y_plain(static_cast<std::size_t>(out_plane));
+                kernels::reference::max_pool_plane(g, x.data(), y_plain.data(), arg.data());
+                CHECK(std::equal(y_plain.begin(), y_plain.end(), y.begin()));
+            }
+        }
+    }
+    CHECK_FALSE(kernels::is_max_pool_2x2({5, 5, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 3}));  // ceil mode
+    CHECK_FALSE(kernels::is_max_pool_2x2({6, 6, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4}));  // padded
+}
+
 TEST_CASE("max_pool: gradient matches finite differences (stride, pads, dilation, ceil_mode, N = 2)") {
     const tensor x = distinct_values({2, 3, 7, 6}, 2);
     const nn::attribute_map configs[] = {

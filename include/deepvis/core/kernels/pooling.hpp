@@ -310,4 +310,65 @@ inline float plane_sum(const float* x, std::ptrdiff_t n) {
     return sum;
 }
 
+/// MaxPool's most common window: 2×2, stride 2, no padding or dilation, floor mode (VGG's and
+/// every small CNN's pools). The generic plane kernels above run their window loops with
+/// data-dependent branches, and on 28- or 14-wide planes most outputs fall in scalar tails, so
+/// they mispredict on real activations; these loops are branch-free and vectorise, and take all
+/// `planes` (N·C) planes of the batch in one call. Same values and routing as the generic kernels
+/// (a column maximum first, then the row; the gradient to the FIRST maximum in row-major order,
+/// for a NaN maximum to the last NaN); tested against the scalar references.
+inline bool is_max_pool_2x2(const pool_geometry& g) {
+    return g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.dilation_h == 1 &&
+           g.dilation_w == 1 && g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.height / 2 &&
+           g.out_w == g.width / 2;
+}
+
+/// y = MaxPool 2×2/2 of `planes` contiguous (H, W) planes (an odd last row or column is unused).
+inline void max_pool_2x2_values(const pool_geometry& g, std::ptrdiff_t planes, const float* x, float* y) {
+    const std::ptrdiff_t W = g.width, OW = g.out_w, OH = g.out_h, plane = g.height * W;
+    for (std::ptrdiff_t i = 0; i < planes; ++i)
+        for (std::ptrdiff_t oh = 0; oh < OH; ++oh) {
+            const float* __restrict r0 = x + i * plane + 2 * oh * W;
+            const float* __restrict r1 = r0 + W;
+            float* __restrict yr = y + (i * OH + oh) * OW;
+            for (std::ptrdiff_t ow = 0; ow < OW; ++ow) {
+                const float c0 = detail::nan_max(r0[2 * ow], r1[2 * ow]);
+                const float c1 = detail::nan_max(r0[2 * ow + 1], r1[2 * ow + 1]);
+                yr[ow] = detail::nan_max(c0, c1);
+            }
+        }
+}
+
+/// gx = ∂/∂x of max_pool_2x2_values given its output y and gy (gx is overwritten, unused
+/// elements get 0).
+inline void max_pool_2x2_backward(const pool_geometry& g, std::ptrdiff_t planes, const float* x, const float* y,
+                                  const float* gy, float* gx) {
+    const std::ptrdiff_t W = g.width, H = g.height, OW = g.out_w, OH = g.out_h, plane = H * W;
+    for (std::ptrdiff_t i = 0; i < planes; ++i) {
+        for (std::ptrdiff_t oh = 0; oh < OH; ++oh) {
+            const float* __restrict r0 = x + i * plane + 2 * oh * W;
+            const float* __restrict r1 = r0 + W;
+            float* __restrict g0 = gx + i * plane + 2 * oh * W;
+            float* __restrict g1 = g0 + W;
+            const float* __restrict yr = y + (i * OH + oh) * OW;
+            const float* __restrict gr = gy + (i * OH + oh) * OW;
+            for (std::ptrdiff_t ow = 0; ow < OW; ++ow) {
+                const float t = yr[ow], v = gr[ow];
+                const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                const bool nan = t != t;
+                const bool ea = nan ? (a != a && b == b && c == c && d == d) : a == t;
+                const bool eb = nan ? (b != b && c == c && d == d) : (!ea && b == t);
+                const bool ec = nan ? (c != c && d == d) : (!ea && !eb && c == t);
+                const bool ed = nan ? d != d : (!ea && !eb && !ec && d == t);
+                g0[2 * ow] = ea ? v : 0.0f;
+                g0[2 * ow + 1] = eb ? v : 0.0f;
+                g1[2 * ow] = ec ? v : 0.0f;
+                g1[2 * ow + 1] = ed ? v : 0.0f;
+            }
+            if (W % 2) g0[W - 1] = g1[W - 1] = 0.0f;
+        }
+        if (H % 2) std::fill(gx + i * plane + (H - 1) * W, gx + (i + 1) * plane, 0.0f);
+    }
+}
+
 }  // namespace deepvis::kernels

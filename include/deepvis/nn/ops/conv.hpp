@@ -27,12 +27,13 @@ public:
         ensure_shape(*y[0], p.y_shape);
         float* col = s.buffer(0, kernels::conv_column_size(p.g));
         const float* w = x[1]->data();
-        for (std::ptrdiff_t n = 0; n < p.batch; ++n)
-            kernels::conv2d_forward(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size, w,
-                                    y[0]->data() + n * p.out_size, col);
-        if (has_bias(x))
-            kernels::channel_affine(y[0]->data(), nullptr, x[2]->data(), y[0]->data(), p.batch,
-                                    p.groups * p.out_per_group, p.g.positions());
+        // The bias is added image by image, while the GEMM's output is still in cache.
+        for (std::ptrdiff_t n = 0; n < p.batch; ++n) {
+            float* yn = y[0]->data() + n * p.out_size;
+            kernels::conv2d_forward(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size, w, yn, col);
+            if (has_bias(x))
+                kernels::channel_affine(yn, nullptr, x[2]->data(), yn, 1, p.groups * p.out_per_group, p.g.positions());
+        }
     }
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {

@@ -60,6 +60,8 @@ public:
                         idx[i * out_plane + o] = static_cast<float>(a < 0 ? -1 : i * in_plane + a);
                     }
                 }
+            } else if (kernels::is_max_pool_2x2(p.g)) {
+                kernels::max_pool_2x2_values(p.g, p.planes, xd, yd);
             } else {
                 float* row = s.buffer(0, 2 * static_cast<std::size_t>(p.g.width));
                 for (std::ptrdiff_t i = 0; i < p.planes; ++i)
@@ -85,6 +87,7 @@ public:
         if constexpr (Kind == pool_kind::max) {
             const float* xd = x[0]->data();
             const float* yd = y[0]->data();
+            if (kernels::is_max_pool_2x2(p.g)) return kernels::max_pool_2x2_backward(p.g, p.planes, xd, yd, g, gd);
             for (std::ptrdiff_t i = 0; i < p.planes; ++i)
                 kernels::max_pool_plane_backward(p.g, xd + i * in_plane, yd + i * out_plane, g + i * out_plane,
                                                  gd + i * in_plane);
