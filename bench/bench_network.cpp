@@ -1,11 +1,23 @@
 // bench_network: times deepvis on one ONNX model and prints the result as one JSON object.
 //
-//   bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0]
-//                            [--task both|forward|saliency] [--per-node]
+//   bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0|top1]
+//                            [--task both|forward|saliency|none] [--per-node] (--class top1: each
+//                            item's highest-scoring class)
+//                            [--attribution saliency,guided,gradcam,ig] [--layer L] [--steps 50]
+//                            [--ig-batch 16] [--save DIR]
 //
 // forward:  net.forward(x) on a seeded N(0, 1) input of shape (batch, C, size, size).
 // saliency: forward, then one backward pass of the score of --class (summed over the batch) to
-//           the input under the plain rule: the cost of a gradient / saliency map.
+//           the input under the plain rule, reusing one trace: the cost of a gradient map.
+// --attribution: times the library's attribution functions, as the CLI calls them, with class
+//           --class for every batch item (JSON key "attribution": {method: timing}):
+//             saliency  deepvis::saliency           (N, H, W)
+//             guided    deepvis::guided_backprop    (N, C, H, W)
+//             gradcam   deepvis::gradcam at --layer (default: default_cam_layer), (N, H, W)
+//             ig        deepvis::integrated_gradients, --steps Gauss-Legendre nodes evaluated
+//                       --ig-batch inputs per pass, (N, C, H, W)
+//           Each call builds its own trace, as a user's call does. --save DIR writes input.npy
+//           and <method>.npy there, to check the results against another implementation.
 // Each task runs --warmup times untimed, then --runs times; the JSON gives the median, min, max
 // and every sample in milliseconds. Threads: deepvis computes through OpenBLAS, so set OPENBLAS_NUM_THREADS
 // (the value seen is echoed in the JSON).
@@ -15,6 +27,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -23,8 +36,13 @@
 #include <string>
 #include <vector>
 
+#include <deepvis/gradcam.hpp>
+#include <deepvis/guided_backprop.hpp>
+#include <deepvis/integrated_gradients.hpp>
+#include <deepvis/io/npy.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/nn/network.hpp>
+#include <deepvis/saliency.hpp>
 
 namespace {
 
@@ -71,12 +89,27 @@ struct options {
     std::string model;
     int runs = 9, warmup = 2, batch = 1, size = 224, cls = 0;
     bool forward = true, saliency = true, per_node = false;
+    std::vector<std::string> attribution;  // methods of --attribution, in the order given
+    std::string layer, save_dir;
+    std::size_t steps = 50, ig_batch = 16;
 };
+
+const char* const attribution_methods[] = {"saliency", "guided", "gradcam", "ig"};
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
 
 [[noreturn]] void usage(const std::string& why) {
     std::cerr << "bench_network: " << why << "\n"
-              << "usage: bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0]\n"
-              << "                     [--task both|forward|saliency] [--per-node]\n";
+              << "usage: bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0|top1]\n"
+              << "                     [--task both|forward|saliency|none] [--per-node]\n"
+              << "                     [--attribution saliency,guided,gradcam,ig] [--layer L] [--steps 50]\n"
+              << "                     [--ig-batch 16] [--save DIR]\n";
     std::exit(2);
 }
 
@@ -92,19 +125,33 @@ options parse(int argc, char** argv) {
         else if (a == "--warmup") o.warmup = std::stoi(value());
         else if (a == "--batch") o.batch = std::stoi(value());
         else if (a == "--size") o.size = std::stoi(value());
-        else if (a == "--class") o.cls = std::stoi(value());
+        else if (a == "--class") {
+            const std::string c = value();
+            o.cls = c == "top1" ? -1 : std::stoi(c);
+        }
         else if (a == "--per-node") o.per_node = true;
-        else if (a == "--task") {
+        else if (a == "--layer") o.layer = value();
+        else if (a == "--save") o.save_dir = value();
+        else if (a == "--steps") o.steps = static_cast<std::size_t>(std::stoul(value()));
+        else if (a == "--ig-batch") o.ig_batch = static_cast<std::size_t>(std::stoul(value()));
+        else if (a == "--attribution") {
+            o.attribution = split_list(value());
+            for (const auto& m : o.attribution)
+                if (std::find(std::begin(attribution_methods), std::end(attribution_methods), m) ==
+                    std::end(attribution_methods))
+                    usage("unknown attribution method '" + m + "' (saliency, guided, gradcam, ig)");
+        } else if (a == "--task") {
             const std::string t = value();
-            if (t != "both" && t != "forward" && t != "saliency") usage("unknown task '" + t + "'");
-            o.forward = t != "saliency";
-            o.saliency = t != "forward";
+            if (t != "both" && t != "forward" && t != "saliency" && t != "none") usage("unknown task '" + t + "'");
+            o.forward = t == "both" || t == "forward";
+            o.saliency = t == "both" || t == "saliency";
         } else if (!a.empty() && a[0] == '-') usage("unknown option '" + a + "'");
         else if (o.model.empty()) o.model = a;
         else usage("more than one model given");
     }
     if (o.model.empty()) usage("no model given");
-    if (o.runs < 1 || o.warmup < 0 || o.batch < 1 || o.size < 1) usage("runs, batch and size must be positive");
+    if (o.runs < 1 || o.warmup < 0 || o.batch < 1 || o.size < 1 || o.steps < 1 || o.ig_batch < 1)
+        usage("runs, batch, size, steps and ig-batch must be positive");
     return o;
 }
 
@@ -125,11 +172,28 @@ tensor make_input(const deepvis::nn::network& net, const options& o) {
     return x;
 }
 
-tensor one_hot_like(const tensor& scores, int cls) {
+/// The class of each batch item: --class for all, or with --class top1 each item's highest score
+/// (one untimed forward pass).
+deepvis::class_indices classes_for(const deepvis::nn::network& net, const tensor& x, const options& o) {
+    if (o.cls >= 0) return {o.cls};
+    deepvis::nn::network::trace t;
+    net.forward(x, t);
+    const tensor& scores = net.scores(t);
+    const std::size_t n = scores.shape()[0], k = scores.size() / n;
+    deepvis::class_indices out(n);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = std::max_element(scores.data() + i * k, scores.data() + (i + 1) * k) - (scores.data() + i * k);
+    return out;
+}
+
+tensor one_hot_like(const tensor& scores, const deepvis::class_indices& classes) {
     tensor g = xt::zeros<float>(scores.shape());
     const std::size_t k = scores.shape().back();
-    if (cls < 0 || static_cast<std::size_t>(cls) >= k) usage("--class is outside [0, " + std::to_string(k) + ")");
-    for (std::size_t n = 0; n < scores.shape()[0]; ++n) g(n, static_cast<std::size_t>(cls)) = 1.0f;
+    for (std::size_t n = 0; n < scores.shape()[0]; ++n) {
+        const std::int64_t cls = classes[classes.size() == 1 ? 0 : n];
+        if (cls < 0 || static_cast<std::size_t>(cls) >= k) usage("--class is outside [0, " + std::to_string(k) + ")");
+        g(n, static_cast<std::size_t>(cls)) = 1.0f;
+    }
     return g;
 }
 
@@ -170,7 +234,7 @@ struct node_timer {
         }
     }
 
-    void run(const tensor& x, const options& o) {
+    void run(const tensor& x, const options& o, const deepvis::class_indices& classes) {
         values[net.input_name()] = x;  // other buffers are reused from run to run, as in a trace
         for (auto& s : steps) {
             for (std::size_t i = 0; i < s.in.size(); ++i)
@@ -185,7 +249,7 @@ struct node_timer {
         if (!o.saliency) return;
         live.clear();
         const std::string score = net.score_name();
-        grads[score] = one_hot_like(values.at(score), o.cls);
+        grads[score] = one_hot_like(values.at(score), classes);
         live[score] = true;
         for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
             auto& s = *it;
@@ -233,6 +297,15 @@ struct node_timer {
     }
 };
 
+/// One attribution method of the library, called as the CLI calls it.
+tensor attribute(const deepvis::nn::network& net, const tensor& x, const deepvis::class_indices& classes,
+                 const options& o, const std::string& method, const std::string& layer) {
+    if (method == "saliency") return deepvis::saliency(net, x, classes);
+    if (method == "guided") return deepvis::guided_backprop(net, x, classes);
+    if (method == "gradcam") return deepvis::gradcam(net, x, classes, {.layer = layer});
+    return deepvis::integrated_gradients(net, x, classes, {.steps = o.steps, .batch_size = o.ig_batch});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -242,6 +315,7 @@ int main(int argc, char** argv) {
         const deepvis::nn::network net = deepvis::io::load_network(o.model);
         const double load_ms = ms_since(load_start);
         const tensor x = make_input(net, o);
+        const deepvis::class_indices classes = classes_for(net, x, o);
         deepvis::nn::network::trace t;
 
         std::vector<double> forward_ms, saliency_ms;
@@ -255,7 +329,7 @@ int main(int argc, char** argv) {
         tensor seed_gradient;
         if (o.saliency) {
             net.forward(x, t);
-            seed_gradient = one_hot_like(net.scores(t), o.cls);
+            seed_gradient = one_hot_like(net.scores(t), classes);
             const deepvis::nn::seed seeds[] = {{net.score_name(), seed_gradient}};
             for (int r = 0; r < o.warmup + o.runs; ++r) {
                 const auto start = clock_type::now();
@@ -266,6 +340,35 @@ int main(int argc, char** argv) {
             }
         }
 
+        std::ostringstream attribution_js;
+        if (!o.attribution.empty()) {
+            std::string layer = o.layer;
+            if (layer.empty()) {  // resolve the default once, to report it
+                net.forward(x, t);
+                layer = deepvis::default_cam_layer(net, t);
+            }
+            if (!o.save_dir.empty()) deepvis::io::save_npy(std::filesystem::path(o.save_dir) / "input.npy", x);
+            attribution_js << ", \"classes\": [";
+            for (std::size_t i = 0; i < classes.size(); ++i) attribution_js << (i ? ", " : "") << classes[i];
+            attribution_js << "], \"gradcam_layer\": " << json_string(layer) << ", \"ig_steps\": " << o.steps
+                           << ", \"ig_batch\": " << o.ig_batch << ", \"attribution\": {";
+            for (std::size_t m = 0; m < o.attribution.size(); ++m) {
+                const std::string& method = o.attribution[m];
+                std::vector<double> samples;
+                tensor result;
+                for (int r = 0; r < o.warmup + o.runs; ++r) {
+                    const auto start = clock_type::now();
+                    result = attribute(net, x, classes, o, method, layer);
+                    if (r >= o.warmup) samples.push_back(ms_since(start));
+                }
+                if (result.size() == 0) throw deepvis::shape_error("bench_network: " + method + " returned nothing");
+                if (!o.save_dir.empty())
+                    deepvis::io::save_npy(std::filesystem::path(o.save_dir) / (method + ".npy"), result);
+                attribution_js << (m ? ", " : "") << json_string(method) << ": " << json_timing(samples);
+            }
+            attribution_js << "}";
+        }
+
         const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
         std::ostringstream js;
         js << "{\"model\": " << json_string(o.model) << ", \"input\": " << json_string(deepvis::shape_string(x.shape()))
@@ -273,11 +376,12 @@ int main(int argc, char** argv) {
            << ", \"warmup\": " << o.warmup << ", \"load_ms\": " << load_ms;
         if (o.forward) js << ", \"forward_ms\": " << json_timing(forward_ms);
         if (o.saliency) js << ", \"saliency_ms\": " << json_timing(saliency_ms);
+        js << attribution_js.str();
         if (o.per_node) {
             node_timer timer(net);
-            for (int r = 0; r < o.warmup; ++r) timer.run(x, o);
+            for (int r = 0; r < o.warmup; ++r) timer.run(x, o, classes);
             timer.clear_times();
-            for (int r = 0; r < o.runs; ++r) timer.run(x, o);
+            for (int r = 0; r < o.runs; ++r) timer.run(x, o, classes);
             js << ", \"per_node\": [";
             bool first = true;
             for (const auto& s : timer.steps) {

@@ -24,60 +24,22 @@ Usage: /usr/bin/python3 bench/run_bench.py [--bench-binary build/bench/bench_net
 import argparse
 import json
 import os
-import re
-import statistics
-import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.dont_write_bytecode = True  # importing make_reference must not litter the source tree
-sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+from benchlib import fmt, run_json, stats, thread_env  # noqa: E402
+
+HERE = bl.HERE
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 CLASS = 0
 
 
-def thread_env(openblas, omp):
-    env = dict(os.environ)
-    env["OPENBLAS_NUM_THREADS"] = str(openblas)
-    env["OMP_NUM_THREADS"] = str(omp)
-    env["MKL_NUM_THREADS"] = str(omp)
-    return env
-
-
-# ----------------------------------------------------------------------------- workers
-def worker_export(model, path):
-    """Exports `model` (batch free, opset 13) and prints its forward GFLOP (conv + linear)."""
-    import torch
-    import make_reference as mr
-    torch.set_num_threads(2)
-    net = mr.build(model)
-    flops = []
-
-    def count(module, inputs, output):
-        if isinstance(module, torch.nn.Conv2d):
-            k = module.weight.shape[1] * module.weight.shape[2] * module.weight.shape[3]
-            flops.append(2 * output.numel() * k)
-        elif isinstance(module, torch.nn.Linear):
-            flops.append(2 * output.numel() * module.in_features)
-
-    hooks = [m.register_forward_hook(count) for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    x = torch.zeros(1, 3, 224, 224)
-    with torch.no_grad():
-        net(x)
-    for h in hooks:
-        h.remove()
-    mr.export(net, x, path + ".tmp", 13)
-    os.replace(path + ".tmp", path)
-    print(json.dumps({"model": model, "gflop": sum(flops) / 1e9}))
-
-
+# ----------------------------------------------------------------------------- worker
 def worker_torch(model, threads, task, runs, warmup):
     import torch
-    import make_reference as mr
-    torch.set_num_threads(threads)
-    net = mr.build(model)  # eval(), requires_grad=False
+    net = bl.torch_worker_setup(model, threads)  # eval(), requires_grad=False
     x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(20240601))
     out = {"model": model, "torch_threads": threads, "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
 
@@ -94,58 +56,11 @@ def worker_torch(model, threads, task, runs, warmup):
     for name, fn in (("forward", forward), ("saliency", saliency)):
         if task not in ("both", name):
             continue
-        samples = []
-        for r in range(warmup + runs):
-            start = time.perf_counter()
-            fn()
-            if r >= warmup:
-                samples.append((time.perf_counter() - start) * 1e3)
-        out[name + "_ms"] = {"samples": samples}
+        out[name + "_ms"] = {"samples": bl.time_samples(fn, runs, warmup)}
     print(json.dumps(out))
 
 
 # ----------------------------------------------------------------------------- driver
-def run_json(cmd, env):
-    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-3000:]}")
-    return json.loads(p.stdout.strip().splitlines()[-1])
-
-
-def peak_rss_mib(cmd, env):
-    """Peak resident set size of `cmd` (a fresh process), in MiB."""
-    if os.path.exists("/usr/bin/time"):
-        p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-        if p.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
-        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-        return int(m.group(1)) / 1024.0, "/usr/bin/time -v"
-    wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
-               "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    p = subprocess.run([sys.executable, "-c", wrapper] + cmd, env=env, stdout=subprocess.PIPE, text=True, check=True)
-    return int(p.stdout.strip()) / 1024.0, "getrusage(RUSAGE_CHILDREN)"
-
-
-def stats(samples):
-    return statistics.median(samples), min(samples), max(samples)
-
-
-def fmt(s):
-    med, lo, hi = s
-    return f"{med:.1f} ({lo:.1f}–{hi:.1f})"
-
-
-def find_binary(given):
-    candidates = [given] if given else [os.path.join(ROOT, d, "bench", "bench_network")
-                                        for d in ("build", "build-ref", "build-bench", "build-release")]
-    for c in candidates:
-        if c and os.path.exists(c):
-            return os.path.abspath(c)
-    sys.exit("run_bench: bench_network not found; configure with -DDEEPVIS_BUILD_BENCH=ON, build the target "
-             "bench_network and pass --bench-binary")
-
-
 def per_node_summary(result, top=6):
     nodes = result.get("per_node", [])
     by_op = {}
@@ -173,34 +88,26 @@ def main():
     ap.add_argument("--readme", default=os.path.join(HERE, "README.md"))
     ap.add_argument("--no-readme", action="store_true")
     ap.add_argument("--skip-rss", action="store_true")
-    ap.add_argument("--worker", choices=["export", "torch"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=["torch"], help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--torch-threads", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--task", default="both", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    if args.worker == "export":
-        return worker_export(args.model, args.out)
     if args.worker == "torch":
         return worker_torch(args.model, args.torch_threads, args.task, args.runs, args.warmup)
 
     if args.rounds * args.runs < 7:
         ap.error("rounds x runs must be at least 7 (medians of at least 7 samples)")
-    binary = find_binary(args.bench_binary)
+    binary = bl.find_binary("bench_network", args.bench_binary)
     workdir = args.workdir or os.path.join(os.path.dirname(os.path.dirname(binary)), "bench-models")
-    os.makedirs(workdir, exist_ok=True)
     models = [m for m in args.models.split(",") if m]
     threads = [int(t) for t in args.threads.split(",") if t]
     me = [sys.executable, os.path.abspath(__file__)]
     started = time.time()
 
-    info = {}
-    for m in models:
-        path = os.path.join(workdir, f"{m}.onnx")
-        r = run_json(me + ["--worker", "export", "--model", m, "--out", path], thread_env(2, 2))
-        info[m] = {"onnx": path, "gflop": r["gflop"]}
-        print(f"run_bench: exported {m} ({r['gflop']:.2f} GFLOP forward) to {path}", flush=True)
+    info = bl.export_models(models, workdir, "run_bench")
 
     rows = []
     for m in models:
@@ -214,13 +121,9 @@ def main():
                 contenders.append((f"torch(threads={t},openblas={b})",
                                    me + ["--worker", "torch", "--model", m, "--torch-threads", str(t), "--runs",
                                          str(args.runs), "--warmup", str(args.warmup)], thread_env(b, t)))
-            samples = {label: {"forward": [], "saliency": []} for label, _, _ in contenders}
-            for rnd in range(args.rounds):
-                order = contenders if rnd % 2 == 0 else list(reversed(contenders))
-                for label, cmd, env in order:
-                    r = run_json(cmd, env)
-                    for task in ("forward", "saliency"):
-                        samples[label][task] += r[task + "_ms"]["samples"]
+            results = bl.alternate_rounds(contenders, args.rounds)
+            samples = {label: {task: [x for r in rs for x in r[task + "_ms"]["samples"]] for task in ("forward", "saliency")}
+                       for label, rs in results.items()}
             for task in ("forward", "saliency"):
                 dv_stats = stats(samples["deepvis"][task])
                 best_label, best = None, None
@@ -246,23 +149,14 @@ def main():
         cmd_dv = [binary, info["vgg16"]["onnx"], "--task", "saliency", "--runs", "1", "--warmup", "0"]
         cmd_pt = me + ["--worker", "torch", "--model", "vgg16", "--torch-threads", "1", "--task", "saliency",
                        "--runs", "1", "--warmup", "0"]
-        rss["deepvis"], tool = peak_rss_mib(cmd_dv, thread_env(1, 1))
-        rss["torch"], _ = peak_rss_mib(cmd_pt, thread_env(1, 1))
+        rss["deepvis"], tool = bl.peak_rss_mib(cmd_dv, thread_env(1, 1))
+        rss["torch"], _ = bl.peak_rss_mib(cmd_pt, thread_env(1, 1))
         rss["tool"] = tool
         print(f"run_bench: VGG-16 saliency peak RSS: deepvis {rss['deepvis']:.0f} MiB, torch {rss['torch']:.0f} MiB ({tool})")
 
-    import platform
-    torch_version = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, text=True).stdout.strip()
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    cpu, ncpu, torch_version = bl.machine_description()
 
-    lines = [BEGIN, "",
-             f"Measured {time.strftime('%Y-%m-%d')} on {cpu or platform.processor()} ({os.cpu_count()} CPUs), "
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {cpu} ({ncpu} CPUs), "
              f"PyTorch {torch_version}, by `bench/run_bench.py --rounds {args.rounds} --runs {args.runs}` "
              f"({args.rounds * args.runs} samples per cell, {time.time() - started:.0f} s in all). Batch 1, 224×224, "
              f"times in ms: median (min–max). Ratio = deepvis / torch median (below 1: deepvis is faster).", "",
@@ -283,19 +177,10 @@ def main():
     for m in models:
         total, ops, layers = profiles[m]
         lines.append(f"- **{m}** ({total:.0f} ms in all): by op: {ops}. Heaviest nodes: {layers}.")
-    lines += ["", END]
     table = "\n".join(lines)
 
     if not args.no_readme:
-        text = open(args.readme).read() if os.path.exists(args.readme) else ""
-        if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + table + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip() + ("\n\n" if text else "") + table + "\n"
-        tmp = args.readme + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, args.readme)
+        bl.replace_between_markers(args.readme, BEGIN, END, table)
         print(f"run_bench: wrote {args.readme}")
     else:
         print(table)

@@ -106,7 +106,8 @@ faithfulness_curve perturbation_curve(const M& model, const tensor& x, const ten
     faithfulness_curve curve;
     for (std::size_t s = 0; s < points; ++s) curve.fractions.push_back(double(std::min(s * per_step, hw)) / double(hw));
     curve.probabilities = xt::zeros<float>({n, points});
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const auto cls = expand_classes(classes, n, score_width(model.scores(t), n, who), who);
     const std::size_t size = c * hw;

@@ -49,7 +49,8 @@ template <class M>
 tensor gradcam(const M& model, const tensor& x, const class_indices& classes, const gradcam_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);
     detail::check_images(x, "gradcam");
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const std::size_t n = x.shape()[0];
     const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "gradcam"), "gradcam");

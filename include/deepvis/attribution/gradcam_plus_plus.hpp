@@ -15,7 +15,8 @@ tensor gradcam_plus_plus(const M& model, const tensor& x, const class_indices& c
                          const gradcam_plus_plus_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);
     detail::check_images(x, "gradcam_plus_plus");
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const std::size_t n = x.shape()[0];
     const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "gradcam_plus_plus"),

@@ -15,7 +15,8 @@ tensor gradient(const M& model, const tensor& x, const class_indices& classes) {
     DEEPVIS_REQUIRE_MODEL(M);
     DEEPVIS_REQUIRE_RULE(Rule);
     detail::check_batch(x, "gradient");
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const tensor& scores = model.scores(t);
     const auto cls = detail::expand_classes(classes, x.shape()[0],

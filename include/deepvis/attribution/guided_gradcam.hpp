@@ -19,7 +19,8 @@ tensor guided_gradcam(const M& model, const tensor& x, const class_indices& clas
     detail::check_images(x, "guided_gradcam");
     DEEPVIS_CHECK(options.upsample != upsample_mode::none, config_error,
                   "guided_gradcam: the map must be upsampled to the input size (upsample = none given)");
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const std::size_t n = x.shape()[0];
     const auto cls =

@@ -38,7 +38,8 @@ tensor integrated_gradients(const M& model, const tensor& x, const class_indices
     const quadrature_rule rule = unit_interval_rule(options.method, options.steps);
     const std::size_t steps = rule.nodes.size();
 
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "integrated_gradients"),
                                             "integrated_gradients");

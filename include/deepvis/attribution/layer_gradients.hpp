@@ -15,7 +15,8 @@ std::vector<tensor> layer_gradients(const M& model, const tensor& x, const class
     DEEPVIS_CHECK(!layers.empty(), config_error, "layer_gradients: no layer given");
     std::vector<std::string> names;
     for (const auto& l : layers) names.push_back(std::string(model.resolve(l)));
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const std::size_t n = x.shape()[0];
     const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "layer_gradients"),

@@ -28,7 +28,8 @@ tensor occlusion(const M& model, const tensor& x, const class_indices& classes, 
     const std::size_t ny = (h - wh) / options.stride_y + 1, nx = (w - ww) / options.stride_x + 1;
     const std::size_t windows = ny * nx, size = c * h * w;
 
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const auto cls =
         detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "occlusion"), "occlusion");

@@ -36,7 +36,8 @@ tensor score_cam(const M& model, const tensor& x, const class_indices& classes, 
     detail::check_images(x, "score_cam");
     DEEPVIS_CHECK(options.mask_upsample != upsample_mode::none, config_error,
                   "score_cam: the masks must be upsampled to the input size (mask_upsample = none given)");
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const std::size_t n = x.shape()[0], c = x.shape()[1], hw = x.shape()[2] * x.shape()[3];
     const auto cls =

@@ -47,7 +47,8 @@ tensor smoothgrad(const M& model, const tensor& x, const class_indices& classes,
             sigma[i] = options.stdev * (*hi - *lo);
         }
 
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const auto cls =
         detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "smoothgrad"), "smoothgrad");

@@ -33,7 +33,8 @@ template <class M>
 top_k_cams gradcam_top_k(const M& model, const tensor& x, std::size_t k, const gradcam_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);
     detail::check_images(x, "gradcam_top_k");
-    typename M::trace_type t;
+    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
     model.forward(x, t);
     const std::size_t n = x.shape()[0];
     top_k_cams result;

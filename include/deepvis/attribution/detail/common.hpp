@@ -8,6 +8,7 @@
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/model.hpp>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -89,6 +90,15 @@ inline float probability_at(const tensor& scores, std::size_t i, std::int64_t c)
     double z = 0.0;
     for (std::size_t j = 0; j < k; ++j) z += std::exp(double(row[j]) - m);
     return static_cast<float>(std::exp(double(row[c]) - m) / z);
+}
+
+/// The trace of one attribution call: borrowed from the model when it keeps spare traces
+/// (nn::network::borrow_trace, so repeated calls reuse their activation memory), else a fresh one.
+///   auto lease = detail::borrow_trace(model); auto& t = *lease;
+template <class M>
+auto borrow_trace(const M& model) {
+    if constexpr (requires { *model.borrow_trace(); }) return model.borrow_trace();
+    else return std::make_unique<typename M::trace_type>();
 }
 
 /// d(Σ_i score_{i, c_i}) / d target for each target. Uses the model's one-pass multi-target
