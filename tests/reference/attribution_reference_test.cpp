@@ -5,7 +5,13 @@
 // (float64 autograd with hooks, independent of deepvis), generated at test time into
 // <build>/attribution_reference/ by the CTest fixture `attribution_reference_generate`; the
 // environment variable DEEPVIS_ATTRIBUTION_REFERENCE_DIR overrides that folder.
-// Criteria for every map: max|deepvis − torch| ≤ 1e-3 · max|torch| and Pearson correlation ≥ 0.9999.
+// Criteria for every map: max(|deepvis − torch| − allowance) ≤ 1e-3 · max|torch| and Pearson
+// correlation ≥ 0.9999. The allowance (allowance_<map>.npy) is the reference's per-element statement
+// of how far float32 rounding may move the map: the effect of the near-tie ReLUs and max-pool
+// windows that any float32 implementation may decide either way, carried through the map's formula,
+// plus how far it did move PyTorch's own float32 map (see the generator's docstring). Printed next
+// to each result: the allowance's maximum relative to max|torch|, the share of elements where it
+// exceeds the tolerance (where the check is weaker), and the share where deepvis actually needs it.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -42,7 +48,6 @@ namespace {
 
 constexpr double max_error_tolerance = 1e-3;
 constexpr double correlation_minimum = 0.9999;
-constexpr double gross_error_bound = 5e-2;  // an order above the worst float32 excess seen (2.5e-2)
 constexpr std::size_t ig_steps = 16;  // IG_STEPS in make_attribution_reference.py
 
 fs::path attribution_root() {
@@ -58,21 +63,34 @@ std::string first_line(const fs::path& p) {
 }
 
 struct agreement {
-    double max_error;    // max|a − b| / max|b|
-    double correlation;  // Pearson, over all elements
+    double max_error;         // max|a − b| / max|b|
+    double beyond_allowance;  // max(|a − b| − allowance, 0) / max|b|
+    double max_allowance;     // max(allowance) / max|b|
+    double allowed_share;     // share of elements whose allowance exceeds the tolerance
+    double drawn_share;       // share of elements whose error exceeds the tolerance (allowance drawn on)
+    double correlation;       // Pearson, over all elements
 };
 
-agreement compare(const tensor& a, const tensor& b) {
+agreement compare(const tensor& a, const tensor& b, const tensor& allowance) {
     REQUIRE(shape_string(a.shape()) == shape_string(b.shape()));
+    REQUIRE(shape_string(allowance.shape()) == shape_string(b.shape()));
     const std::size_t n = b.size();
-    double diff = 0.0, scale = 0.0, ma = 0.0, mb = 0.0;
+    double diff = 0.0, beyond = 0.0, allowed = 0.0, scale = 0.0, ma = 0.0, mb = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
-        diff = std::max(diff, std::abs(double(a.data()[i]) - double(b.data()[i])));
+        const double d = std::abs(double(a.data()[i]) - double(b.data()[i]));
+        diff = std::max(diff, d);
+        beyond = std::max(beyond, d - double(allowance.data()[i]));
+        allowed = std::max(allowed, double(allowance.data()[i]));
         scale = std::max(scale, std::abs(double(b.data()[i])));
         ma += a.data()[i];
         mb += b.data()[i];
     }
     REQUIRE(scale > 0.0);
+    std::size_t large = 0, drawn = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        large += double(allowance.data()[i]) > max_error_tolerance * scale;
+        drawn += std::abs(double(a.data()[i]) - double(b.data()[i])) > max_error_tolerance * scale;
+    }
     ma /= double(n);
     mb /= double(n);
     double sab = 0.0, saa = 0.0, sbb = 0.0;
@@ -82,7 +100,12 @@ agreement compare(const tensor& a, const tensor& b) {
         saa += da * da;
         sbb += db * db;
     }
-    return {diff / scale, sab / std::sqrt(saa * sbb)};
+    return {diff / scale,
+            beyond / scale,
+            allowed / scale,
+            double(large) / double(n),
+            double(drawn) / double(n),
+            sab / std::sqrt(saa * sbb)};
 }
 
 /// Checks every method on one model's fixture; returns false (and says so) when it is absent.
@@ -125,19 +148,15 @@ bool check_model(const std::string& model) {
         const tensor actual = compute();
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         const tensor expected = io::load_npy(folder / (name + ".npy"));
-        const agreement r = compare(actual, expected);
-        MESSAGE(model << " " << name << ": max|deepvis - torch| / max|torch| = " << r.max_error << " (tolerance "
-                      << max_error_tolerance << "), Pearson 1 - r = " << 1.0 - r.correlation << " (at most "
+        const tensor allowance = io::load_npy(folder / ("allowance_" + name + ".npy"));
+        const agreement r = compare(actual, expected, allowance);
+        MESSAGE(model << " " << name << ": max|deepvis - torch| / max|torch| = " << r.max_error
+                      << ", beyond the rounding allowance " << r.beyond_allowance << " (tolerance "
+                      << max_error_tolerance << "; allowance max " << r.max_allowance << " of max|torch|, above "
+                      << max_error_tolerance << " on " << 100.0 * r.allowed_share << " % of elements, drawn on for "
+                      << 100.0 * r.drawn_share << " %), Pearson 1 - r = " << 1.0 - r.correlation << " (at most "
                       << 1.0 - correlation_minimum << "), " << ms << " ms");
-        // The max-error limit (1e-3) does not hold for every gradient map of the random-weight
-        // models: float32 rounding moves ReLU/MaxPool decisions near ties, and PyTorch's own float32
-        // result misses the float64 reference by as much or more (resnet18 saliency: identical
-        // 2.2e-2; vgg16 saliency: torch 5.7e-2, deepvis 5.3e-3). Until a per-element rounding
-        // allowance exists for these maps, an excess is reported (WARN), the correlation is
-        // asserted, and a gross error bound still catches a wrong formula.
-        WARN_MESSAGE(r.max_error <= max_error_tolerance,
-                     model << " " << name << ": max error " << r.max_error << " exceeds " << max_error_tolerance);
-        CHECK_MESSAGE(r.max_error <= gross_error_bound, model << " " << name);
+        CHECK_MESSAGE(r.beyond_allowance <= max_error_tolerance, model << " " << name);
         CHECK_MESSAGE(r.correlation >= correlation_minimum, model << " " << name);
     }
     return true;

@@ -91,9 +91,9 @@ class RuleRelu(torch.autograd.Function):
 
 class RuleMaxPool(torch.autograd.Function):
     """MaxPool2d whose backward, when RuleMaxPool.alternative is set, sends the gradient of every
-    fragile window (largest and second-largest value within FRAGILE of each other, relative to
-    max|x| of the batch item) to the second-largest instead: a near-tie that float32 rounding may
-    decide the other way, as it does for ReLUs near zero."""
+    fragile window (largest and second-largest value within FRAGILE of each other but not equal,
+    relative to max|x| of the batch item) to the second-largest instead: a near-tie that float32
+    rounding may decide the other way, as it does for ReLUs near zero."""
 
     alternative = False
 
@@ -129,7 +129,10 @@ def runner_up(x, y, idx, kernel, stride, padding, dilation):
     flat = idx.reshape(n * c, 1, oh * ow)
     second, which = values.masked_fill(where == flat, float("-inf")).max(dim=1)
     scale = x.abs().amax(dim=(1, 2, 3)).repeat_interleave(c).view(n * c, 1)
-    fragile = (y.reshape(n * c, oh * ow) - second) < FRAGILE * scale
+    # An exact tie (the zeros of dead ReLU units, mostly) is exact in every precision and broken
+    # the same way (first in scan order) by PyTorch and deepvis: not a rounding question.
+    gap = y.reshape(n * c, oh * ow) - second
+    fragile = (gap > 0) & (gap < FRAGILE * scale)
     alt = where.gather(1, which[:, None]).squeeze(1)
     RuleMaxPool.fragile_windows += int(fragile.sum())
     return torch.where(fragile, alt, flat.squeeze(1)).view_as(idx)
@@ -271,6 +274,38 @@ def rel_beyond(actual, expected, allowance):
     return float(excess.max() / expected.abs().max())
 
 
+def fragile_relu_count(model, x):
+    """How many ReLU inputs of one forward pass lie within FRAGILE of zero, relative to max|input|
+    of their layer and batch item: the units float32 rounding may switch either way."""
+    return sum(int((v.abs() < FRAGILE * v.abs().amax(dim=tuple(range(1, v.dim())), keepdim=True)).sum())
+               for v in relu_inputs(model, x))
+
+
+def perturbed_gradients(target, wrt):
+    """d target / d wrt (a list) three times, under the current RuleRelu.rule, with the near-ties
+    float32 rounding may decide either way decided otherwise: every fragile ReLU open, every fragile
+    ReLU closed, every fragile max-pool window on its runner-up (RuleRelu, RuleMaxPool). Needs the
+    graph of `target` built through RuleReluModule / RuleMaxPoolModule; keeps it (retain_graph)."""
+    for mode in ["on", "off"]:
+        RuleRelu.fragile = mode
+        yield torch.autograd.grad(target, wrt, retain_graph=True)
+    RuleRelu.fragile = None
+    RuleMaxPool.alternative, RuleMaxPool.fragile_windows = True, 0
+    grads = torch.autograd.grad(target, wrt, retain_graph=True)
+    RuleMaxPool.alternative = False
+    yield grads
+
+
+def rounding_allowance(target, wrt, nominal):
+    """Per element of each gradient d target / d wrt[i] (nominal[i] is its value), how far float32
+    rounding of near-ties may move it: the sum over perturbed_gradients of |g(perturbed) - g|."""
+    allowance = [torch.zeros_like(g) for g in nominal]
+    for grads in perturbed_gradients(target, wrt):
+        for a, g, g0 in zip(allowance, grads, nominal):
+            a += (g - g0).abs()
+    return allowance
+
+
 def scores_of(model, x):
     """The class scores: the input of the trailing Softmax for fashion_cnn, else the output."""
     return model.scores(x) if isinstance(model, FashionCNN) else model(x)
@@ -368,24 +403,13 @@ def generate(name, outdir, force):
         RuleRelu.rule = rule
         grads[rule], = torch.autograd.grad(target, x64, retain_graph=True)
     # Rounding allowance: a ReLU whose input is within FRAGILE of zero (relative to its layer) may
-    # fall either way in float32; the gradient with all such units open and with all closed
-    # bounds what those calls can change. The deconvnet rule does not read the ReLU's sign.
-    fragile = sum(int((x.abs() < FRAGILE * x.abs().amax(dim=tuple(range(1, x.dim())), keepdim=True)).sum())
-                  for x in relu_inputs(ref, x64))
+    # fall either way in float32, and so may a max-pool near-tie (see rounding_allowance). The
+    # deconvnet rule does not read the ReLU's sign.
+    fragile = fragile_relu_count(ref, x64)
     allowance = {}
     for rule in ["standard", "guided"]:
         RuleRelu.rule = rule
-        allowance[rule] = torch.zeros_like(x64)
-        for mode in ["on", "off"]:
-            RuleRelu.fragile = mode
-            g, = torch.autograd.grad(target, x64, retain_graph=True)
-            allowance[rule] += (g - grads[rule]).abs()
-        RuleRelu.fragile = None
-        # Max-pool near-ties: every fragile window routed to its runner-up instead.
-        RuleMaxPool.alternative, RuleMaxPool.fragile_windows = True, 0
-        g, = torch.autograd.grad(target, x64, retain_graph=True)
-        RuleMaxPool.alternative = False
-        allowance[rule] += (g - grads[rule]).abs()
+        allowance[rule], = rounding_allowance(target, [x64], [grads[rule]])
     RuleRelu.rule = "standard"
     del target
 
