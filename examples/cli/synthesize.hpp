@@ -33,8 +33,11 @@ inline constexpr const char* style_summary = "render a content image in the styl
 
 namespace synth {
 
-inline void add_common_flags(flags& f, const char* iterations) {
-    add_model_flag(f);
+inline void add_common_flags(flags& f, const char* iterations, bool model_required = true) {
+    if (model_required)
+        add_model_flag(f);
+    else
+        f.option("model", "M.onnx", "the ONNX feature network (default: the embedded random-weight texture network)");
     f.required("out", "OUT.png|OUT.npy", "the result: a PNG (pixels) or a float32 .npy (model input space)")
         .option("iterations", "N", "optimisation steps", iterations)
         .option("seed", "S", "random seed (initial image, jitter)", "0")
@@ -284,17 +287,17 @@ inline int run_invert(const std::vector<std::string>& args, std::ostream& out) {
 
 inline int run_style(const std::vector<std::string>& args, std::ostream& out) {
     flags f("deepvis style",
-            "--model M.onnx --content C.png --style S.png[,T.png] --content-layer L --style-layers A,B --out OUT.png",
+            "[--model M.onnx --content-layer L --style-layers A,B] --content C.png --style S.png[,T.png] --out OUT.png",
             style_summary);
-    synth::add_common_flags(f, "200");
+    synth::add_common_flags(f, "200", false);
     f.required("content", "C.png", "the content image")
         .required("style", "S.png[,T.png...]", "one or more style images")
         .option("style-blend", "B[,B...]", "blend weight of each style image (default: equal)")
-        .required("content-layer", "L", "the content layer")
-        .required("style-layers", "A[,B...]", "the style layers")
+        .option("content-layer", "L", "the content layer (needed with --model; embedded network: relu3_2)")
+        .option("style-layers", "A[,B...]", "the style layers (needed with --model; embedded: relu1_1,relu2_1,relu3_1,relu4_1)")
         .option("layer-weights", "W[,W...]", "weight of each style layer (default: 1 each)")
-        .option("content-weight", "W", "content weight", "5e-2")
-        .option("tv-weight", "W", "total-variation weight", "5e-2")
+        .option("content-weight", "W", "content weight (embedded network: 2e-2)", "5e-2")
+        .option("tv-weight", "W", "total-variation weight (embedded network: 1e-3)", "5e-2")
         .option("size", "H,W", "resize the content image (style images keep their size unless the model fixes it)")
         .option("init", "content|noise", "initial image", "content")
         .option("optimizer", "lbfgs|adam", "optimiser", "lbfgs")
@@ -307,12 +310,18 @@ inline int run_style(const std::vector<std::string>& args, std::ostream& out) {
         out << f.help();
         return 0;
     }
-    const nn::network net = io::load_network(f.get_string("model"));
+    // No --model: the embedded texture network (synthesis/texture_network.hpp) with its own
+    // layers and pixel normalisation unless the flags say otherwise.
+    const bool embedded = !f.given("model");
+    if (!embedded && (!f.given("content-layer") || !f.given("style-layers")))
+        throw usage_error("with --model, --content-layer and --style-layers are required (the layer names depend on the model)");
+    const nn::network net = embedded ? nn::network(texture_network(static_cast<std::uint64_t>(f.get_int("seed"))))
+                                     : io::load_network(f.get_string("model"));
     const auto& declared = net.input_info().shape;
     io::image_options io_opts;
     io_opts.channels = declared.size() == 4 && declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
-    io_opts.mean = f.get_floats("pixel-mean");
-    io_opts.std = f.get_floats("pixel-std");
+    io_opts.mean = embedded && !f.given("pixel-mean") ? texture_network_mean() : f.get_floats("pixel-mean");
+    io_opts.std = embedded && !f.given("pixel-std") ? texture_network_std() : f.get_floats("pixel-std");
     if (declared.size() == 4 && declared[2] > 0 && declared[3] > 0)
         io_opts.size = {static_cast<std::size_t>(declared[2]), static_cast<std::size_t>(declared[3])};
     io::image_options content_opts = io_opts;
@@ -330,10 +339,21 @@ inline int run_style(const std::vector<std::string>& args, std::ostream& out) {
     std::vector<style_image> styles;
     for (std::size_t i = 0; i < style_files.size(); ++i)
         styles.push_back({io::load_image(style_files[i], io_opts), blend[i]});
-    style_transfer_options o{.content_layer = f.get_string("content-layer")};
-    o.content_weight = f.get_float("content-weight");
-    const auto layers = f.get_list("style-layers");
-    std::vector<float> lw(layers.size(), 1.0f);
+    const style_transfer_options defaults = embedded ? texture_network_style_options() : style_transfer_options{};
+    style_transfer_options o{.content_layer = f.given("content-layer") ? f.get_string("content-layer")
+                                                                       : defaults.content_layer};
+    o.content_weight = f.given("content-weight") ? f.get_float("content-weight") : defaults.content_weight;
+    std::vector<std::string> layers;
+    std::vector<float> lw;
+    if (f.given("style-layers")) {
+        layers = f.get_list("style-layers");
+    } else {
+        for (const auto& [name, weight] : defaults.style_layers) {
+            layers.push_back(name);
+            lw.push_back(static_cast<float>(weight));
+        }
+    }
+    if (lw.size() != layers.size()) lw.assign(layers.size(), 1.0f);
     if (f.given("layer-weights")) lw = f.get_floats("layer-weights");
     DEEPVIS_CHECK(lw.size() == layers.size(), config_error,
                   "--layer-weights: " << lw.size() << " weights for " << layers.size() << " style layers");
@@ -341,7 +361,7 @@ inline int run_style(const std::vector<std::string>& args, std::ostream& out) {
     const std::string gram = f.get_string("gram");
     if (gram != "by-size" && gram != "none") throw usage_error("flag --gram: '" + gram + "' is not by-size or none");
     o.normalization = gram == "none" ? gram_normalization::none : gram_normalization::by_size;
-    o.tv_weight = f.get_float("tv-weight");
+    o.tv_weight = f.given("tv-weight") ? f.get_float("tv-weight") : defaults.tv_weight;
     const std::string init = f.get_string("init"), opt = f.get_string("optimizer");
     if (init != "content" && init != "noise") throw usage_error("flag --init: '" + init + "' is not content or noise");
     if (opt != "lbfgs" && opt != "adam") throw usage_error("flag --optimizer: '" + opt + "' is not lbfgs or adam");

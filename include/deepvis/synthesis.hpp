@@ -8,3 +8,4 @@
 #include <deepvis/synthesis/fooling.hpp>
 #include <deepvis/synthesis/inversion.hpp>
 #include <deepvis/synthesis/style_transfer.hpp>
+#include <deepvis/synthesis/texture_network.hpp>

@@ -12,14 +12,21 @@
 // the style image itself — the result stays much nearer the content image's features than an
 // image with the target style and none of the content is (the start is the content image, with
 // content loss 0, so the start cannot be the yardstick).
+//
+// The same evidence for the embedded texture network (synthesis/texture_network.hpp, no model
+// file, what `deepvis style` uses without --model) with its own default settings, at 96×128;
+// there "bounded" is weaker: the result's content loss is below 0.9 of the style image's.
 #include <doctest/doctest.h>
 
-#ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
+#include <array>
 #include <cmath>
 #include <filesystem>
 
-#include <deepvis/io/onnx.hpp>
 #include <deepvis/synthesis/style_transfer.hpp>
+#include <deepvis/synthesis/texture_network.hpp>
+#ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
+#include <deepvis/io/onnx.hpp>
+#endif
 
 using namespace deepvis;
 
@@ -63,8 +70,37 @@ tensor style_stripes(std::size_t h, std::size_t w) {
     });
 }
 
+/// Runs the recipe and checks the two claims; returns nothing, asserts.
+void check_style_evidence(const nn::network& net, const tensor& content, const tensor& style,
+                          const style_transfer_options& o, double content_bound) {
+    const std::vector<style_image> styles = {{style, 1.0}};
+    const auto r = style_transfer(net, content, styles, o);
+    REQUIRE(r.report.ok());
+    const style_terms of_style = make_style_transfer_objective(net, content, styles, o).terms(net, style);
+    MESSAGE("style loss " << r.start.style << " -> " << r.end.style << " (" << r.start.style / r.end.style
+                          << "x lower); content loss " << r.start.content << " -> " << r.end.content
+                          << " (the style image's: " << of_style.content << "); TV " << r.start.tv << " -> " << r.end.tv);
+    CHECK(r.start.content == doctest::Approx(0.0));
+    CHECK(r.end.style <= r.start.style / 10.0);
+    CHECK(r.end.content <= content_bound * of_style.content);
+    // The report's value is the objective at the start of the last step: it fell too.
+    CHECK(r.report.value < r.start.total());
+}
+
 }  // namespace
 
+TEST_CASE("embedded texture network: the style loss falls 10x and the content loss stays bounded") {
+    const nn::network net(texture_network(0));
+    style_transfer_options o = texture_network_style_options();
+    o.iterations = 150;
+    // Random features make content and style compete: at these settings the style loss falls
+    // ~1000x but the result's content loss ends at ~0.8 of the style image's (a content weight
+    // of 1 keeps it at 0.29 but the style loss then falls only ~9x). So only the weaker bound —
+    // nearer the content than the style image is — holds for this network; see texture_network.hpp.
+    check_style_evidence(net, content_scene(96, 128), style_stripes(96, 128), o, 0.9);
+}
+
+#ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
 TEST_CASE("style transfer evidence: squeezenet1_1, the style loss falls 10x and the content loss stays bounded") {
     const std::filesystem::path file = std::string(DEEPVIS_BINARY_DIR) + "/reference/squeezenet1_1/model.onnx";
     if (!std::filesystem::exists(file)) {
@@ -88,17 +124,6 @@ TEST_CASE("style transfer evidence: squeezenet1_1, the style loss falls 10x and 
                              .decayed_step_size = 0.1,
                              .mean = imagenet_mean,
                              .std = imagenet_std};
-    const std::vector<style_image> styles = {{style, 1.0}};
-    const auto r = style_transfer(net, content, styles, o);
-    REQUIRE(r.report.ok());
-    const style_terms of_style = make_style_transfer_objective(net, content, styles, o).terms(net, style);
-    MESSAGE("style loss " << r.start.style << " -> " << r.end.style << " (" << r.start.style / r.end.style
-                          << "x lower); content loss " << r.start.content << " -> " << r.end.content
-                          << " (the style image's: " << of_style.content << "); TV " << r.start.tv << " -> " << r.end.tv);
-    CHECK(r.start.content == doctest::Approx(0.0));
-    CHECK(r.end.style <= r.start.style / 10.0);
-    CHECK(r.end.content <= 0.25 * of_style.content);
-    // The report's value is the objective at the start of the last step: it fell too.
-    CHECK(r.report.value < r.start.total());
+    check_style_evidence(net, content, style, o, 0.25);
 }
 #endif
