@@ -29,13 +29,15 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.hpp"
+
 #include <deepvis/io/npy.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/synthesis.hpp>
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using namespace bench;
 using deepvis::tensor;
 
 const std::vector<float> imagenet_mean = {0.485f, 0.456f, 0.406f}, imagenet_std = {0.229f, 0.224f, 0.225f};
@@ -57,12 +59,6 @@ struct options {
     std::exit(2);
 }
 
-std::vector<std::string> split(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
-    return out;
-}
 
 options parse(int argc, char** argv) {
     options o;
@@ -74,7 +70,7 @@ options parse(int argc, char** argv) {
         };
         if (a == "--task") o.task = value();
         else if (a == "--size") {
-            const auto hw = split(value());
+            const auto hw = split_list(value());
             if (hw.size() != 2) usage("--size needs H,W");
             o.height = std::stoul(hw[0]);
             o.width = std::stoul(hw[1]);
@@ -85,9 +81,9 @@ options parse(int argc, char** argv) {
         else if (a == "--content") o.content = value();
         else if (a == "--style") o.style = value();
         else if (a == "--content-layer") o.content_layer = value();
-        else if (a == "--style-layers") o.style_layers = split(value());
+        else if (a == "--style-layers") o.style_layers = split_list(value());
         else if (a == "--style-weights") {
-            for (const auto& w : split(value())) o.style_weights.push_back(std::stod(w));
+            for (const auto& w : split_list(value())) o.style_weights.push_back(std::stod(w));
         } else if (a == "--check") o.check = value();
         else if (!a.empty() && a[0] == '-') usage("unknown option '" + a + "'");
         else if (o.model.empty()) o.model = a;
@@ -103,17 +99,6 @@ options parse(int argc, char** argv) {
     return o;
 }
 
-std::string json_timing(std::vector<double> samples) {
-    std::vector<double> s = samples;
-    std::sort(s.begin(), s.end());
-    const std::size_t n = s.size();
-    const double median = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-    std::ostringstream os;
-    os << "{\"median\": " << median << ", \"min\": " << s.front() << ", \"max\": " << s.back() << ", \"samples\": [";
-    for (std::size_t i = 0; i < samples.size(); ++i) os << (i ? ", " : "") << samples[i];
-    os << "]}";
-    return os.str();
-}
 
 /// A step callback that records when steps 1…steps end; mean_ms() is their mean duration.
 struct step_clock {
