@@ -19,8 +19,8 @@
 //           Each call builds its own trace, as a user's call does. --save DIR writes input.npy
 //           and <method>.npy there, to check the results against another implementation.
 // Each task runs --warmup times untimed, then --runs times; the JSON gives the median, min, max
-// and every sample in milliseconds. Threads: deepvis computes through OpenBLAS, so set OPENBLAS_NUM_THREADS
-// (the value seen is echoed in the JSON).
+// and every sample in milliseconds. Threads: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS sets both
+// OpenBLAS and deepvis' own kernels (core/parallel.hpp); the count used is echoed in the JSON.
 // --per-node: runs the graph node by node with the same ops and reports, for each node, the
 // median forward and backward time over the runs — which layers dominate. It uses its own small
 // executor over net.definition(), so the totals differ a little from the whole-network times.
@@ -38,6 +38,7 @@
 
 #include "bench_common.hpp"
 
+#include <deepvis/core/parallel.hpp>
 #include <deepvis/gradcam.hpp>
 #include <deepvis/guided_backprop.hpp>
 #include <deepvis/integrated_gradients.hpp>
@@ -331,7 +332,8 @@ int main(int argc, char** argv) {
         const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
         std::ostringstream js;
         js << "{\"model\": " << json_string(o.model) << ", \"input\": " << json_string(deepvis::shape_string(x.shape()))
-           << ", \"openblas_num_threads\": " << json_string(threads ? threads : "") << ", \"runs\": " << o.runs
+           << ", \"openblas_num_threads\": " << json_string(threads ? threads : "")
+           << ", \"threads\": " << deepvis::num_threads() << ", \"runs\": " << o.runs
            << ", \"warmup\": " << o.warmup << ", \"load_ms\": " << load_ms;
         if (o.forward) js << ", \"forward_ms\": " << json_timing(forward_ms);
         if (o.saliency) js << ", \"saliency_ms\": " << json_timing(saliency_ms);

@@ -18,8 +18,8 @@
 // (step 0 allocates the run's buffers; the setup before it — initial image, style targets — is not
 // timed). Each run gives one sample: the mean time per step. --warmup runs are not recorded.
 // --check X.npy: also print the objective (and the L2 norm of its gradient) at the image X, to
-// check that the PyTorch side computes the same function. Threads: deepvis computes through
-// OpenBLAS, so set OPENBLAS_NUM_THREADS (echoed in the JSON).
+// check that the PyTorch side computes the same function. Threads: OPENBLAS_NUM_THREADS or
+// OMP_NUM_THREADS sets both OpenBLAS and deepvis' own kernels (echoed in the JSON).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -31,6 +31,7 @@
 
 #include "bench_common.hpp"
 
+#include <deepvis/core/parallel.hpp>
 #include <deepvis/io/npy.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/synthesis.hpp>
@@ -187,7 +188,7 @@ int main(int argc, char** argv) {
         std::cout.precision(9);
         std::cout << "{\"tool\": \"deepvis\", \"task\": \"" << o.task << "\", \"size\": [" << o.height << ", " << o.width
                   << "], \"steps\": " << o.steps << ", \"openblas_threads\": \"" << (threads ? threads : "")
-                  << "\", \"step_ms\": " << json_timing(samples) << check.str() << "}\n";
+                  << "\", \"threads\": " << deepvis::num_threads() << ", \"step_ms\": " << json_timing(samples) << check.str() << "}\n";
     } catch (const std::exception& e) {
         std::cerr << "bench_synthesis: " << e.what() << '\n';
         return 1;

@@ -22,7 +22,6 @@
 #include <deepvis/core/kernels/total_variation.hpp>
 #include <deepvis/core/kernels/total_variation_reference.hpp>
 
-extern "C" void openblas_set_num_threads(int);
 
 namespace {
 
@@ -56,7 +55,7 @@ void check_gram(std::size_t c, std::size_t hw) {
 
 void BM_gram(benchmark::State& st) {
     const auto c = static_cast<std::size_t>(st.range(0)), hw = static_cast<std::size_t>(st.range(1));
-    openblas_set_num_threads(static_cast<int>(st.range(2)));
+    deepvis::set_num_threads(static_cast<int>(st.range(2)));
     check_gram(c, hw);
     const auto f = random_vector(c * hw, 2);
     std::vector<float> g(c * c);
@@ -70,7 +69,7 @@ void BM_gram(benchmark::State& st) {
 
 void BM_ssyrk(benchmark::State& st) {
     const auto c = static_cast<int>(st.range(0)), hw = static_cast<int>(st.range(1));
-    openblas_set_num_threads(static_cast<int>(st.range(2)));
+    deepvis::set_num_threads(static_cast<int>(st.range(2)));
     const auto f = random_vector(std::size_t(c) * hw, 2);
     std::vector<float> g(std::size_t(c) * c);
     for (auto _ : st) {
@@ -83,7 +82,7 @@ void BM_ssyrk(benchmark::State& st) {
 
 void BM_sgemm_ffT(benchmark::State& st) {
     const auto c = static_cast<int>(st.range(0)), hw = static_cast<int>(st.range(1));
-    openblas_set_num_threads(static_cast<int>(st.range(2)));
+    deepvis::set_num_threads(static_cast<int>(st.range(2)));
     const auto f = random_vector(std::size_t(c) * hw, 2);
     std::vector<float> g(std::size_t(c) * c);
     for (auto _ : st) {

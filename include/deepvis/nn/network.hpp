@@ -22,6 +22,8 @@
 
 #include <deepvis/backprop/rule.hpp>
 #include <deepvis/core/error.hpp>
+#include <deepvis/core/kernels/elementwise.hpp>
+#include <deepvis/core/parallel.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/nn/op.hpp>
@@ -422,8 +424,10 @@ private:
         } else {
             float* dst = t.m_grads[id].data();
             const float* src = g.data();
-            const std::size_t size = g.size();
-            for (std::size_t e = 0; e < size; ++e) dst[e] += src[e];
+            parallel_ranges(static_cast<std::ptrdiff_t>(g.size()), parallel_elementwise_grain,
+                            [&](std::ptrdiff_t b, std::ptrdiff_t e, int) {
+                                kernels::add_inplace(dst + b, src + b, static_cast<std::size_t>(e - b));
+                            });
         }
     }
 
@@ -474,8 +478,10 @@ private:
         const float* px = x.data();
         const float* pg = gy.data();
         float* po = gx.data();
-        const std::size_t size = x.size();
-        for (std::size_t e = 0; e < size; ++e) po[e] = rule.rectify(px[e], pg[e]);
+        parallel_ranges(static_cast<std::ptrdiff_t>(x.size()), parallel_elementwise_grain,
+                        [&](std::ptrdiff_t b, std::ptrdiff_t e, int) {
+                            for (std::ptrdiff_t i = b; i < e; ++i) po[i] = rule.rectify(px[i], pg[i]);
+                        });
     }
 
     graph m_graph;

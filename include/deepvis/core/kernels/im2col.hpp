@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include <deepvis/core/kernels/elementwise.hpp>
+#include <deepvis/core/parallel.hpp>
 
 namespace deepvis::kernels {
 
@@ -58,9 +59,9 @@ inline bool im2col_by_plane_shift(const conv_geometry& g) {
 }
 
 inline void im2col_plane_shift(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1,
-                               float* col) {
+                               float* col, std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
     const std::ptrdiff_t tile = p1 - p0, W = g.width, OW = g.out_w, plane = g.plane();
-    for (std::ptrdiff_t c = 0; c < g.channels; ++c) {
+    for (std::ptrdiff_t c = c_begin; c < c_end; ++c) {
         const float* xc = x + c * plane;
         for (std::ptrdiff_t ki = 0; ki < g.kernel_h; ++ki) {
             const std::ptrdiff_t dr = ki * g.dilation_h - g.pad_top;  // input row = oh + dr
@@ -92,11 +93,11 @@ inline void im2col_plane_shift(const conv_geometry& g, const float* x, std::ptrd
 /// (they came from the padding; adding 0 leaves x as it was). Each x element receives the same
 /// contributions in the same order as from the row-by-row loop of col2im_add.
 inline void col2im_add_plane_shift(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1,
-                                   float* x) {
+                                   float* x, std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
     constexpr std::ptrdiff_t chunk = 1024;
     alignas(64) float staged[chunk];
     const std::ptrdiff_t tile = p1 - p0, W = g.width, OW = g.out_w, plane = g.plane();
-    for (std::ptrdiff_t c = 0; c < g.channels; ++c) {
+    for (std::ptrdiff_t c = c_begin; c < c_end; ++c) {
         float* xc = x + c * plane;
         for (std::ptrdiff_t ki = 0; ki < g.kernel_h; ++ki) {
             const std::ptrdiff_t dr = ki * g.dilation_h - g.pad_top;
@@ -126,14 +127,13 @@ inline void col2im_add_plane_shift(const conv_geometry& g, const float* col, std
         }
     }
 }
-}  // namespace detail
 
-/// Writes the column matrix of output positions [p0, p1) to col (row stride p1 − p0).
-inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col) {
-    if (detail::im2col_by_plane_shift(g)) return detail::im2col_plane_shift(g, x, p0, p1, col);
+/// The general im2col, one output row segment at a time, for input channels [c_begin, c_end).
+inline void im2col_rows(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col,
+                        std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
     const std::ptrdiff_t tile = p1 - p0;
     const std::ptrdiff_t H = g.height, W = g.width, OW = g.out_w;
-    for (std::ptrdiff_t c = 0; c < g.channels; ++c) {
+    for (std::ptrdiff_t c = c_begin; c < c_end; ++c) {
         const float* plane = x + c * H * W;
         for (std::ptrdiff_t ki = 0; ki < g.kernel_h; ++ki) {
             const std::ptrdiff_t row_offset = -g.pad_top + ki * g.dilation_h;
@@ -170,13 +170,12 @@ inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, st
     }
 }
 
-/// The adjoint of im2col: adds every entry of the column matrix of positions [p0, p1) to the
-/// input element it was read from (entries that came from padding are dropped).
-inline void col2im_add(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1, float* x) {
-    if (detail::im2col_by_plane_shift(g)) return detail::col2im_add_plane_shift(g, col, p0, p1, x);
+/// The adjoint of im2col_rows for input channels [c_begin, c_end).
+inline void col2im_add_rows(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1, float* x,
+                            std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
     const std::ptrdiff_t tile = p1 - p0;
     const std::ptrdiff_t H = g.height, W = g.width, OW = g.out_w;
-    for (std::ptrdiff_t c = 0; c < g.channels; ++c) {
+    for (std::ptrdiff_t c = c_begin; c < c_end; ++c) {
         float* plane = x + c * H * W;
         for (std::ptrdiff_t ki = 0; ki < g.kernel_h; ++ki) {
             const std::ptrdiff_t row_offset = -g.pad_top + ki * g.dilation_h;
@@ -207,6 +206,33 @@ inline void col2im_add(const conv_geometry& g, const float* col, std::ptrdiff_t 
             }
         }
     }
+}
+
+/// Input channels per thread for a column matrix of `tile` positions: enough that each thread
+/// copies at least parallel_elementwise_grain floats.
+inline std::ptrdiff_t channel_grain(const conv_geometry& g, std::ptrdiff_t tile) {
+    return std::max<std::ptrdiff_t>(1, parallel_elementwise_grain / std::max<std::ptrdiff_t>(1, g.kernel_h * g.kernel_w * tile));
+}
+}  // namespace detail
+
+/// Writes the column matrix of output positions [p0, p1) to col (row stride p1 − p0). Input
+/// channels fill disjoint rows, so they are split across the threads.
+inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col) {
+    parallel_ranges(g.channels, detail::channel_grain(g, p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
+        if (detail::im2col_by_plane_shift(g)) detail::im2col_plane_shift(g, x, p0, p1, col, c0, c1);
+        else detail::im2col_rows(g, x, p0, p1, col, c0, c1);
+    });
+}
+
+/// The adjoint of im2col: adds every entry of the column matrix of positions [p0, p1) to the
+/// input element it was read from (entries that came from padding are dropped). Each input
+/// channel's plane is written by its own rows only, so channels are split across the threads
+/// and every element still receives its contributions in the same order.
+inline void col2im_add(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1, float* x) {
+    parallel_ranges(g.channels, detail::channel_grain(g, p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
+        if (detail::im2col_by_plane_shift(g)) detail::col2im_add_plane_shift(g, col, p0, p1, x, c0, c1);
+        else detail::col2im_add_rows(g, col, p0, p1, x, c0, c1);
+    });
 }
 
 }  // namespace deepvis::kernels

@@ -3,6 +3,7 @@
 /// must agree. Backward: gx_i = the slice of gy that input i filled.
 #include <algorithm>
 #include <cstdint>
+#include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
 #include <tuple>
@@ -39,16 +40,18 @@ public:
         ensure_shape(*y[0], out);
         const auto [outer, inner] = split(out, axis);
         const std::size_t row = out[axis] * inner;
-        std::size_t start = 0;
         float* py = y[0]->data();
-        for (const tensor* t : x) {
-            if (!t) continue;
-            const std::size_t chunk = t->shape()[axis] * inner;
-            const float* px = t->data();
-            for (std::size_t o = 0; o < outer; ++o)
-                std::copy(px + o * chunk, px + (o + 1) * chunk, py + o * row + start);
-            start += chunk;
-        }
+        // The outer slices (the batch, for a channel concat) are independent copies.
+        for_outer(outer, outer * row, [&](std::size_t o) {
+            std::size_t start = 0;
+            for (const tensor* t : x) {
+                if (!t) continue;
+                const std::size_t chunk = t->shape()[axis] * inner;
+                const float* px = t->data() + o * chunk;
+                std::copy(px, px + chunk, py + o * row + start);
+                start += chunk;
+            }
+        });
     }
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch&) const override {
@@ -69,8 +72,9 @@ public:
                     ensure_shape(*gx[i], x[i]->shape());
                     const float* pg = gy[0]->data();
                     float* pd = gx[i]->data();
-                    for (std::size_t o = 0; o < outer; ++o)
+                    for_outer(outer, outer * chunk, [&](std::size_t o) {
                         std::copy(pg + o * row + start, pg + o * row + start + chunk, pd + o * chunk);
+                    });
                 }
             }
             start += chunk;
@@ -78,6 +82,17 @@ public:
     }
 
 private:
+    /// f(o) for every outer slice, split across the threads when `floats` are worth it.
+    template <class F>
+    static void for_outer(std::size_t outer, std::size_t floats, F&& f) {
+        const auto n = static_cast<std::ptrdiff_t>(outer);
+        if (static_cast<std::ptrdiff_t>(floats) < 2 * parallel_elementwise_grain) {
+            for (std::ptrdiff_t o = 0; o < n; ++o) f(static_cast<std::size_t>(o));
+            return;
+        }
+        parallel_for(n, [&](std::ptrdiff_t o, int) { f(static_cast<std::size_t>(o)); });
+    }
+
     template <class Shape>
     static std::pair<std::size_t, std::size_t> split(const Shape& s, std::size_t axis) {
         std::size_t outer = 1, inner = 1;

@@ -6,10 +6,13 @@
 /// Inputs X (N, G·C, H, W), W (G·M, C, kh, kw), optional B (G·M); 1-D convs drop H, kh.
 /// Attributes: kernel_shape, strides, dilations, pads (begin…, end…), group, auto_pad.
 /// Backward gives ∂/∂X (col2im of Wᵀ·gY), ∂/∂W (Σ_n gY·colᵀ) and ∂/∂B (Σ gY).
+/// A batch is split across the threads image by image (core/parallel.hpp); a single image's
+/// GEMMs use every thread through OpenBLAS instead.
 #include <cstring>
 
 #include <deepvis/core/kernels/channel.hpp>
 #include <deepvis/core/kernels/conv2d.hpp>
+#include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/spatial.hpp>
 
@@ -25,15 +28,17 @@ public:
     void forward(inputs_view x, outputs_view y, op_scratch& s) const override {
         const auto p = plan(x);
         ensure_shape(*y[0], p.y_shape);
-        float* col = s.buffer(0, kernels::conv_column_size(p.g));
         const float* w = x[1]->data();
-        // The bias is added image by image, while the GEMM's output is still in cache.
-        for (std::ptrdiff_t n = 0; n < p.batch; ++n) {
+        const std::size_t cs = kernels::conv_column_size(p.g);
+        float* cols = s.buffer(0, cs * static_cast<std::size_t>(available_threads(p.batch)));
+        // Images go to the threads, one column buffer each; the bias is added image by image,
+        // while the GEMM's output is still in cache.
+        parallel_for(p.batch, [&](std::ptrdiff_t n, int t) {
             float* yn = y[0]->data() + n * p.out_size;
-            kernels::conv2d_forward(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size, w, yn, col);
+            kernels::conv2d_forward(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size, w, yn, cols + t * cs);
             if (has_bias(x))
                 kernels::channel_affine(yn, nullptr, x[2]->data(), yn, 1, p.groups * p.out_per_group, p.g.positions());
-        }
+        });
     }
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
@@ -45,16 +50,28 @@ public:
                 if (gx[i]) std::fill(gx[i]->begin(), gx[i]->end(), 0.0f);
             return;
         }
-        float* col = s.buffer(0, kernels::conv_column_size(p.g));
         const float* g = gy[0]->data();
+        const int threads = available_threads(p.batch);
+        const std::size_t cs = kernels::conv_column_size(p.g);
+        float* cols = s.buffer(0, cs * static_cast<std::size_t>(threads));
         if (gx[0])
-            for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+            parallel_for(p.batch, [&](std::ptrdiff_t n, int t) {
                 kernels::conv2d_backward_data(p.g, p.groups, p.out_per_group, x[1]->data(), g + n * p.out_size,
-                                              gx[0]->data() + n * p.in_size, col);
-        if (gx.size() > 1 && gx[1])
-            for (std::ptrdiff_t n = 0; n < p.batch; ++n)
+                                              gx[0]->data() + n * p.in_size, cols + t * cs);
+            });
+        if (gx.size() > 1 && gx[1]) {
+            // Σ over images: thread 0 sums its images into gW, thread t > 0 into a partial of its
+            // own, added to gW in thread order afterwards (one thread: exactly the serial sum).
+            const std::size_t ws = gx[1]->size();
+            float* partials = s.buffer(1, ws * static_cast<std::size_t>(threads - 1));
+            parallel_for(p.batch, [&](std::ptrdiff_t n, int t) {
+                const std::ptrdiff_t first = block_begin(p.batch, t, threads);
+                float* gw = t == 0 ? gx[1]->data() : partials + (t - 1) * ws;
                 kernels::conv2d_backward_weight(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size,
-                                                g + n * p.out_size, gx[1]->data(), col, n > 0);
+                                                g + n * p.out_size, gw, cols + t * cs, n > first);
+            });
+            for (int t = 1; t < threads; ++t) kernels::add_inplace(gx[1]->data(), partials + (t - 1) * ws, ws);
+        }
         if (gx.size() > 2 && gx[2] && has_bias(x))
             kernels::channel_sums(g, p.batch, p.groups * p.out_per_group, p.g.positions(), gx[2]->data());
     }

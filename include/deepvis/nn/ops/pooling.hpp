@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include <deepvis/core/kernels/pooling.hpp>
+#include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/spatial.hpp>
 
@@ -61,15 +62,22 @@ public:
                     }
                 }
             } else if (kernels::is_max_pool_2x2(p.g)) {
-                kernels::max_pool_2x2_values(p.g, p.planes, xd, yd);
+                for_plane_ranges(p, [&](std::ptrdiff_t i0, std::ptrdiff_t i1, int) {
+                    kernels::max_pool_2x2_values(p.g, i1 - i0, xd + i0 * in_plane, yd + i0 * out_plane);
+                });
             } else {
-                float* row = s.buffer(0, 2 * static_cast<std::size_t>(p.g.width));
-                for (std::ptrdiff_t i = 0; i < p.planes; ++i)
-                    kernels::max_pool_plane_values(p.g, xd + i * in_plane, yd + i * out_plane, row);
+                const std::size_t rs = 2 * static_cast<std::size_t>(p.g.width);
+                float* rows = s.buffer(0, rs * static_cast<std::size_t>(num_threads()));
+                for_plane_ranges(p, [&](std::ptrdiff_t i0, std::ptrdiff_t i1, int t) {
+                    for (std::ptrdiff_t i = i0; i < i1; ++i)
+                        kernels::max_pool_plane_values(p.g, xd + i * in_plane, yd + i * out_plane, rows + t * rs);
+                });
             }
         } else {
-            for (std::ptrdiff_t i = 0; i < p.planes; ++i)
-                kernels::average_pool_plane(p.g, m_count_include_pad, xd + i * in_plane, yd + i * out_plane);
+            for_plane_ranges(p, [&](std::ptrdiff_t i0, std::ptrdiff_t i1, int) {
+                for (std::ptrdiff_t i = i0; i < i1; ++i)
+                    kernels::average_pool_plane(p.g, m_count_include_pad, xd + i * in_plane, yd + i * out_plane);
+            });
         }
     }
 
@@ -87,17 +95,32 @@ public:
         if constexpr (Kind == pool_kind::max) {
             const float* xd = x[0]->data();
             const float* yd = y[0]->data();
-            if (kernels::is_max_pool_2x2(p.g)) return kernels::max_pool_2x2_backward(p.g, p.planes, xd, yd, g, gd);
-            for (std::ptrdiff_t i = 0; i < p.planes; ++i)
-                kernels::max_pool_plane_backward(p.g, xd + i * in_plane, yd + i * out_plane, g + i * out_plane,
-                                                 gd + i * in_plane);
+            const bool by_2x2 = kernels::is_max_pool_2x2(p.g);
+            for_plane_ranges(p, [&](std::ptrdiff_t i0, std::ptrdiff_t i1, int) {
+                if (by_2x2)
+                    return kernels::max_pool_2x2_backward(p.g, i1 - i0, xd + i0 * in_plane, yd + i0 * out_plane,
+                                                          g + i0 * out_plane, gd + i0 * in_plane);
+                for (std::ptrdiff_t i = i0; i < i1; ++i)
+                    kernels::max_pool_plane_backward(p.g, xd + i * in_plane, yd + i * out_plane, g + i * out_plane,
+                                                     gd + i * in_plane);
+            });
         } else {
-            for (std::ptrdiff_t i = 0; i < p.planes; ++i)
-                kernels::average_pool_plane_backward(p.g, m_count_include_pad, g + i * out_plane, gd + i * in_plane);
+            for_plane_ranges(p, [&](std::ptrdiff_t i0, std::ptrdiff_t i1, int) {
+                for (std::ptrdiff_t i = i0; i < i1; ++i)
+                    kernels::average_pool_plane_backward(p.g, m_count_include_pad, g + i * out_plane, gd + i * in_plane);
+            });
         }
     }
 
 private:
+    struct pool_plan;
+    /// f(i0, i1, thread) over ranges of planes, split across the threads when large enough.
+    template <class F>
+    static void for_plane_ranges(const pool_plan& p, F&& f) {
+        const std::ptrdiff_t in_plane = std::max<std::ptrdiff_t>(1, p.g.height * p.g.width);
+        parallel_ranges(p.planes, std::max<std::ptrdiff_t>(1, parallel_elementwise_grain / in_plane), f);
+    }
+
     struct pool_plan {
         kernels::pool_geometry g;
         std::ptrdiff_t planes = 1;

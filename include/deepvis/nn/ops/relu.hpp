@@ -2,6 +2,7 @@
 /// Relu: y = max(x, 0). Its backward here is the true gradient; the executor replaces it by the
 /// BackpropRule policy (standard, deconvnet, guided) when it backpropagates through a network.
 #include <deepvis/core/kernels/elementwise.hpp>
+#include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
 
 namespace deepvis::nn {
@@ -11,12 +12,21 @@ public:
     explicit relu_op(const op_context&) {}
     void forward(inputs_view x, outputs_view y, op_scratch&) const override {
         ensure_shape(*y[0], x[0]->shape());
-        kernels::relu(x[0]->data(), y[0]->data(), x[0]->size());
+        const float* xd = x[0]->data();
+        float* yd = y[0]->data();
+        parallel_ranges(static_cast<std::ptrdiff_t>(x[0]->size()), parallel_elementwise_grain,
+                        [&](std::ptrdiff_t b, std::ptrdiff_t e, int) { kernels::relu(xd + b, yd + b, std::size_t(e - b)); });
     }
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch&) const override {
         if (!gx[0]) return;
         ensure_shape(*gx[0], x[0]->shape());
-        kernels::relu_backward(x[0]->data(), gy[0]->data(), gx[0]->data(), x[0]->size());
+        const float* xd = x[0]->data();
+        const float* gd = gy[0]->data();
+        float* od = gx[0]->data();
+        parallel_ranges(static_cast<std::ptrdiff_t>(x[0]->size()), parallel_elementwise_grain,
+                        [&](std::ptrdiff_t b, std::ptrdiff_t e, int) {
+                            kernels::relu_backward(xd + b, gd + b, od + b, std::size_t(e - b));
+                        });
     }
 };
 
