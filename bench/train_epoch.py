@@ -95,7 +95,7 @@ def run_torch(images, batch, threads):
 
 
 def run_deepvis(binary, images, batch, threads):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run([binary, "train", "classifier", "--epochs", "1", "--batch", str(batch),
                               "--train-limit", str(images), "--seed", "1", "--out", os.path.join(tmp, "m.onnx")],

@@ -352,18 +352,37 @@ inline void max_pool_2x2_backward(const pool_geometry& g, std::ptrdiff_t planes,
             float* __restrict g1 = g0 + W;
             const float* __restrict yr = y + (i * OH + oh) * OW;
             const float* __restrict gr = gy + (i * OH + oh) * OW;
-            for (std::ptrdiff_t ow = 0; ow < OW; ++ow) {
-                const float t = yr[ow], v = gr[ow];
-                const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-                const bool nan = t != t;
-                const bool ea = nan ? (a != a && b == b && c == c && d == d) : a == t;
-                const bool eb = nan ? (b != b && c == c && d == d) : (!ea && b == t);
-                const bool ec = nan ? (c != c && d == d) : (!ea && !eb && c == t);
-                const bool ed = nan ? d != d : (!ea && !eb && !ec && d == t);
-                g0[2 * ow] = ea ? v : 0.0f;
-                g0[2 * ow + 1] = eb ? v : 0.0f;
-                g1[2 * ow] = ec ? v : 0.0f;
-                g1[2 * ow + 1] = ed ? v : 0.0f;
+            // Rows without a NaN maximum (all but pathological ones) take a loop of selects that
+            // the compiler vectorises; a chain of conditions would compile to branches, which
+            // mispredict since which element of a window wins is a coin toss.
+            bool any_nan = false;
+            for (std::ptrdiff_t ow = 0; ow < OW; ++ow) any_nan |= yr[ow] != yr[ow];
+            if (!any_nan) {
+                for (std::ptrdiff_t ow = 0; ow < OW; ++ow) {
+                    const float t = yr[ow], v = gr[ow];
+                    const bool ea = r0[2 * ow] == t;
+                    const bool eb = !ea & (r0[2 * ow + 1] == t);
+                    const bool ec = !(ea | eb) & (r1[2 * ow] == t);
+                    const bool ed = !(ea | eb | ec);  // t is one of the four
+                    g0[2 * ow] = ea ? v : 0.0f;
+                    g0[2 * ow + 1] = eb ? v : 0.0f;
+                    g1[2 * ow] = ec ? v : 0.0f;
+                    g1[2 * ow + 1] = ed ? v : 0.0f;
+                }
+            } else {
+                for (std::ptrdiff_t ow = 0; ow < OW; ++ow) {
+                    const float t = yr[ow], v = gr[ow];
+                    const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                    const bool nan = t != t;
+                    const bool ea = nan ? (a != a && b == b && c == c && d == d) : a == t;
+                    const bool eb = nan ? (b != b && c == c && d == d) : (!ea && b == t);
+                    const bool ec = nan ? (c != c && d == d) : (!ea && !eb && c == t);
+                    const bool ed = nan ? d != d : (!ea && !eb && !ec && d == t);
+                    g0[2 * ow] = ea ? v : 0.0f;
+                    g0[2 * ow + 1] = eb ? v : 0.0f;
+                    g1[2 * ow] = ec ? v : 0.0f;
+                    g1[2 * ow + 1] = ed ? v : 0.0f;
+                }
             }
             if (W % 2) g0[W - 1] = g1[W - 1] = 0.0f;
         }
