@@ -20,28 +20,18 @@
 Seed 20240612; the files are a few KB in all.
 """
 import os
+import sys
 
 import numpy as np
 import onnx
 import torch
 from onnx import TensorProto, helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tiny_cnn import TinyCnn, export  # noqa: E402  (the model both fixture sets share)
+
 SEED = 20240612
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-class TinyCnn(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = torch.nn.Conv2d(3, 4, kernel_size=3, padding=1)
-        self.pool = torch.nn.MaxPool2d(2)
-        self.fc = torch.nn.Linear(4 * 4 * 4, 5)
-
-    def scores(self, x):
-        return self.fc(torch.flatten(self.pool(torch.relu(self.conv(x))), 1))
-
-    def forward(self, x):
-        return torch.softmax(self.scores(x), dim=1)
 
 
 def write_png(path, pixels):
@@ -71,10 +61,7 @@ def main():
     x = torch.randn(2, 3, 8, 8)
 
     model_path = os.path.join(HERE, "tiny_cnn.onnx")
-    torch.onnx.export(net, x, model_path, input_names=["input"], output_names=["probabilities"],
-                      dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}},
-                      opset_version=13, do_constant_folding=True)
-    onnx.checker.check_model(onnx.load(model_path))
+    export(net, x, model_path)
 
     with torch.no_grad():
         np.save(os.path.join(HERE, "scores.npy"), net.scores(x).numpy().astype(np.float32))

@@ -9,6 +9,7 @@
 Seed 20240611; the files are a few KB in all.
 """
 import os
+import sys
 import tempfile
 
 import numpy as np
@@ -16,37 +17,25 @@ import onnx
 import torch
 from onnx import numpy_helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tiny_cnn import TinyCnn, export  # noqa: E402  (the model both fixture sets share)
+
 SEED = 20240611
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-class TinyConvNet(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(3, 4, kernel_size=3, padding=1)
-        self.pool = torch.nn.MaxPool2d(2)
-        self.fc = torch.nn.Linear(4 * 4 * 4, 5)
-
-    def forward(self, x):
-        x = self.pool(torch.relu(self.conv1(x)))
-        return torch.softmax(self.fc(torch.flatten(x, 1)), dim=1)
 
 
 def main():
     print(f"make_fixtures: seed {SEED}")
     torch.manual_seed(SEED)
     os.makedirs(HERE, exist_ok=True)
-    net = TinyConvNet().eval()
+    net = TinyCnn().eval()
     x = torch.randn(2, 3, 8, 8)
     with torch.no_grad():
         y = net(x)
 
     plain = os.path.join(HERE, "tiny_convnet.onnx")
-    torch.onnx.export(net, x, plain, input_names=["input"], output_names=["probabilities"],
-                      dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}},
-                      opset_version=13, do_constant_folding=True)
+    export(net, x, plain)
     model = onnx.load(plain)
-    onnx.checker.check_model(model)
 
     # Re-save with every initialiser in one external file next to the model.
     external = os.path.join(HERE, "tiny_convnet_external.onnx")

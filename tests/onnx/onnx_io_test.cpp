@@ -148,7 +148,7 @@ TEST_CASE("onnx: loads a PyTorch-exported model") {
     for (const auto& n : g.nodes) ops.push_back(n.op_type);
     CHECK(ops == std::vector<std::string>{"Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Softmax"});
     CHECK(g.initializers.size() == 4);
-    CHECK(deepvis::shape_of(g.initializers.at("conv1.weight")) == deepvis::shape_type{4, 3, 3, 3});
+    CHECK(deepvis::shape_of(g.initializers.at("conv.weight")) == deepvis::shape_type{4, 3, 3, 3});
     CHECK(deepvis::shape_of(g.initializers.at("fc.weight")) == deepvis::shape_type{5, 64});
     CHECK(g.integer_initializers.empty());
     CHECK(g.nodes[0].attributes.get_ints("pads") == std::vector<std::int64_t>{1, 1, 1, 1});

@@ -22,6 +22,27 @@ inline void bce_check_same_shape(const tensor& p, const tensor& t, const char* w
                        << shape_string(t.shape()));
     DEEPVIS_CHECK(p.size() > 0, shape_error, what << ": empty prediction");
 }
+
+/// One element's loss ℓ and its slope ∂ℓ/∂a.
+struct loss_term {
+    double value, slope;
+};
+
+/// (1/M) Σ_e ℓ(a_e, t_e) over the M elements, and g_e = ∂ℓ/∂a_e / M when g is given: the loop
+/// both binary cross-entropies share. `term(a, t)` returns {ℓ, ∂ℓ/∂a} in double.
+template <class Term>
+double mean_elementwise_loss(const tensor& a, const tensor& t, tensor* g, const char* what, Term term) {
+    bce_check_same_shape(a, t, what);
+    const std::size_t m = a.size();
+    const double inv_m = 1.0 / static_cast<double>(m);
+    double total = 0;
+    for (std::size_t e = 0; e < m; ++e) {
+        const auto [value, slope] = term(static_cast<double>(a.data()[e]), static_cast<double>(t.data()[e]));
+        total += value;
+        if (g) g->data()[e] = static_cast<float>(slope * inv_m);
+    }
+    return total * inv_m;
+}
 }  // namespace deepvis::detail
 
 namespace deepvis::train {
@@ -38,17 +59,10 @@ struct binary_cross_entropy {
 
 private:
     static double evaluate(const tensor& p, const tensor& t, tensor* g) {
-        detail::bce_check_same_shape(p, t, "binary_cross_entropy");
-        const std::size_t m = p.size();
-        const double inv_m = 1.0 / static_cast<double>(m);
-        double total = 0;
-        for (std::size_t e = 0; e < m; ++e) {
-            const double pe = p.data()[e], te = t.data()[e];
+        return detail::mean_elementwise_loss(p, t, g, "binary_cross_entropy", [](double pe, double te) {
             const double log_p = std::max(std::log(pe), -100.0), log_q = std::max(std::log1p(-pe), -100.0);
-            total -= te * log_p + (1.0 - te) * log_q;
-            if (g) g->data()[e] = static_cast<float>((pe - te) / std::max(pe * (1.0 - pe), 1e-12) * inv_m);
-        }
-        return total * inv_m;
+            return detail::loss_term{-(te * log_p + (1.0 - te) * log_q), (pe - te) / std::max(pe * (1.0 - pe), 1e-12)};
+        });
     }
 };
 
@@ -64,16 +78,10 @@ struct binary_cross_entropy_with_logits {
 
 private:
     static double evaluate(const tensor& z, const tensor& t, tensor* g) {
-        detail::bce_check_same_shape(z, t, "binary_cross_entropy_with_logits");
-        const std::size_t m = z.size();
-        const double inv_m = 1.0 / static_cast<double>(m);
-        double total = 0;
-        for (std::size_t e = 0; e < m; ++e) {
-            const double ze = z.data()[e], te = t.data()[e];
-            total += std::max(ze, 0.0) - ze * te + std::log1p(std::exp(-std::abs(ze)));
-            if (g) g->data()[e] = static_cast<float>((1.0 / (1.0 + std::exp(-ze)) - te) * inv_m);
-        }
-        return total * inv_m;
+        return detail::mean_elementwise_loss(z, t, g, "binary_cross_entropy_with_logits", [](double ze, double te) {
+            return detail::loss_term{std::max(ze, 0.0) - ze * te + std::log1p(std::exp(-std::abs(ze))),
+                                     1.0 / (1.0 + std::exp(-ze)) - te};
+        });
     }
 };
 
