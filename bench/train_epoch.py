@@ -27,6 +27,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+
 DATA = os.environ.get("DEEPVIS_FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
 
 
@@ -142,13 +145,7 @@ def main():
              "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
     print(table)
     if a.write_readme:
-        text = open(a.write_readme).read()
-        begin, end = "<!-- train-bench:begin -->", "<!-- train-bench:end -->"
-        if begin in text and end in text:
-            text = text[: text.index(begin) + len(begin)] + "\n" + table + text[text.index(end):]
-        else:
-            text += f"\n{begin}\n{table}{end}\n"
-        open(a.write_readme, "w").write(text)
+        bl.replace_between_markers(a.write_readme, "<!-- train-bench:begin -->", "<!-- train-bench:end -->", table)
     return 0
 
 
