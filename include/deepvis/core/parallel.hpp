@@ -16,6 +16,8 @@
 ///                          thread, called as f(i, thread)
 ///   parallel_ranges(n, grain, f): f(begin, end, thread) over [0, n) cut into at most
 ///                          num_threads() ranges of at least `grain` items (memory-bound loops)
+///   parallel_items(n, floats, f): the same for n items of `floats` floats each, with enough
+///                          items per thread to be worth waking it
 /// Inside a parallel region (or with one thread) everything runs inline on the caller.
 /// Work is split statically, so a given thread count always gives the same result.
 #include <algorithm>
@@ -95,6 +97,10 @@ void parallel_for(std::ptrdiff_t n, F&& f) {
 #endif
 }
 
+/// Elementwise loops below this many floats stay on one thread: waking a second core costs
+/// more than it saves on a few hundred kilobytes.
+inline constexpr std::ptrdiff_t parallel_elementwise_grain = std::ptrdiff_t(1) << 15;
+
 /// f(begin, end, thread) over [0, n) cut into equal ranges of at least `grain` items, one per
 /// thread (thread < num_threads()).
 template <class F>
@@ -115,8 +121,12 @@ void parallel_ranges(std::ptrdiff_t n, std::ptrdiff_t grain, F&& f) {
 #endif
 }
 
-/// Elementwise loops below this many floats stay on one thread: waking a second core costs
-/// more than it saves on a few hundred kilobytes.
-inline constexpr std::ptrdiff_t parallel_elementwise_grain = std::ptrdiff_t(1) << 15;
+
+/// parallel_ranges over n items (planes, channels, batch slices) of `item_floats` floats each,
+/// with at least parallel_elementwise_grain floats per thread.
+template <class F>
+void parallel_items(std::ptrdiff_t n, std::ptrdiff_t item_floats, F&& f) {
+    parallel_ranges(n, std::max<std::ptrdiff_t>(1, parallel_elementwise_grain / std::max<std::ptrdiff_t>(item_floats, 1)), f);
+}
 
 }  // namespace deepvis

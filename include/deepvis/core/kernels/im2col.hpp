@@ -207,18 +207,12 @@ inline void col2im_add_rows(const conv_geometry& g, const float* col, std::ptrdi
         }
     }
 }
-
-/// Input channels per thread for a column matrix of `tile` positions: enough that each thread
-/// copies at least parallel_elementwise_grain floats.
-inline std::ptrdiff_t channel_grain(const conv_geometry& g, std::ptrdiff_t tile) {
-    return std::max<std::ptrdiff_t>(1, parallel_elementwise_grain / std::max<std::ptrdiff_t>(1, g.kernel_h * g.kernel_w * tile));
-}
 }  // namespace detail
 
 /// Writes the column matrix of output positions [p0, p1) to col (row stride p1 − p0). Input
 /// channels fill disjoint rows, so they are split across the threads.
 inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col) {
-    parallel_ranges(g.channels, detail::channel_grain(g, p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
+    parallel_items(g.channels, g.kernel_h * g.kernel_w * (p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
         if (detail::im2col_by_plane_shift(g)) detail::im2col_plane_shift(g, x, p0, p1, col, c0, c1);
         else detail::im2col_rows(g, x, p0, p1, col, c0, c1);
     });
@@ -229,7 +223,7 @@ inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, st
 /// channel's plane is written by its own rows only, so channels are split across the threads
 /// and every element still receives its contributions in the same order.
 inline void col2im_add(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1, float* x) {
-    parallel_ranges(g.channels, detail::channel_grain(g, p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
+    parallel_items(g.channels, g.kernel_h * g.kernel_w * (p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
         if (detail::im2col_by_plane_shift(g)) detail::col2im_add_plane_shift(g, col, p0, p1, x, c0, c1);
         else detail::col2im_add_rows(g, col, p0, p1, x, c0, c1);
     });

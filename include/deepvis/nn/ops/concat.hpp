@@ -42,7 +42,7 @@ public:
         const std::size_t row = out[axis] * inner;
         float* py = y[0]->data();
         // The outer slices (the batch, for a channel concat) are independent copies.
-        for_outer(outer, outer * row, [&](std::size_t o) {
+        for_outer(outer, row, [&](std::size_t o) {
             std::size_t start = 0;
             for (const tensor* t : x) {
                 if (!t) continue;
@@ -72,7 +72,7 @@ public:
                     ensure_shape(*gx[i], x[i]->shape());
                     const float* pg = gy[0]->data();
                     float* pd = gx[i]->data();
-                    for_outer(outer, outer * chunk, [&](std::size_t o) {
+                    for_outer(outer, chunk, [&](std::size_t o) {
                         std::copy(pg + o * row + start, pg + o * row + start + chunk, pd + o * chunk);
                     });
                 }
@@ -82,15 +82,13 @@ public:
     }
 
 private:
-    /// f(o) for every outer slice, split across the threads when `floats` are worth it.
+    /// f(o) for every outer slice of `slice_floats` floats, split across the threads.
     template <class F>
-    static void for_outer(std::size_t outer, std::size_t floats, F&& f) {
-        const auto n = static_cast<std::ptrdiff_t>(outer);
-        if (static_cast<std::ptrdiff_t>(floats) < 2 * parallel_elementwise_grain) {
-            for (std::ptrdiff_t o = 0; o < n; ++o) f(static_cast<std::size_t>(o));
-            return;
-        }
-        parallel_for(n, [&](std::ptrdiff_t o, int) { f(static_cast<std::size_t>(o)); });
+    static void for_outer(std::size_t outer, std::size_t slice_floats, F&& f) {
+        parallel_items(static_cast<std::ptrdiff_t>(outer), static_cast<std::ptrdiff_t>(slice_floats),
+                       [&](std::ptrdiff_t b, std::ptrdiff_t e, int) {
+                           for (std::ptrdiff_t o = b; o < e; ++o) f(static_cast<std::size_t>(o));
+                       });
     }
 
     template <class Shape>

@@ -117,8 +117,7 @@ private:
     /// f(i0, i1, thread) over ranges of planes, split across the threads when large enough.
     template <class F>
     static void for_plane_ranges(const pool_plan& p, F&& f) {
-        const std::ptrdiff_t in_plane = std::max<std::ptrdiff_t>(1, p.g.height * p.g.width);
-        parallel_ranges(p.planes, std::max<std::ptrdiff_t>(1, parallel_elementwise_grain / in_plane), f);
+        parallel_items(p.planes, p.g.height * p.g.width, f);
     }
 
     struct pool_plan {
