@@ -1,6 +1,8 @@
 // Micro-benchmark: VGG-16's 13 convolutions at 224×224, batch 1, forward and backward to the
-// input, through deepvis's im2col + sgemm kernels (core/kernels/conv2d.hpp). Not part of the
-// default build; compile and run by hand with one BLAS thread:
+// input, through deepvis's im2col + sgemm kernels (core/kernels/conv2d.hpp) and through
+// Winograd F(4×4, 3×3) (core/kernels/winograd.hpp; its times include transforming the weights,
+// which the Conv op does once per batch). Not part of the default build; compile and run by
+// hand with one BLAS thread:
 //   g++ -O3 -march=native -std=c++20 -I include bench/conv_micro.cpp -o conv_micro -lopenblas
 //   OPENBLAS_NUM_THREADS=1 ./conv_micro [repetitions]
 // Reports the best time of each layer (the least disturbed by other processes) and GFLOP/s (2·M·K·OH·OW flops per pass), next to one
@@ -16,6 +18,7 @@
 
 #include <deepvis/core/kernels/conv2d.hpp>
 #include <deepvis/core/kernels/conv2d_reference.hpp>
+#include <deepvis/core/kernels/winograd.hpp>
 
 namespace {
 struct layer {
@@ -67,9 +70,9 @@ int main(int argc, char** argv) {
             }
     }
     std::printf("column budget %td floats, min tile %d; best of %d\n", conv_column_budget, DEEPVIS_CONV_MIN_TILE, reps);
-    std::printf("%-8s %8s %9s %8s %9s %8s %9s %8s\n", "layer", "GFLOP", "fwd ms", "GFLOP/s", "bwd-x ms", "GFLOP/s",
-                "sgemm ms", "GFLOP/s");
-    double total_flops = 0, total_fwd = 0, total_bwd = 0, total_gemm = 0;
+    std::printf("%-8s %8s %9s %8s %9s %8s %9s %8s | %9s %9s %5s\n", "layer", "GFLOP", "fwd ms", "GFLOP/s", "bwd-x ms",
+                "GFLOP/s", "sgemm ms", "GFLOP/s", "wino fwd", "wino bwd", "used");
+    double total_flops = 0, total_fwd = 0, total_bwd = 0, total_gemm = 0, total_chosen = 0;
     for (const auto& l : vgg16) {
         const conv_geometry g{l.in, l.size, l.size, 3, 3, 1, 1, 1, 1, 1, 1, l.size, l.size};
         auto x = random_vector(std::size_t(l.in * l.size * l.size), 3);
@@ -88,8 +91,26 @@ int main(int argc, char** argv) {
                             g.rows(), full_col.data(), g.positions(), 0.0f, y.data(), g.positions());
             },
             reps);
-        std::printf("%-8s %8.3f %9.2f %8.1f %9.2f %8.1f %9.2f %8.1f\n", l.name, flops * 1e-9, f * 1e3, flops / f * 1e-9,
-                    b * 1e3, flops / b * 1e-9, s * 1e3, flops / s * 1e-9);
+        std::vector<float> u(winograd_weight_size(l.out, l.in)), wbuf(winograd_buffer_size(g, l.out));
+        const auto gb = winograd_backward_geometry(g, l.out);
+        std::vector<float> wbuf_b(winograd_buffer_size(gb, l.in));
+        const double wf = best_seconds(
+            [&] {
+                winograd_weights(w.data(), l.out, l.in, u.data());
+                winograd_conv2d(g, l.out, x.data(), u.data(), y.data(), wbuf.data());
+            },
+            reps);
+        const double wb = best_seconds(
+            [&] {
+                winograd_weights(w.data(), l.out, l.in, u.data(), true);
+                winograd_conv2d(gb, l.in, gy.data(), u.data(), gx.data(), wbuf_b.data());
+            },
+            reps);
+        const bool used = winograd_pays(g, l.out, 1);
+        std::printf("%-8s %8.3f %9.2f %8.1f %9.2f %8.1f %9.2f %8.1f | %9.2f %9.2f %5s\n", l.name, flops * 1e-9, f * 1e3,
+                    flops / f * 1e-9, b * 1e3, flops / b * 1e-9, s * 1e3, flops / s * 1e-9, wf * 1e3, wb * 1e3,
+                    used ? "yes" : "no");
+        total_chosen += used ? wf + wb : f + b;
         total_flops += flops;
         total_fwd += f;
         total_bwd += b;
@@ -98,5 +119,7 @@ int main(int argc, char** argv) {
     std::printf("%-8s %8.3f %9.2f %8.1f %9.2f %8.1f %9.2f %8.1f\n", "total", total_flops * 1e-9, total_fwd * 1e3,
                 total_flops / total_fwd * 1e-9, total_bwd * 1e3, total_flops / total_bwd * 1e-9, total_gemm * 1e3,
                 total_flops / total_gemm * 1e-9);
+    std::printf("forward + backward-x at batch 1 with the path the Conv op chooses: %.2f ms (im2col only: %.2f ms)\n",
+                total_chosen * 1e3, (total_fwd + total_bwd) * 1e3);
     return 0;
 }

@@ -1,7 +1,8 @@
 // Threading (core/parallel.hpp): every item visited once, blocks in order; and the threaded ops
 // give the one-thread result — bit for bit where each output element is computed by one thread
-// in the serial order (conv forward and ∂X, ReLU, pooling, concat, im2col/col2im), and to
-// float rounding for the conv weight gradient, whose sum over images is split by thread.
+// in the serial order (conv forward and ∂X by im2col or Winograd, ReLU, pooling, concat,
+// im2col/col2im), and to float rounding for the conv weight gradient, whose sum over images is
+// split by thread.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -23,31 +24,6 @@ struct thread_count_guard {
     int saved = num_threads();
     ~thread_count_guard() { set_num_threads(saved); }
 };
-
-/// Forward and backward of one op at the current thread count: outputs, then input gradients.
-std::vector<tensor> run_both_ways(const std::string& op_type, const nn::attribute_map& attributes,
-                                  const std::vector<tensor>& inputs, const std::vector<int>& differentiable) {
-    nn::op_context ctx{"threads_" + op_type, op_type, attributes, std::vector<const tensor*>(inputs.size(), nullptr),
-                       inputs.size()};
-    auto impl = nn::op_registry::instance().create(ctx);
-    nn::op_scratch scratch;
-    std::vector<const tensor*> in;
-    for (const auto& t : inputs) in.push_back(&t);
-    tensor y;
-    tensor* yp = &y;
-    impl->forward(nn::inputs_view(in), nn::outputs_view(&yp, 1), scratch);
-    const tensor gy = random_tensor(shape_of(y), 99);
-    std::vector<tensor> grads(inputs.size());
-    std::vector<tensor*> gx(inputs.size(), nullptr);
-    for (int k : differentiable) gx[k] = &grads[k];
-    const tensor* gyp = &gy;
-    const tensor* yc = &y;
-    impl->backward(nn::inputs_view(in), nn::inputs_view(&yc, 1), nn::inputs_view(&gyp, 1), nn::outputs_view(gx),
-                   scratch);
-    std::vector<tensor> result{y};
-    for (int k : differentiable) result.push_back(grads[k]);
-    return result;
-}
 
 bool bitwise_equal(const tensor& a, const tensor& b) {
     return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0;
@@ -109,6 +85,10 @@ TEST_CASE("threaded ops give the one-thread result") {
          {random_tensor({1, 16, 70, 66}, 4), random_tensor({8, 16, 3, 3}, 5)}, {0, 1}},
         {"conv 3x3 same, batch 1, plane shifts split by channel", "Conv", {{"pads", ints{1, 1, 1, 1}}},
          {random_tensor({1, 16, 64, 64}, 6), random_tensor({4, 16, 3, 3}, 7)}, {0, 1}},
+        {"conv Winograd, batch 1 (tile rows split by thread)", "Conv", {{"pads", ints{1, 1, 1, 1}}},
+         {random_tensor({1, 64, 62, 61}, 14), random_tensor({72, 64, 3, 3}, 15), random_tensor({72}, 16)}, {0, 1, 2}, 1},
+        {"conv Winograd, batch 5 (images split by thread)", "Conv", {{"pads", ints{1, 1, 1, 1}}},
+         {random_tensor({5, 64, 28, 30}, 17), random_tensor({64, 64, 3, 3}, 18)}, {0, 1}, 1},
         {"relu", "Relu", {}, {random_tensor({4, 16, 40, 40}, 8)}, {0}},
         {"max pool 2x2", "MaxPool", {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}},
          {random_tensor({4, 16, 40, 40}, 9)}, {0}},
@@ -122,9 +102,9 @@ TEST_CASE("threaded ops give the one-thread result") {
     for (const auto& c : cases) {
         CAPTURE(c.name);
         set_num_threads(1);
-        const auto serial = run_both_ways(c.op_type, c.attributes, c.inputs, c.differentiable);
+        const auto serial = testing::run_op_with_gradients(c.op_type, c.attributes, c.inputs, c.differentiable);
         set_num_threads(2);
-        const auto threaded = run_both_ways(c.op_type, c.attributes, c.inputs, c.differentiable);
+        const auto threaded = testing::run_op_with_gradients(c.op_type, c.attributes, c.inputs, c.differentiable);
         REQUIRE(serial.size() == threaded.size());
         CHECK(bitwise_equal(threaded[0], serial[0]));
         for (std::size_t k = 0; k < c.differentiable.size(); ++k) {

@@ -8,8 +8,9 @@
 //                                            DEEPVIS_REFERENCE_DIR overrides that folder.
 // Tolerances: scores max|a - b| <= 1e-4 max|b|, gradients max(|a - b| - allowance) <= 1e-3 max|b|,
 // batch N = 2. The allowance (0 where no file gives it) is the reference's own statement of how far
-// a gradient element can move when ReLUs whose input is within rounding distance of zero fall the
-// other way, as they may in any float32 implementation (PyTorch's own float32 result included).
+// float32 rounding may move a gradient element: where ReLUs whose input is within rounding distance
+// of zero, or near-tie max-pool windows, fall the other way, as they may in any float32
+// implementation; plus how far it did move PyTorch's own float32 gradient (see make_reference.py).
 #include <doctest/doctest.h>
 
 #include <algorithm>

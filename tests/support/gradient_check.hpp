@@ -90,6 +90,32 @@ inline std::vector<tensor> run_op(const std::string& op_type, const nn::attribut
     return out;
 }
 
+/// Forward, then backward with a random output gradient (seed 99), of one op: the output, then
+/// the gradients of the inputs listed in `differentiable`, in that order.
+inline std::vector<tensor> run_op_with_gradients(const std::string& op_type, const nn::attribute_map& attributes,
+                                  const std::vector<tensor>& inputs, const std::vector<int>& differentiable) {
+    nn::op_context ctx{"test_" + op_type, op_type, attributes, std::vector<const tensor*>(inputs.size(), nullptr),
+                       inputs.size()};
+    auto impl = nn::op_registry::instance().create(ctx);
+    nn::op_scratch scratch;
+    std::vector<const tensor*> in;
+    for (const auto& t : inputs) in.push_back(&t);
+    tensor y;
+    tensor* yp = &y;
+    impl->forward(nn::inputs_view(in), nn::outputs_view(&yp, 1), scratch);
+    const tensor gy = random_tensor(shape_of(y), 99);
+    std::vector<tensor> grads(inputs.size());
+    std::vector<tensor*> gx(inputs.size(), nullptr);
+    for (int k : differentiable) gx[k] = &grads[k];
+    const tensor* gyp = &gy;
+    const tensor* yc = &y;
+    impl->backward(nn::inputs_view(in), nn::inputs_view(&yc, 1), nn::inputs_view(&gyp, 1), nn::outputs_view(gx),
+                   scratch);
+    std::vector<tensor> result{y};
+    for (int k : differentiable) result.push_back(grads[k]);
+    return result;
+}
+
 /// Finite-difference check of every differentiable input of one op.
 inline void check_op_gradient(op_check c, std::size_t n_outputs = 1) {
     std::vector<const tensor*> constants(c.inputs.size(), nullptr);

@@ -7,11 +7,15 @@
 /// Attributes: kernel_shape, strides, dilations, pads (begin…, end…), group, auto_pad.
 /// Backward gives ∂/∂X (col2im of Wᵀ·gY), ∂/∂W (Σ_n gY·colᵀ) and ∂/∂B (Σ gY).
 /// A batch is split across the threads image by image (core/parallel.hpp); a single image's
-/// GEMMs use every thread through OpenBLAS instead.
+/// GEMMs use every thread through OpenBLAS instead. Wide 3×3 stride-1 layers (VGG's and
+/// ResNet's early blocks) run forward and backward-to-data by Winograd F(4×4, 3×3)
+/// (core/kernels/winograd.hpp) where kernels::winograd_pays says it is faster.
 #include <cstring>
+#include <limits>
 
 #include <deepvis/core/kernels/channel.hpp>
 #include <deepvis/core/kernels/conv2d.hpp>
+#include <deepvis/core/kernels/winograd.hpp>
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/spatial.hpp>
@@ -29,15 +33,27 @@ public:
         const auto p = plan(x);
         ensure_shape(*y[0], p.y_shape);
         const float* w = x[1]->data();
+        // The bias is added image by image, while the convolution's output is still in cache.
+        auto add_bias = [&](float* yn) {
+            if (has_bias(x)) kernels::channel_affine(yn, nullptr, x[2]->data(), yn, 1, p.groups * p.out_per_group, p.g.positions());
+        };
+        if (winograd(p)) {
+            float* u = s.buffer(2, kernels::winograd_weight_size(p.out_per_group, p.g.channels));
+            kernels::winograd_weights(w, p.out_per_group, p.g.channels, u);
+            for_each_image_winograd(p.g, p.out_per_group, p.batch, s, [&](std::ptrdiff_t n, float* buffer) {
+                float* yn = y[0]->data() + n * p.out_size;
+                kernels::winograd_conv2d(p.g, p.out_per_group, x[0]->data() + n * p.in_size, u, yn, buffer);
+                add_bias(yn);
+            });
+            return;
+        }
         const std::size_t cs = kernels::conv_column_size(p.g);
         float* cols = s.buffer(0, cs * static_cast<std::size_t>(available_threads(p.batch)));
-        // Images go to the threads, one column buffer each; the bias is added image by image,
-        // while the GEMM's output is still in cache.
+        // Images go to the threads, one column buffer each.
         parallel_for(p.batch, [&](std::ptrdiff_t n, int t) {
             float* yn = y[0]->data() + n * p.out_size;
             kernels::conv2d_forward(p.g, p.groups, p.out_per_group, x[0]->data() + n * p.in_size, w, yn, cols + t * cs);
-            if (has_bias(x))
-                kernels::channel_affine(yn, nullptr, x[2]->data(), yn, 1, p.groups * p.out_per_group, p.g.positions());
+            add_bias(yn);
         });
     }
 
@@ -54,7 +70,14 @@ public:
         const int threads = available_threads(p.batch);
         const std::size_t cs = kernels::conv_column_size(p.g);
         float* cols = s.buffer(0, cs * static_cast<std::size_t>(threads));
-        if (gx[0])
+        const auto gb = kernels::winograd_backward_geometry(p.g, p.out_per_group);
+        if (gx[0] && winograd(p) && kernels::winograd_supports(gb)) {
+            float* u = s.buffer(2, kernels::winograd_weight_size(p.g.channels, p.out_per_group));
+            kernels::winograd_weights(x[1]->data(), p.out_per_group, p.g.channels, u, true);
+            for_each_image_winograd(gb, p.g.channels, p.batch, s, [&](std::ptrdiff_t n, float* buffer) {
+                kernels::winograd_conv2d(gb, p.g.channels, g + n * p.out_size, u, gx[0]->data() + n * p.in_size, buffer);
+            });
+        } else if (gx[0])
             parallel_for(p.batch, [&](std::ptrdiff_t n, int t) {
                 kernels::conv2d_backward_data(p.g, p.groups, p.out_per_group, x[1]->data(), g + n * p.out_size,
                                               gx[0]->data() + n * p.in_size, cols + t * cs);
@@ -84,6 +107,27 @@ private:
     };
 
     static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
+
+    /// The Winograd path: ungrouped, and where kernels::winograd_pays (the weights are
+    /// transformed once per call, so the batch size counts).
+    static bool winograd(const conv_plan& p) {
+        return p.groups == 1 && kernels::winograd_pays(p.g, p.out_per_group, p.batch);
+    }
+
+    /// f(n, buffer) for every image n: images go to the threads when there are enough of them,
+    /// else the images run one after the other and each splits its tiles across the threads.
+    /// Either way every call has a buffer of its own (scratch slot 3).
+    template <class F>
+    static void for_each_image_winograd(const kernels::conv_geometry& g, std::ptrdiff_t out_channels, std::ptrdiff_t batch,
+                                        op_scratch& s, F&& f) {
+        const std::size_t per_thread = kernels::winograd_buffer_size(g, out_channels);
+        const int threads = available_threads(std::numeric_limits<std::ptrdiff_t>::max());
+        float* buffers = s.buffer(3, per_thread * static_cast<std::size_t>(threads));
+        if (batch >= threads)
+            parallel_for(batch, [&](std::ptrdiff_t n, int t) { f(n, buffers + static_cast<std::size_t>(t) * per_thread); });
+        else
+            for (std::ptrdiff_t n = 0; n < batch; ++n) f(n, buffers);
+    }
 
     conv_plan plan(inputs_view x) const {
         const std::size_t spatial = detail::check_conv_inputs(m_name, x, m_window);
