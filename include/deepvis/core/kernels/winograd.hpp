@@ -75,10 +75,11 @@ inline bool winograd_supports(const conv_geometry& g) {
 #define DEEPVIS_WINOGRAD_MIN_CHANNELS 64
 #endif
 #ifndef DEEPVIS_WINOGRAD_MIN_POSITIONS
-/// Output positions per image below which the tiles are too few for wide GEMMs; and, times 8,
+/// Output positions per image below which the tiles are too few for wide GEMMs; and, times 4,
 /// positions per batch below which transforming the weights (once per batch) costs more than
-/// it saves. On VGG-16 (bench/conv_micro.cpp): the 56×56 and larger layers gain from batch 1,
-/// the 28×28 ones from batch 2, the 14×14 ones from batch 8.
+/// it saves. On VGG-16 (bench/conv_micro.cpp), every layer but the first gains at batch 1
+/// except the 14×14 ones (5.9 ms + 4.6 ms for the weights, against 7.6 ms), which gain from
+/// batch 4.
 #define DEEPVIS_WINOGRAD_MIN_POSITIONS 196
 #endif
 
@@ -86,7 +87,7 @@ inline bool winograd_supports(const conv_geometry& g) {
 inline bool winograd_pays(const conv_geometry& g, std::ptrdiff_t out_channels, std::ptrdiff_t batch) {
     return winograd_supports(g) && g.channels >= DEEPVIS_WINOGRAD_MIN_CHANNELS &&
            out_channels >= DEEPVIS_WINOGRAD_MIN_CHANNELS && g.positions() >= DEEPVIS_WINOGRAD_MIN_POSITIONS &&
-           g.positions() * batch >= 8 * DEEPVIS_WINOGRAD_MIN_POSITIONS;
+           g.positions() * batch >= 4 * DEEPVIS_WINOGRAD_MIN_POSITIONS;
 }
 
 /// The geometry of the data gradient as a forward convolution: gy (M channels, OH × OW) in,
@@ -96,7 +97,10 @@ inline conv_geometry winograd_backward_geometry(const conv_geometry& g, std::ptr
 }
 
 #ifndef DEEPVIS_WINOGRAD_MIN_TILES
-/// The fewest tiles per block, whatever the budget says: narrower GEMMs repack U for little work.
+/// The fewest tiles per block, whatever the budget says, is the larger of this and half the
+/// input channels: the GEMMs with deep U_ξ (M × C) want wide blocks (VGG-16's 512-channel
+/// 28×28 layer: 22.3 ms with 70-tile blocks, 17.7 ms with 196), the shallow ones cache-sized
+/// blocks (conv1_2: 23.4 ms with 112 tiles, 27.2 ms with 336). bench/conv_micro.cpp measures it.
 #define DEEPVIS_WINOGRAD_MIN_TILES 64
 #endif
 
@@ -112,7 +116,8 @@ inline winograd_blocks winograd_blocking(const conv_geometry& g, std::ptrdiff_t 
     b.tiles_h = (g.out_h + m - 1) / m;
     const std::ptrdiff_t per_row = a2 * (g.channels + out_channels) * b.tiles_w;
     const std::ptrdiff_t fit = DEEPVIS_WINOGRAD_BLOCK_BUDGET / std::max<std::ptrdiff_t>(per_row, 1);
-    const std::ptrdiff_t wide = (DEEPVIS_WINOGRAD_MIN_TILES + b.tiles_w - 1) / b.tiles_w;
+    const std::ptrdiff_t min_tiles = std::max<std::ptrdiff_t>(DEEPVIS_WINOGRAD_MIN_TILES, g.channels / 2);
+    const std::ptrdiff_t wide = (min_tiles + b.tiles_w - 1) / b.tiles_w;
     b.rows = std::clamp<std::ptrdiff_t>(std::max(fit, wide), 1, b.tiles_h);
     b.count = (b.tiles_h + b.rows - 1) / b.rows;
     b.rows = (b.tiles_h + b.count - 1) / b.count;  // balanced
@@ -121,11 +126,18 @@ inline winograd_blocks winograd_blocking(const conv_geometry& g, std::ptrdiff_t 
 }
 }  // namespace detail
 
-/// Floats of u for M output and C input channels: α²·M·C.
+/// Floats between the planes U_ξ of u: M·C plus one cache line, so that the α² planes do not
+/// all map to the same cache sets when M·C is a power of two (512 × 512 channels: the
+/// transform ran 3× slower).
+inline std::ptrdiff_t winograd_plane_stride(std::ptrdiff_t out_channels, std::ptrdiff_t in_channels) {
+    return out_channels * in_channels + 16;
+}
+
+/// Floats of u for M output and C input channels: α² planes.
 template <class T = winograd_default>
 inline std::size_t winograd_weight_size(std::ptrdiff_t out_channels, std::ptrdiff_t in_channels) {
     constexpr int a = T::alpha;
-    return static_cast<std::size_t>(a * a * out_channels * in_channels);
+    return static_cast<std::size_t>(a * a * winograd_plane_stride(out_channels, in_channels));
 }
 
 /// Floats of working buffer one call of winograd_conv2d needs per thread.
@@ -133,9 +145,8 @@ template <class T = winograd_default>
 inline std::size_t winograd_buffer_size(const conv_geometry& g, std::ptrdiff_t out_channels) {
     constexpr int m = T::m, a = T::alpha;
     const auto b = detail::winograd_blocking<T>(g, out_channels);
-    const std::ptrdiff_t row = b.tiles_w * m + 2;  // a padded input row
-    return static_cast<std::size_t>(a * a * (g.channels + out_channels) * b.tiles + 2 * a * row + m * a * b.tiles_w +
-                                    b.tiles_w * m);
+    const std::ptrdiff_t row = m * (b.tiles_w + 1);  // a padded input row, by phase
+    return static_cast<std::size_t>(a * a * (g.channels + out_channels) * b.tiles + (a + 1) * row);
 }
 
 /// u[ξ][o][i] = (G k Gᵀ)[ξ] for the 3×3 kernel k of output o and input i: w is (M, C, 3, 3) and
@@ -143,7 +154,7 @@ inline std::size_t winograd_buffer_size(const conv_geometry& g, std::ptrdiff_t o
 template <class T = winograd_default>
 inline void winograd_weights(const float* w, std::ptrdiff_t M, std::ptrdiff_t C, float* u, bool flipped = false) {
     constexpr int a = T::alpha;
-    const std::ptrdiff_t outs = flipped ? C : M, ins = flipped ? M : C, pairs = outs * ins;
+    const std::ptrdiff_t outs = flipped ? C : M, ins = flipped ? M : C, plane = winograd_plane_stride(outs, ins);
     // One output channel at a time: its kernels are transformed into a staging row (α² values
     // per kernel, contiguous), then copied out plane by plane with contiguous stores. Storing each
     // value straight to its plane (1 MiB apart for 512 × 512 channels, so all α² share cache
@@ -163,90 +174,104 @@ inline void winograd_weights(const float* w, std::ptrdiff_t M, std::ptrdiff_t C,
                     st[i * a * a + r * a + s] = gk[r][0] * T::G[s][0] + gk[r][1] * T::G[s][1] + gk[r][2] * T::G[s][2];
         }
         for (int xi = 0; xi < a * a; ++xi) {
-            float* dst = u + xi * pairs + o * ins;
+            float* dst = u + xi * plane + o * ins;
             for (std::ptrdiff_t i = 0; i < ins; ++i) dst[i] = st[i * a * a + xi];
         }
     });
 }
 
 namespace detail {
-/// V[ξ][c][t] for the tile rows [r0, r1) of channel c: the padded input rows of each tile row,
-/// transformed first down the rows (whole rows at once), then across (stride m).
+/// A row of the image stored by phase: element q goes to [(q mod m)·P + q div m] with P =
+/// tiles_w + 1, so that the α values a tile reads are α contiguous rows of tiles_w values.
+/// Every transform then runs as contiguous multiply-adds over whole rows of tiles, which the
+/// compiler vectorises (with the tile interleaved, the inner loops were scalar, and 55 % of the
+/// time was spent in them).
+inline std::ptrdiff_t winograd_phase_stride(const winograd_blocks& b) {
+    return b.tiles_w + 1;
+}
+
+/// dst[0, n) = Σ_k coefficients[k] · src_k[0, n) over the nonzero coefficients.
+template <int K>
+inline void winograd_combine(const float (&coefficients)[K], const float* const (&src)[K], float* dst, std::ptrdiff_t n) {
+    bool first = true;
+    for (int k = 0; k < K; ++k) {
+        const float coefficient = coefficients[k];
+        if (coefficient == 0.0f) continue;
+        const float* sk = src[k];
+        if (first)
+            for (std::ptrdiff_t q = 0; q < n; ++q) dst[q] = coefficient * sk[q];
+        else
+            for (std::ptrdiff_t q = 0; q < n; ++q) dst[q] += coefficient * sk[q];
+        first = false;
+    }
+    if (first) std::fill(dst, dst + n, 0.0f);
+}
+
+/// V[ξ][c][t] for the tile rows [r0, r1) of channel c: the α padded input rows of each tile row,
+/// by phase, transformed down (Bᵀ d), then across (· B).
 template <class T>
 inline void winograd_input_tiles(const conv_geometry& g, const winograd_blocks& b, const float* xc, std::ptrdiff_t c,
                                  std::ptrdiff_t r0, std::ptrdiff_t r1, float* v, float* rows) {
     constexpr int m = T::m, a = T::alpha;
-    const std::ptrdiff_t row = b.tiles_w * m + 2, C = g.channels, tiles = b.tiles;
-    float* in = rows;             // a rows of the padded input
-    float* across = rows + a * row;  // one row, transformed down
-    const std::ptrdiff_t lo = std::min<std::ptrdiff_t>(g.pad_left, row), hi = std::min(row, g.pad_left + g.width);
+    const std::ptrdiff_t P = winograd_phase_stride(b), row = m * P, C = g.channels, tiles = b.tiles, tw = b.tiles_w;
+    float* in = rows;                // α rows by phase
+    float* down = rows + a * row;    // one transformed row by phase
+    const float* in_rows[a];
+    for (int k = 0; k < a; ++k) in_rows[k] = in + k * row;
+    // The tile at tx reads element tx·m + k of a row: phase k mod m, offset k div m.
+    const float* taps[a];
+    for (int k = 0; k < a; ++k) taps[k] = down + (k % m) * P + k / m;
     for (std::ptrdiff_t ty = r0; ty < r1; ++ty) {
         for (int k = 0; k < a; ++k) {
             float* dst = in + k * row;
+            std::fill(dst, dst + row, 0.0f);
             const std::ptrdiff_t ih = ty * m - g.pad_top + k;
-            if (ih < 0 || ih >= g.height) {
-                std::fill(dst, dst + row, 0.0f);
-                continue;
+            if (ih < 0 || ih >= g.height) continue;
+            const float* src = xc + ih * g.width;
+            // Padded column q = iw + pad_left, for the columns the tiles read (q < tw·m + 2).
+            const std::ptrdiff_t end = std::min(g.width, tw * m + 2 - g.pad_left);
+            for (int r = 0; r < m; ++r) {
+                // iw ≡ r − pad_left (mod m), iw ≥ 0
+                const std::ptrdiff_t first = ((r - g.pad_left) % m + m) % m;
+                float* phase = dst + r * P;
+                const std::ptrdiff_t q0 = (first + g.pad_left) / m;
+                for (std::ptrdiff_t iw = first, q = q0; iw < end; iw += m, ++q) phase[q] = src[iw];
             }
-            std::fill(dst, dst + lo, 0.0f);
-            if (hi > lo) std::memcpy(dst + lo, xc + ih * g.width, sizeof(float) * static_cast<std::size_t>(hi - lo));
-            std::fill(dst + std::max(lo, hi), dst + row, 0.0f);
         }
-        const std::ptrdiff_t t0 = (ty - r0) * b.tiles_w;
+        const std::ptrdiff_t t0 = (ty - r0) * tw;
         for (int i = 0; i < a; ++i) {
-            std::fill(across, across + row, 0.0f);
-            for (int k = 0; k < a; ++k) {
-                const float coefficient = T::BT[i][k];
-                if (coefficient == 0.0f) continue;
-                const float* src = in + k * row;
-                for (std::ptrdiff_t q = 0; q < row; ++q) across[q] += coefficient * src[q];
-            }
-            for (int j = 0; j < a; ++j) {
-                float* dst = v + ((i * a + j) * C + c) * tiles + t0;
-                const float* bt = T::BT[j];
-                for (std::ptrdiff_t tx = 0; tx < b.tiles_w; ++tx) {
-                    const float* d = across + tx * m;
-                    float sum = 0.0f;
-                    for (int k = 0; k < a; ++k) sum += bt[k] * d[k];
-                    dst[tx] = sum;
-                }
-            }
+            winograd_combine<a>(T::BT[i], in_rows, down, row);
+            for (int j = 0; j < a; ++j) winograd_combine<a>(T::BT[j], taps, v + ((i * a + j) * C + c) * tiles + t0, tw);
         }
     }
 }
 
-/// y rows of output channel o for the tile rows [r0, r1) from Y[ξ][o][t]: Aᵀ Y A, down then across.
+/// y rows of output channel o for the tile rows [r0, r1) from Y[ξ][o][t]: Aᵀ Y A, down then
+/// across, each output column phase written with stride m.
 template <class T>
 inline void winograd_output_tiles(const conv_geometry& g, const winograd_blocks& b, std::ptrdiff_t M, const float* yt,
                                   std::ptrdiff_t o, std::ptrdiff_t r0, std::ptrdiff_t r1, float* yo, float* rows) {
     constexpr int m = T::m, a = T::alpha;
     const std::ptrdiff_t tw = b.tiles_w, tiles = b.tiles;
-    float* down = rows;            // (m, a, tiles_w)
-    float* out = rows + m * a * tw;  // one output row, tiles_w · m wide
+    float* down = rows;               // (a, tiles_w) for one output row
+    float* across = rows + a * tw;    // (tiles_w) for one output column phase
+    const float* down_rows[a];
+    for (int j = 0; j < a; ++j) down_rows[j] = down + j * tw;
     for (std::ptrdiff_t ty = r0; ty < r1; ++ty) {
         const std::ptrdiff_t t0 = (ty - r0) * tw;
-        for (int r = 0; r < m; ++r)
-            for (int j = 0; j < a; ++j) {
-                float* dst = down + (r * a + j) * tw;
-                std::fill(dst, dst + tw, 0.0f);
-                for (int i = 0; i < a; ++i) {
-                    const float coefficient = T::AT[r][i];
-                    if (coefficient == 0.0f) continue;
-                    const float* src = yt + ((i * a + j) * M + o) * tiles + t0;
-                    for (std::ptrdiff_t tx = 0; tx < tw; ++tx) dst[tx] += coefficient * src[tx];
-                }
-            }
+        const float* src[a];
         for (int r = 0; r < m; ++r) {
             const std::ptrdiff_t oh = ty * m + r;
             if (oh >= g.out_h) break;
-            const float* s = down + r * a * tw;
-            for (std::ptrdiff_t tx = 0; tx < tw; ++tx)
-                for (int q = 0; q < m; ++q) {
-                    float sum = 0.0f;
-                    for (int j = 0; j < a; ++j) sum += T::AT[q][j] * s[j * tw + tx];
-                    out[tx * m + q] = sum;
-                }
-            std::memcpy(yo + oh * g.out_w, out, sizeof(float) * static_cast<std::size_t>(g.out_w));
+            for (int j = 0; j < a; ++j) {
+                for (int i = 0; i < a; ++i) src[i] = yt + ((i * a + j) * M + o) * tiles + t0;
+                winograd_combine<a>(T::AT[r], src, down + j * tw, tw);
+            }
+            float* out = yo + oh * g.out_w;
+            for (int q = 0; q < m; ++q) {
+                winograd_combine<a>(T::AT[q], down_rows, across, tw);
+                for (std::ptrdiff_t tx = 0, ow = q; ow < g.out_w; ++tx, ow += m) out[ow] = across[tx];
+            }
         }
     }
 }
@@ -268,9 +293,20 @@ inline void winograd_conv2d(const conv_geometry& g, std::ptrdiff_t M, const floa
         float* rows = yt + a * a * M * b.tiles;
         const std::ptrdiff_t r0 = block * b.rows, r1 = std::min(b.tiles_h, r0 + b.rows);
         const std::ptrdiff_t n = (r1 - r0) * b.tiles_w;  // the last block may be shorter
-        for (std::ptrdiff_t c = 0; c < C; ++c) detail::winograd_input_tiles<T>(g, b, x + c * g.plane(), c, r0, r1, v, rows);
+        // The rows of the block, for the next channel, are fetched while this one is transformed:
+        // without it the reads of the input planes stall (20 % of the time on VGG's conv1_2).
+        const std::ptrdiff_t h0 = std::max<std::ptrdiff_t>(0, r0 * T::m - g.pad_top);
+        const std::ptrdiff_t h1 = std::min(g.height, r1 * T::m - g.pad_top + 2);
+        for (std::ptrdiff_t c = 0; c < C; ++c) {
+            if (c + 1 < C && h1 > h0) {
+                const char* next = reinterpret_cast<const char*>(x + (c + 1) * g.plane() + h0 * g.width);
+                const std::size_t bytes = sizeof(float) * static_cast<std::size_t>((h1 - h0) * g.width);
+                for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off);
+            }
+            detail::winograd_input_tiles<T>(g, b, x + c * g.plane(), c, r0, r1, v, rows);
+        }
         for (int xi = 0; xi < a * a; ++xi)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, C, 1.0f, u + xi * M * C, C, v + xi * C * b.tiles,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, C, 1.0f, u + xi * winograd_plane_stride(M, C), C, v + xi * C * b.tiles,
                         b.tiles, 0.0f, yt + xi * M * b.tiles, b.tiles);
         for (std::ptrdiff_t o = 0; o < M; ++o)
             detail::winograd_output_tiles<T>(g, b, M, yt, o, r0, r1, y + o * g.positions(), rows);
