@@ -1,14 +1,16 @@
 // Threading (core/parallel.hpp): every item visited once, blocks in order; and the threaded ops
 // give the one-thread result — bit for bit where each output element is computed by one thread
-// in the serial order (conv forward and ∂X by im2col or Winograd, ReLU, pooling, concat,
-// im2col/col2im), and to float rounding for the conv weight gradient, whose sum over images is
-// split by thread.
+// in the serial order (conv forward and ∂X by im2col or Winograd, fully connected layers and
+// MatMul, whose GEMMs kernels/gemm.hpp cuts into shape-fixed blocks instead of letting OpenBLAS
+// thread them, ReLU, pooling, concat, im2col/col2im, Gram matrices), and to float rounding for
+// the conv weight gradient, whose sum over images is split by thread.
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <cstring>
 #include <vector>
 
+#include <deepvis/core/kernels/gram.hpp>
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/ops/all.hpp>
 
@@ -98,9 +100,19 @@ TEST_CASE("threaded ops give the one-thread result") {
          {random_tensor({4, 16, 41, 41}, 11)}, {0}},
         {"concat", "Concat", {{"axis", std::int64_t(1)}},
          {random_tensor({4, 16, 40, 40}, 12), random_tensor({4, 24, 40, 40}, 13)}, {0, 1}},
+        {"conv 1x1, batch 1 (one GEMM split by rows)", "Conv", {},
+         {random_tensor({1, 96, 40, 40}, 19), random_tensor({128, 96, 1, 1}, 20), random_tensor({128}, 21)}, {0, 1, 2}},
+        {"grouped conv 3x3 stride 2, batch 1", "Conv", {{"strides", ints{2, 2}}, {"group", std::int64_t(2)}},
+         {random_tensor({1, 32, 57, 57}, 22), random_tensor({48, 16, 3, 3}, 23)}, {0, 1}},
+        {"fully connected, batch 1 (sgemv split by outputs)", "Gemm", {{"transB", std::int64_t(1)}},
+         {random_tensor({1, 2304}, 24), random_tensor({1000, 2304}, 25), random_tensor({1000}, 26)}, {0, 1, 2}},
+        {"fully connected, batch 3 (sgemm split)", "Gemm", {{"transB", std::int64_t(1)}},
+         {random_tensor({3, 2304}, 27), random_tensor({1000, 2304}, 28), random_tensor({1000}, 29)}, {0, 1, 2}},
+        {"matmul", "MatMul", {}, {random_tensor({2, 300, 512}, 30), random_tensor({2, 512, 200}, 31)}, {0, 1}},
     };
     for (const auto& c : cases) {
-        CAPTURE(c.name);
+        const std::string name = c.name;
+        CAPTURE(name);
         set_num_threads(1);
         const auto serial = testing::run_op_with_gradients(c.op_type, c.attributes, c.inputs, c.differentiable);
         set_num_threads(2);
@@ -115,4 +127,15 @@ TEST_CASE("threaded ops give the one-thread result") {
                 CHECK(bitwise_equal(threaded[k + 1], serial[k + 1]));
         }
     }
+}
+
+TEST_CASE("threaded Gram matrices give the one-thread result") {
+    thread_count_guard guard;
+    const tensor f = random_tensor({2, 160, 30, 30}, 40);
+    std::vector<float> serial(2 * 160 * 160), threaded(serial.size());
+    set_num_threads(1);
+    kernels::gram(f.data(), 2, 160, 900, serial.data(), 0.5f);
+    set_num_threads(2);
+    kernels::gram(f.data(), 2, 160, 900, threaded.data(), 0.5f);
+    CHECK(std::memcmp(serial.data(), threaded.data(), sizeof(float) * serial.size()) == 0);
 }

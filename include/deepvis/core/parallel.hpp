@@ -6,7 +6,9 @@
 /// cores. OpenBLAS' OpenMP build (Debian's libopenblas-openmp-dev, which CMake links when
 /// present) shares libgomp's pool with us, and it runs single-threaded when called inside one
 /// of our parallel regions — so a batch can be split across the cores with one single-threaded
-/// GEMM per image, while a lone image's GEMM still uses every core (as PyTorch does).
+/// GEMM per image. A lone image's GEMM is split by kernels/gemm.hpp into blocks fixed by its
+/// shape, one single-threaded OpenBLAS call each: OpenBLAS' own threading is never used, because
+/// its partition (and so its rounding, on some CPUs) depends on the thread count.
 ///
 ///   num_threads():         the thread count: OMP_NUM_THREADS, else OPENBLAS_NUM_THREADS, else
 ///                          every core — one variable sets OpenBLAS and deepvis alike
@@ -19,7 +21,11 @@
 ///   parallel_items(n, floats, f): the same for n items of `floats` floats each, with enough
 ///                          items per thread to be worth waking it
 /// Inside a parallel region (or with one thread) everything runs inline on the caller.
-/// Work is split statically, so a given thread count always gives the same result.
+/// Work is split statically, and every reduction (a dot product, a sum over images) is done by
+/// one thread in the serial order, so the result does not depend on the thread count: 2 threads
+/// give the 1-thread result bit for bit. The one exception is a sum of per-image contributions
+/// that the images' threads add separately (the convolution weight gradient of a batch): equal
+/// to float rounding, and the same for a given thread count.
 #include <algorithm>
 #include <atomic>
 #include <cstddef>

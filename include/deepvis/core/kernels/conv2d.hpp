@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/core/kernels/im2col.hpp>
 
 namespace deepvis::kernels {
@@ -63,13 +64,13 @@ inline void conv2d_forward(const conv_geometry& g, std::ptrdiff_t groups, std::p
         const float* wg = w + grp * M * K;
         float* yg = y + grp * M * P;
         if (g.is_pointwise()) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, P, K, 1.0f, wg, K, xg, P, 0.0f, yg, P);
+            sgemm(false, false, M, P, K, 1.0f, wg, K, xg, P, 0.0f, yg, P);
             continue;
         }
         for (std::ptrdiff_t p0 = 0; p0 < P; p0 += tile) {
             const std::ptrdiff_t p1 = std::min(P, p0 + tile), t = p1 - p0;
             im2col(g, xg, p0, p1, col);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, t, K, 1.0f, wg, K, col, t, 0.0f, yg + p0, P);
+            sgemm(false, false, M, t, K, 1.0f, wg, K, col, t, 0.0f, yg + p0, P);
         }
     }
 }
@@ -84,13 +85,13 @@ inline void conv2d_backward_data(const conv_geometry& g, std::ptrdiff_t groups, 
         const float* gyg = gy + grp * M * P;
         float* gxg = gx + grp * g.channels * g.plane();
         if (g.is_pointwise()) {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, M, 1.0f, wg, K, gyg, P, 0.0f, gxg, P);
+            sgemm(true, false, K, P, M, 1.0f, wg, K, gyg, P, 0.0f, gxg, P);
             continue;
         }
         std::memset(gxg, 0, sizeof(float) * static_cast<std::size_t>(g.channels * g.plane()));
         for (std::ptrdiff_t p0 = 0; p0 < P; p0 += tile) {
             const std::ptrdiff_t p1 = std::min(P, p0 + tile), t = p1 - p0;
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, t, M, 1.0f, wg, K, gyg + p0, P, 0.0f, col, t);
+            sgemm(true, false, K, t, M, 1.0f, wg, K, gyg + p0, P, 0.0f, col, t);
             col2im_add(g, col, p0, p1, gxg);
         }
     }
@@ -106,7 +107,7 @@ inline void conv2d_backward_weight(const conv_geometry& g, std::ptrdiff_t groups
         const float* gyg = gy + grp * M * P;
         float* gwg = gw + grp * M * K;
         if (g.is_pointwise()) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, P, 1.0f, gyg, P, xg, P,
+            sgemm(false, true, M, K, P, 1.0f, gyg, P, xg, P,
                         accumulate ? 1.0f : 0.0f, gwg, K);
             continue;
         }
@@ -114,7 +115,7 @@ inline void conv2d_backward_weight(const conv_geometry& g, std::ptrdiff_t groups
         for (std::ptrdiff_t p0 = 0; p0 < P; p0 += tile) {
             const std::ptrdiff_t p1 = std::min(P, p0 + tile), t = p1 - p0;
             im2col(g, xg, p0, p1, col);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, t, 1.0f, gyg + p0, P, col, t, beta, gwg, K);
+            sgemm(false, true, M, K, t, 1.0f, gyg + p0, P, col, t, beta, gwg, K);
             beta = 1.0f;
         }
     }

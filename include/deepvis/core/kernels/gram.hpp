@@ -6,14 +6,15 @@
 ///   gram:           G[n] = scale · F[n] F[n]ᵀ         F[n] is (c, hw) row-major, G[n] is (c, c), full
 ///   gram_backward:  dF[n] = scale · (dG[n] + dG[n]ᵀ) F[n]   (overwrites dF)
 ///
-/// gram runs cblas_ssyrk (c²·hw flops, half of a GEMM) on the upper triangle and mirrors it, so
-/// G is exactly symmetric. gram_backward runs one sgemm; when dG is known to be symmetric (every
+/// gram computes the upper triangle (about c²·hw flops, half of a GEMM) in row blocks and mirrors
+/// it, so G is exactly symmetric. gram_backward runs one sgemm; when dG is known to be symmetric (every
 /// loss of a Gram matrix is) pass `symmetric = true` to skip forming dG + dGᵀ.
 #include <cblas.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <vector>
+#include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/core/parallel.hpp>
 
 namespace deepvis::kernels {
@@ -49,10 +50,30 @@ inline void mirror_upper(float* g, std::size_t c) {
 }
 
 inline void gram(const float* f, std::size_t n, std::size_t c, std::size_t hw, float* g, float scale = 1.0f) {
-    const auto ic = static_cast<blasint>(c), ihw = static_cast<blasint>(hw);
+    // The upper triangle in blocks of rows, G[r0:r1, r0:c] = scale · F[r0:r1] F[r0:c]ᵀ, one
+    // single-threaded sgemm each: the blocks depend on c alone, so every element is computed the
+    // same way whatever the thread count (kernels/gemm.hpp says why OpenBLAS' own threading of
+    // ssyrk is not used). Row block k is paired with block count−1−k, as in mirror_upper.
+    constexpr std::size_t rows = 64;
+    const auto blocks = static_cast<std::ptrdiff_t>((c + rows - 1) / rows);
     for (std::size_t b = 0; b < n; ++b) {
+        const float* fb = f + b * c * hw;
         float* gb = g + b * c * c;
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, ic, ihw, scale, f + b * c * hw, ihw, 0.0f, gb, ic);
+        auto block_rows = [&](std::ptrdiff_t k) {
+            const std::size_t r0 = static_cast<std::size_t>(k) * rows, r1 = std::min(c, r0 + rows);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(r1 - r0),
+                        static_cast<blasint>(c - r0), static_cast<blasint>(hw), scale, fb + r0 * hw,
+                        static_cast<blasint>(hw), fb + r0 * hw, static_cast<blasint>(hw), 0.0f, gb + r0 * c + r0,
+                        static_cast<blasint>(c));
+        };
+        const std::ptrdiff_t pairs = (blocks + 1) / 2;
+        const serial_blas one_thread;
+        auto do_pair = [&](std::ptrdiff_t k, int) {
+            block_rows(k);
+            if (blocks - 1 - k != k) block_rows(blocks - 1 - k);
+        };
+        if (gram_flops(c, hw) < detail::gemm_block_work) for (std::ptrdiff_t k = 0; k < pairs; ++k) do_pair(k, 0);
+        else parallel_for(pairs, do_pair);
         mirror_upper(gb, c);
     }
 }
@@ -71,7 +92,7 @@ inline void gram_backward(const float* f, const float* dg, std::size_t n, std::s
             db = sym.data();
             alpha = scale;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ic, ihw, ic, alpha, db, ic, f + b * c * hw, ihw, 0.0f,
+        sgemm(false, false, ic, ihw, ic, alpha, db, ic, f + b * c * hw, ihw, 0.0f,
                     df + b * c * hw, ihw);
     }
 }

@@ -27,6 +27,7 @@
 #include <cstring>
 #include <vector>
 
+#include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/core/kernels/im2col.hpp>
 #include <deepvis/core/parallel.hpp>
 
@@ -306,7 +307,7 @@ inline void winograd_conv2d(const conv_geometry& g, std::ptrdiff_t M, const floa
             detail::winograd_input_tiles<T>(g, b, x + c * g.plane(), c, r0, r1, v, rows);
         }
         for (int xi = 0; xi < a * a; ++xi)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, C, 1.0f, u + xi * winograd_plane_stride(M, C), C, v + xi * C * b.tiles,
+            sgemm(false, false, M, n, C, 1.0f, u + xi * winograd_plane_stride(M, C), C, v + xi * C * b.tiles,
                         b.tiles, 0.0f, yt + xi * M * b.tiles, b.tiles);
         for (std::ptrdiff_t o = 0; o < M; ++o)
             detail::winograd_output_tiles<T>(g, b, M, yt, o, r0, r1, y + o * g.positions(), rows);

@@ -7,7 +7,7 @@
 /// Attributes: kernel_shape, strides, dilations, pads (begin…, end…), group, auto_pad.
 /// Backward gives ∂/∂X (col2im of Wᵀ·gY), ∂/∂W (Σ_n gY·colᵀ) and ∂/∂B (Σ gY).
 /// A batch is split across the threads image by image (core/parallel.hpp); a single image's
-/// GEMMs use every thread through OpenBLAS instead. Wide 3×3 stride-1 layers (VGG's and
+/// GEMMs are split into shape-fixed blocks by kernels/gemm.hpp instead. Wide 3×3 stride-1 layers (VGG's and
 /// ResNet's early blocks) run forward and backward-to-data by Winograd F(4×4, 3×3)
 /// (core/kernels/winograd.hpp) where kernels::winograd_pays says it is faster.
 #include <cstring>

@@ -6,6 +6,7 @@
 /// Backward: gA' = alpha · gY · B'ᵀ, gB' = alpha · A'ᵀ · gY, gC = beta · Σ gY over the broadcast axes.
 #include <algorithm>
 #include <cblas.h>
+#include <deepvis/core/kernels/gemm.hpp>
 
 #include <deepvis/nn/op.hpp>
 
@@ -37,11 +38,11 @@ public:
         if (d.m == 1) {
             // y (N) = alpha · B' ᵀ-view · a: B stored (K, N) needs Bᵀ·a, B stored (N, K) needs B·a.
             if (m_trans_b)
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, d.n, d.k, m_alpha, b, d.k, a, 1, beta, out, 1);
+                kernels::sgemv(false, d.n, d.k, m_alpha, b, d.k, a, beta, out);
             else
-                cblas_sgemv(CblasRowMajor, CblasTrans, d.k, d.n, m_alpha, b, d.n, a, 1, beta, out, 1);
+                kernels::sgemv(true, d.k, d.n, m_alpha, b, d.n, a, beta, out);
         } else {
-            cblas_sgemm(CblasRowMajor, m_trans_a ? CblasTrans : CblasNoTrans, m_trans_b ? CblasTrans : CblasNoTrans,
+            kernels::sgemm(m_trans_a, m_trans_b,
                         d.m, d.n, d.k, m_alpha, a, m_trans_a ? d.m : d.k, b, m_trans_b ? d.k : d.n, beta, out, d.n);
         }
     }
@@ -63,14 +64,14 @@ public:
             if (d.m == 1) {
                 // ga (K) = alpha · B' · g
                 if (m_trans_b)
-                    cblas_sgemv(CblasRowMajor, CblasTrans, d.n, d.k, m_alpha, b, d.k, g, 1, 0.0f, ga, 1);
+                    kernels::sgemv(true, d.n, d.k, m_alpha, b, d.k, g, 0.0f, ga);
                 else
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, d.k, d.n, m_alpha, b, d.n, g, 1, 0.0f, ga, 1);
+                    kernels::sgemv(false, d.k, d.n, m_alpha, b, d.n, g, 0.0f, ga);
             } else if (!m_trans_a) {  // gA (M×K) = alpha · gY · B'ᵀ
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, m_trans_b ? CblasNoTrans : CblasTrans, d.m, d.k, d.n, m_alpha,
+                kernels::sgemm(false, !m_trans_b, d.m, d.k, d.n, m_alpha,
                             g, d.n, b, m_trans_b ? d.k : d.n, 0.0f, ga, d.k);
             } else {  // gA (K×M) = alpha · B' · gYᵀ
-                cblas_sgemm(CblasRowMajor, m_trans_b ? CblasTrans : CblasNoTrans, CblasTrans, d.k, d.m, d.n, m_alpha,
+                kernels::sgemm(m_trans_b, true, d.k, d.m, d.n, m_alpha,
                             b, m_trans_b ? d.k : d.n, g, d.n, 0.0f, ga, d.m);
             }
         }
@@ -78,13 +79,14 @@ public:
             float* gb = gx[1]->data();
             if (d.m == 1) {  // an outer product of a (K) and g (N)
                 std::fill(gb, gb + d.k * d.n, 0.0f);
+                const kernels::serial_blas one_thread;  // one call per element whatever the threads
                 if (m_trans_b) cblas_sger(CblasRowMajor, d.n, d.k, m_alpha, g, 1, a, 1, gb, d.k);
                 else cblas_sger(CblasRowMajor, d.k, d.n, m_alpha, a, 1, g, 1, gb, d.n);
             } else if (!m_trans_b) {  // gB (K×N) = alpha · A'ᵀ · gY
-                cblas_sgemm(CblasRowMajor, m_trans_a ? CblasNoTrans : CblasTrans, CblasNoTrans, d.k, d.n, d.m, m_alpha,
+                kernels::sgemm(!m_trans_a, false, d.k, d.n, d.m, m_alpha,
                             a, m_trans_a ? d.m : d.k, g, d.n, 0.0f, gb, d.n);
             } else {  // gB (N×K) = alpha · gYᵀ · A'
-                cblas_sgemm(CblasRowMajor, CblasTrans, m_trans_a ? CblasTrans : CblasNoTrans, d.n, d.k, d.m, m_alpha,
+                kernels::sgemm(true, m_trans_a, d.n, d.k, d.m, m_alpha,
                             g, d.n, a, m_trans_a ? d.m : d.k, 0.0f, gb, d.k);
             }
         }

@@ -6,6 +6,7 @@
 /// Backward: gA[b] = Σ gY[b] · B[b]ᵀ, gB[b] = Σ A[b]ᵀ · gY[b], summed over broadcast batches.
 #include <algorithm>
 #include <cblas.h>
+#include <deepvis/core/kernels/gemm.hpp>
 
 #include <deepvis/nn/op.hpp>
 
@@ -24,15 +25,15 @@ public:
         if (p.shared_b) {
             const std::ptrdiff_t rows = p.batches_a * p.m;
             if (rows == 1)
-                cblas_sgemv(CblasRowMajor, CblasTrans, p.k, p.n, 1.0f, b, p.n, a, 1, 0.0f, out, 1);
+                kernels::sgemv(true, p.k, p.n, 1.0f, b, p.n, a, 0.0f, out);
             else
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, p.n, p.k, 1.0f, a, p.k, b, p.n, 0.0f, out,
+                kernels::sgemm(false, false, rows, p.n, p.k, 1.0f, a, p.k, b, p.n, 0.0f, out,
                             p.n);
             return;
         }
         const std::int64_t* off = s.indices[0].data();
         for (std::ptrdiff_t i = 0; i < p.batches; ++i)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p.m, p.n, p.k, 1.0f, a + off[2 * i] * p.m * p.k,
+            kernels::sgemm(false, false, p.m, p.n, p.k, 1.0f, a + off[2 * i] * p.m * p.k,
                         p.k, b + off[2 * i + 1] * p.k * p.n, p.n, 0.0f, out + i * p.m * p.n, p.n);
     }
 
@@ -52,12 +53,12 @@ public:
         float* gb = gx.size() > 1 && gx[1] ? gx[1]->data() : nullptr;
         if (p.shared_b) {
             const std::ptrdiff_t rows = p.batches_a * p.m;
-            if (ga && rows == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, p.k, p.n, 1.0f, b, p.n, g, 1, 0.0f, ga, 1);
+            if (ga && rows == 1) kernels::sgemv(false, p.k, p.n, 1.0f, b, p.n, g, 0.0f, ga);
             else if (ga)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, p.k, p.n, 1.0f, g, p.n, b, p.n, 0.0f, ga,
+                kernels::sgemm(false, true, rows, p.k, p.n, 1.0f, g, p.n, b, p.n, 0.0f, ga,
                             p.k);
             if (gb)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p.k, p.n, rows, 1.0f, a, p.k, g, p.n, 0.0f, gb,
+                kernels::sgemm(true, false, p.k, p.n, rows, 1.0f, a, p.k, g, p.n, 0.0f, gb,
                             p.n);
             return;
         }
@@ -67,10 +68,10 @@ public:
         for (std::ptrdiff_t i = 0; i < p.batches; ++i) {
             const float* gi = g + i * p.m * p.n;
             if (ga)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p.m, p.k, p.n, 1.0f, gi, p.n,
+                kernels::sgemm(false, true, p.m, p.k, p.n, 1.0f, gi, p.n,
                             b + off[2 * i + 1] * p.k * p.n, p.n, 1.0f, ga + off[2 * i] * p.m * p.k, p.k);
             if (gb)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p.k, p.n, p.m, 1.0f, a + off[2 * i] * p.m * p.k,
+                kernels::sgemm(true, false, p.k, p.n, p.m, 1.0f, a + off[2 * i] * p.m * p.k,
                             p.k, gi, p.n, 1.0f, gb + off[2 * i + 1] * p.k * p.n, p.n);
         }
     }
