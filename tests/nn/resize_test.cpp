@@ -2,6 +2,8 @@
 // PyTorch and hand-computed ONNX rounding rules, gradients against finite differences.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -179,4 +181,17 @@ TEST_CASE("resize: gradients for linear and nearest, enlarging and shrinking, N 
                        .attributes = {{"mode", std::string("nearest")}, {"scales", std::vector<float>{1, 1, 2, 3}}},
                        .inputs = {x},
                        .differentiable = {0}});
+}
+
+TEST_CASE("resize: infinite, huge and NaN scales or sizes are shape errors, not wrapped sizes (hostile input)") {
+    const tensor x = make({1, 1, 2, 2}, {1, 2, 3, 4});
+    const float inf = std::numeric_limits<float>::infinity();
+    CHECK_THROWS_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, list({1, 1, inf, 1})}), shape_error);
+    CHECK_THROWS_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, list({1, 1, 3e38f, 1})}),
+                    shape_error);
+    CHECK_THROWS_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, list({1, 1, std::nanf(""), 1})}),
+                    shape_error);
+    // Each axis fits, the product does not.
+    CHECK_THROWS_WITH_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, list({1, 1, 4e4f, 4e4f})}),
+                         doctest::Contains("DEEPVIS_MAX_ELEMENTS"), shape_error);
 }

@@ -459,3 +459,29 @@ TEST_CASE("onnx: save_onnx rejects a graph the ONNX checker refuses, and unwrita
     CHECK_THROWS_WITH_AS(deepvis::io::save_onnx(ok, dir / "no" / "such" / "folder.onnx"),
                          doctest::Contains("folder.onnx"), deepvis::io_error);
 }
+
+TEST_CASE("onnx: declared initialiser shapes are checked before anything is allocated (hostile input)") {
+    // A 1-float tensor that claims shape (7, 7.9e18): the product wraps size_t.
+    onnx::TensorProto t;
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    t.add_dims(7);
+    t.add_dims(7900000000000000000LL);
+    t.set_raw_data(std::string(4, '\0'));
+    CHECK_THROWS_WITH_AS(deepvis::detail::onnx_to_tensor(t, ".", "initialiser 'w'"),
+                         doctest::Contains("more than 2^64 elements"), deepvis::shape_error);
+    // 100 G elements declared by a few bytes: refused by the size limit, not by an allocation.
+    t.clear_dims();
+    t.add_dims(100000);
+    t.add_dims(1000000);
+    CHECK_THROWS_WITH_AS(deepvis::detail::onnx_to_tensor(t, ".", "initialiser 'w'"),
+                         doctest::Contains("DEEPVIS_MAX_ELEMENTS"), deepvis::shape_error);
+    // Within the limit but not backed by the data present: an io_error before allocating.
+    t.clear_dims();
+    t.add_dims(1 << 28);
+    CHECK_THROWS_WITH_AS(deepvis::detail::onnx_to_tensor(t, ".", "initialiser 'w'"),
+                         doctest::Contains("holds 4 bytes of data, expected 268435456 x 4"), deepvis::io_error);
+    t.clear_raw_data();
+    t.add_float_data(1.0f);
+    CHECK_THROWS_WITH_AS(deepvis::detail::onnx_to_tensor(t, ".", "initialiser 'w'"),
+                         doctest::Contains("float_data holds 1 values"), deepvis::io_error);
+}

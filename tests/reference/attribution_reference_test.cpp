@@ -3,7 +3,7 @@
 // layer), guided Grad-CAM, input × gradient, integrated gradients (16-point Gauss–Legendre, zero
 // baseline) and Grad-CAM++, for a batch of N = 2. The maps come from make_attribution_reference.py
 // (float64 autograd with hooks, independent of deepvis), generated at test time into
-// <build>/attribution_reference/ by the CTest fixture `attribution_reference_generate`; the
+// <cache>/attribution_reference/ (CMake variable DEEPVIS_REFERENCE_CACHE, default ~/.cache/deepvis) by the CTest fixture `attribution_reference_generate`; the
 // environment variable DEEPVIS_ATTRIBUTION_REFERENCE_DIR overrides that folder.
 // Criteria for every map: max(|deepvis − torch| − allowance) ≤ 1e-3 · max|torch| and Pearson
 // correlation ≥ 0.9999. The allowance (allowance_<map>.npy) is the reference's per-element statement
@@ -12,6 +12,10 @@
 // plus how far it did move PyTorch's own float32 map (see the generator's docstring). Printed next
 // to each result: the allowance's maximum relative to max|torch|, the share of elements where it
 // exceeds the tolerance (where the check is weaker), and the share where deepvis actually needs it.
+// The generator conditions the input away from ReLU and max-pool ties (no decision at x within
+// 1e-4 of its layer's scale of a tie), so the allowance is small, and each model also checks that
+// the criterion still has teeth: every map scaled by 1.01 (a 1 % error) and the other rule's
+// map (guided backprop for deconvnet and back) must fail it.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -143,6 +147,7 @@ bool check_model(const std::string& model) {
         {"integrated_gradients", [&] { return integrated_gradients(net, x, classes, {.steps = ig_steps}); }},
         {"gradcam_plus_plus", [&] { return gradcam_plus_plus(net, x, classes); }},
     };
+    std::vector<std::pair<std::string, tensor>> computed;
     for (const auto& [name, compute] : methods) {
         const auto start = std::chrono::steady_clock::now();
         const tensor actual = compute();
@@ -158,6 +163,27 @@ bool check_model(const std::string& model) {
                       << 1.0 - correlation_minimum << "), " << ms << " ms");
         CHECK_MESSAGE(r.beyond_allowance <= max_error_tolerance, model << " " << name);
         CHECK_MESSAGE(r.correlation >= correlation_minimum, model << " " << name);
+        // A 1 % error must not pass.
+        tensor scaled = actual;
+        for (auto& v : scaled) v *= 1.01f;
+        const agreement wrong = compare(scaled, expected, allowance);
+        CHECK_MESSAGE(wrong.beyond_allowance > max_error_tolerance,
+                      model << " " << name << ": a 1 % error passes (" << wrong.beyond_allowance << ")");
+        computed.emplace_back(name, actual);
+    }
+    // The wrong rule must not pass: deconvnet's map against guided backprop's reference and back.
+    auto find = [&](const std::string& name) -> const tensor& {
+        for (const auto& [n, t] : computed)
+            if (n == name) return t;
+        FAIL("no map " << name);
+        return computed.front().second;
+    };
+    for (const auto& [actual, expected] : {std::pair<std::string, std::string>{"deconvolution", "guided_backprop"},
+                                           {"guided_backprop", "deconvolution"}}) {
+        const agreement wrong = compare(find(actual), io::load_npy(folder / (expected + ".npy")),
+                                        io::load_npy(folder / ("allowance_" + expected + ".npy")));
+        CHECK_MESSAGE(wrong.beyond_allowance > max_error_tolerance,
+                      model << ": " << actual << " passes as " << expected << " (" << wrong.beyond_allowance << ")");
     }
     return true;
 }

@@ -31,7 +31,15 @@ last 4-D spatial node output that is not pooling/reshaping): alexnet and vgg16 t
 
 Weights are re-drawn (Kaiming fan-in, small biases, random batch-norm statistics) and the bias
 feeding each ReLU shifted so that its inputs on x sit about 2.5 standard deviations away from
-zero, so float32 rounding rarely flips a ReLU (see make_reference.py, which does the same).
+zero, so float32 rounding rarely flips a ReLU (see make_reference.py, which does the same). Then
+x itself is conditioned (make_reference.condition_away_from_ties): moved by about 1e-4 of its
+range so that every ReLU input lies at least TIE_MARGIN = 1e-4 of its layer's scale from zero and
+every max-pool winner leads by as much. float32 rounding, in any implementation on any CPU,
+moves a layer's values by about 1e-6 of its scale, so no ReLU or max-pool decision at x can fall
+the other way: saliency, guided backprop, deconvnet, Grad-CAM, guided Grad-CAM, input x gradient
+and Grad-CAM++ are then held to 1e-3 of max|map| with an allowance that is zero wherever PyTorch's
+own float32 map agrees. (The integrated-gradients nodes s x are not conditioned; their allowance
+still does the work.)
 
 Rounding allowance. Some units remain near a tie: a ReLU input within FRAGILE (1e-5, relative to
 its layer) of zero, a max-pool window whose two largest values are that close. float32 rounding
@@ -92,9 +100,9 @@ except ImportError as e:
 # The model set-up (weights, rule ReLUs, biases moved away from zero) is make_reference.py's.
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_reference import (RuleMaxPool, RuleRelu, RuleReluModule, build, fragile_relu_count,  # noqa: E402
-                            perturbed_gradients, rel_beyond, replace_max_pools, replace_relus,
-                            rounding_allowance, separate_from_zero, up_to_date)
+from make_reference import (RuleMaxPool, RuleRelu, RuleReluModule, build, condition_away_from_ties,  # noqa: E402
+                            fragile_relu_count, perturbed_gradients, rel_beyond, replace_max_pools,
+                            replace_relus, rounding_allowance, separate_from_zero, up_to_date, TIE_MARGIN)
 
 
 
@@ -253,13 +261,15 @@ def generate(name, outdir, force):
     model = build(name, SEEDS[name])
     x = make_input(name)
     separate_from_zero(model, x, RELU_MARGIN, seed=4343)
+    x, near_before, near_after = condition_away_from_ties(model, x)
+    t_condition = time.time() - t0
     classes = pick_classes(name, model, x)
     path = os.path.join(folder, "model.onnx")
     torch.onnx.export(model, x[:1], path + ".tmp", opset_version=13, input_names=["input"],
                       output_names=["output"], dynamic_axes={"input": {0: "N"}, "output": {0: "N"}},
                       do_constant_folding=True)
     os.replace(path + ".tmp", path)
-    t_export = time.time() - t0
+    t_export = time.time() - t0 - t_condition
 
     # The reference: float64, with allowances.
     ref, layer, layer_name = rule_model(model, name, torch.float64)
@@ -294,7 +304,9 @@ def generate(name, outdir, force):
     os.replace(stamp_path + ".tmp", stamp_path)
     print(f"make_attribution_reference: {name}: seed {SEEDS[name]}, classes {classes.tolist()}, Grad-CAM at "
           f"{layer_name} {info['cam_shape']}, IG completeness sum {info['completeness'][0]} vs score difference "
-          f"{info['completeness'][1]} ({IG_STEPS} steps); at x {fragile} fragile ReLU units, "
+          f"{info['completeness'][1]} ({IG_STEPS} steps); near ties (ReLU inputs and max-pool leads within "
+          f"{TIE_MARGIN:g} of their layer's scale) {near_before} before conditioning x, {near_after} after "
+          f"({t_condition:.1f} s); at x {fragile} fragile ReLU units, "
           f"{info['fragile_windows']} fragile max-pool windows; relative to max|map|: "
           + "; ".join(report) + f"; {time.time() - t0:.1f} s (export {t_export:.1f} s)")
 

@@ -32,6 +32,9 @@ For each model this writes, into OUTDIR/<model>/:
 
 The reference numbers are computed in float64 from the float32 weights stored in the ONNX file
 and the float32 input, then saved as float32, so they carry no float32 rounding of their own.
+x is conditioned away from ties (condition_away_from_ties): moved by about 1e-4 of its range so
+that no ReLU input and no max-pool lead at x lies within TIE_MARGIN = 1e-4 of its layer's scale
+of a tie, far beyond what float32 rounding (about 1e-6 of the scale) can move on any CPU.
 Random-init weights are re-drawn (Kaiming fan-in for every conv and linear layer, small random
 biases, random batch-norm statistics) so that activations keep their scale through the depth of
 VGG-16 and AlexNet instead of vanishing, and no ReLU sees an exactly-zero pre-activation.
@@ -263,6 +266,101 @@ def separate_from_zero(model, x, margin=RELU_MARGIN, seed=4242):
         producer.bias.add_(-mean + sign * margin * std)
 
 
+TIE_MARGIN = 1e-4
+
+
+def tie_distances(model, x):
+    """Every decision float32 rounding could take the other way, as differentiable functions of x,
+    in one forward pass of `model` (built with RuleReluModule / RuleMaxPoolModule): a list of
+    (distance, scale, valid): each ReLU's input (distance to its kink) and each max-pool window's
+    lead of the largest value over the second (valid where the two differ: an exact tie, the
+    zeros of dead ReLU units, is exact in every precision), with scale = max|.| of the layer's
+    input per batch item."""
+    found = []
+
+    def on_relu(mod, inp):
+        v = inp[0]
+        scale = v.detach().abs().amax(dim=tuple(range(1, v.dim())), keepdim=True)
+        found.append((v, scale, torch.ones_like(v, dtype=torch.bool)))
+
+    def on_pool(mod, inp):
+        p = inp[0]
+        kernel, stride, padding, dilation, _ = mod.args
+        pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = pair(kernel), pair(stride or kernel), pair(padding), pair(dilation)
+        y = nn.functional.max_pool2d(p.detach(), kernel, stride, padding, dilation, mod.args[4])
+        n, c, h, w = p.shape
+        oh, ow = y.shape[2:]
+        eh = max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + 2 * ph))
+        ew = max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + 2 * pw))
+        padded = nn.functional.pad(p.reshape(n * c, 1, h, w), (pw, pw + ew, ph, ph + eh), value=float("-inf"))
+        values = nn.functional.unfold(padded, (kh, kw), dilation=(dh, dw), stride=(sh, sw))
+        top = values.topk(2, dim=1).values
+        lead = (top[:, 0] - top[:, 1]).reshape(n, c, oh * ow)
+        scale = p.detach().abs().amax(dim=(1, 2, 3)).view(n, 1, 1)
+        found.append((lead, scale, torch.isfinite(lead.detach()) & (lead.detach() > 0)))
+
+    hooks = [m.register_forward_pre_hook(on_relu) for m in model.modules() if isinstance(m, RuleReluModule)]
+    hooks += [m.register_forward_pre_hook(on_pool) for m in model.modules() if isinstance(m, RuleMaxPoolModule)]
+    try:
+        scores_of(model, x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return found
+
+
+def count_near_ties(model, x, margin=TIE_MARGIN):
+    """How many ReLU inputs and max-pool leads of x lie within margin of a tie (relative to their
+    layer): the decisions float32 rounding might take the other way."""
+    with torch.no_grad():
+        return sum(int((v.abs() < margin * s)[ok].sum()) for v, s, ok in tie_distances(model, x))
+
+
+def condition_away_from_ties(model, x, margin=TIE_MARGIN, iterations=12):
+    """x moved slightly so that every ReLU input lies at least `margin` of its layer's max|input|
+    from zero and every max-pool winner leads its runner-up by at least that much: then no
+    float32 implementation (deepvis on any CPU, PyTorch) can take a ReLU or max-pool decision the
+    other way from the float64 reference, whatever its rounding (about 1e-6 of a layer's scale
+    after 20 layers), and the reference tests can hold deepvis to 1e-3 of the map's maximum
+    without a tie allowance.
+
+    The network is piecewise linear in x, so within the current decisions each near-tie distance
+    d_u moves by exactly grad d_u . dx. Each round moves x by dx = sum_u c_u s_u grad d_u over the
+    near ties u (s_u the side d_u is on), a minimum-norm move within their span, with c_u from the
+    measured response of d_u to a unit step (a finite difference, exact on a linear piece; the
+    Jacobi approximation, corrected by the next round where near ties share a receptive field),
+    aiming at 2 x margin. Returns the float32 input and the counts of near ties before and after."""
+    ref = copy.deepcopy(model).double()
+    replace_relus(ref)
+    replace_max_pools(ref)
+    x64 = x.double().clone()
+    before = count_near_ties(ref, x64, margin)
+    for _ in range(iterations):
+        xg = x64.clone().requires_grad_(True)
+        found = tie_distances(ref, xg)
+        near = [(v, s, ok & (v.detach().abs() < margin * s)) for v, s, ok in found]
+        if sum(int(m.sum()) for _, _, m in near) == 0:
+            break
+        signs = [torch.where(v.detach() >= 0, 1.0, -1.0).to(v.dtype) * m for v, _, m in near]
+        weights = [sg / s for sg, (_, s, _) in zip(signs, near)]
+        probe, = torch.autograd.grad(sum((w * v).sum() for w, (v, _, _) in zip(weights, near)), xg,
+                                     retain_graph=True)
+        eps = 1e-3 * margin * float(x64.abs().max()) / max(float(probe.abs().max()), 1e-300)
+        with torch.no_grad():
+            moved = tie_distances(ref, x64 + eps * probe)
+        coefficients = []
+        for (v, s, m), sg, w, (v2, _, _) in zip(near, signs, weights, moved):
+            response = sg * (v2 - v.detach()) / eps  # how far d_u moved away from its tie per unit step
+            need = (2 * margin * s - v.detach().abs()).clamp(min=0)
+            ok = m & (response > 1e-12 * w.abs())
+            coefficients.append(torch.where(ok, sg * need * w.abs() / response.clamp(min=1e-300), 0.0))
+        step, = torch.autograd.grad(sum((c * v).sum() for c, (v, _, _) in zip(coefficients, near)), xg)
+        x64 = x64 + step
+    x32 = x64.float()
+    return x32, before, count_near_ties(ref, x32.double(), margin)
+
+
 def relu_inputs(model, x):
     """The input of every RuleReluModule call during one forward pass of `model`."""
     seen = []
@@ -379,6 +477,7 @@ def generate(name, outdir, force):
     model = build(name)
     x, classes = make_input(name)
     separate_from_zero(model, x)
+    x, near_before, near_after = condition_away_from_ties(model, x)
 
     # ONNX export of the float32 model, as a user would produce it.
     for opset in [13] + EXTRA_OPSETS.get(name, []):
@@ -467,6 +566,7 @@ def generate(name, outdir, force):
           f"units and {RuleMaxPool.fragile_windows} fragile max-pool windows: standard {beyond32['standard']:.1e}, "
           f"guided {beyond32['guided']:.1e} (largest saved allowance, relative to max|g|: "
           f"{float(allowance['standard'].max() / grads['standard'].abs().max()):.1e}); ops {','.join(stamp['ops'])}; "
+          f"near ties (within {TIE_MARGIN:g}) {near_before} before conditioning x, {near_after} after; "
           f"{time.time() - t0:.1f} s (export {t_export:.1f} s)")
 
 

@@ -59,3 +59,27 @@ TEST_CASE("idx: a missing dataset names the Debian package; a bad file is an io_
     CHECK_THROWS_AS(io::read_idx(dir / "short-idx1-ubyte"), io_error);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("idx: hostile headers are refused before the data are inflated or allocated") {
+    const auto dir = std::filesystem::temp_directory_path() / "deepvis_idx_hostile_test";
+    std::filesystem::create_directories(dir);
+    auto write = [&](const char* name, std::initializer_list<unsigned char> bytes) {
+        std::ofstream f(dir / name, std::ios::binary);
+        for (unsigned char b : bytes) f.put(static_cast<char>(b));
+        return dir / name;
+    };
+    // Four dimensions of 2^32 - 1: the product wraps size_t.
+    CHECK_THROWS_WITH_AS(io::read_idx(write("wrap-idx4", {0, 0, 8, 4, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+                                                          255, 255, 255, 255, 255, 255, 255, 1})),
+                         doctest::Contains("more than 2^64 elements"), shape_error);
+    // 2^31 - 1 declared bytes, 1 present: the reader stops at the end of the data, memory stays small.
+    CHECK_THROWS_WITH_AS(io::read_idx(write("huge-idx1", {0, 0, 8, 1, 127, 255, 255, 255, 7})),
+                         doctest::Contains("holds 1 data bytes, expected 2147483647"), io_error);
+    // More data than declared.
+    CHECK_THROWS_WITH_AS(io::read_idx(write("long-idx1", {0, 0, 8, 1, 0, 0, 0, 1, 7, 8})),
+                         doctest::Contains("holds more than 1 data bytes"), io_error);
+    // A header cut short.
+    CHECK_THROWS_WITH_AS(io::read_idx(write("cut-idx3", {0, 0, 8, 3, 0, 0})), doctest::Contains("truncated header"),
+                         io_error);
+    std::filesystem::remove_all(dir);
+}

@@ -12,6 +12,8 @@
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xview.hpp>
 
+#include <deepvis/core/checked.hpp>
+
 namespace deepvis {
 
 /// A dense float32 tensor of any rank, row-major (NCHW for images and feature maps).
@@ -36,18 +38,19 @@ std::string shape_string(const Shape& s) {
     return os.str();
 }
 
-/// Resizes `t` to `s` only when the shape differs, so a reused buffer never reallocates.
+/// Resizes `t` to `s` only when the shape differs, so a reused buffer never reallocates. Every
+/// op output and gradient is sized here: a shape whose element count overflows or exceeds
+/// max_elements() (core/checked.hpp) is a shape_error, never a wrapped allocation.
 template <class Shape>
 void ensure_shape(tensor& t, const Shape& s) {
     bool same = t.dimension() == s.size();
     for (std::size_t i = 0; same && i < s.size(); ++i) same = t.shape()[i] == static_cast<std::size_t>(s[i]);
-    if (!same) t.resize(shape_type(s.begin(), s.end()));
+    if (same) return;
+    checked_element_count(s, "tensor");
+    t.resize(shape_type(s.begin(), s.end()));
 }
 
-inline std::size_t element_count(const shape_type& s) {
-    std::size_t n = 1;
-    for (auto d : s) n *= d;
-    return n;
-}
+/// Π s, checked against overflow and max_elements().
+inline std::size_t element_count(const shape_type& s) { return checked_element_count(s, "tensor"); }
 
 }  // namespace deepvis

@@ -15,6 +15,7 @@
 ///           provides it); shape_error when images and labels disagree in count.
 /// Format: Y. LeCun et al., "The MNIST database", http://yann.lecun.com/exdb/mnist/ — a big-endian
 /// magic (0x00 0x00 type ndims), ndims big-endian uint32 sizes, then the data row-major.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -25,34 +26,48 @@
 
 #include <zlib.h>
 
+#include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 
 namespace deepvis::detail {
 
-/// The whole (decompressed) content of a file; gzopen reads plain files transparently.
-inline std::vector<std::uint8_t> idx_read_gzip_file(const std::filesystem::path& file) {
-    std::error_code ec;
-    DEEPVIS_CHECK(std::filesystem::is_regular_file(file, ec), io_error,
-                  "IDX file '" << file.string() << "': not found");
-    gzFile f = gzopen(file.string().c_str(), "rb");
-    DEEPVIS_CHECK(f != nullptr, io_error, "IDX file '" << file.string() << "': cannot open for reading");
-    std::vector<std::uint8_t> out;
-    std::array<std::uint8_t, 1 << 16> chunk{};
-    for (;;) {
-        const int n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()));
-        if (n < 0) {
-            int code = 0;
-            const std::string reason = gzerror(f, &code);
-            gzclose(f);
-            DEEPVIS_FAIL(io_error, "IDX file '" << file.string() << "': decompression failed: " << reason);
-        }
-        if (n == 0) break;
-        out.insert(out.end(), chunk.begin(), chunk.begin() + n);
+/// A gzip-compressed (or plain: gzopen reads those transparently) file read piece by piece, so
+/// that the header can be checked before the data are inflated: a small file that declares or
+/// holds gigabytes is refused without reading them.
+class idx_gzip_reader {
+public:
+    explicit idx_gzip_reader(const std::filesystem::path& file) : m_label("IDX file '" + file.string() + "'") {
+        std::error_code ec;
+        DEEPVIS_CHECK(std::filesystem::is_regular_file(file, ec), io_error, m_label << ": not found");
+        m_file = gzopen(file.string().c_str(), "rb");
+        DEEPVIS_CHECK(m_file != nullptr, io_error, m_label << ": cannot open for reading");
     }
-    gzclose(f);
-    return out;
-}
+    ~idx_gzip_reader() { gzclose(m_file); }
+    idx_gzip_reader(const idx_gzip_reader&) = delete;
+    idx_gzip_reader& operator=(const idx_gzip_reader&) = delete;
+
+    /// Up to n bytes into out; returns how many were read (fewer only at the end of the data).
+    std::size_t read(std::uint8_t* out, std::size_t n) {
+        std::size_t done = 0;
+        while (done < n) {
+            const auto want = static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
+            const int got = gzread(m_file, out + done, want);
+            if (got < 0) {
+                int code = 0;
+                DEEPVIS_FAIL(io_error, m_label << ": decompression failed: " << gzerror(m_file, &code));
+            }
+            if (got == 0) break;
+            done += static_cast<std::size_t>(got);
+        }
+        return done;
+    }
+    const std::string& label() const { return m_label; }
+
+private:
+    std::string m_label;
+    gzFile m_file = nullptr;
+};
 
 inline std::uint32_t idx_big_endian_u32(const std::uint8_t* p) {
     return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
@@ -70,25 +85,34 @@ struct idx_data {
 
 /// Reads an IDX file whose element type is unsigned byte (0x08), gzip-compressed or not.
 inline idx_data read_idx(const std::filesystem::path& file) {
-    std::vector<std::uint8_t> raw = detail::idx_read_gzip_file(file);
-    const std::string label = "IDX file '" + file.string() + "'";
-    DEEPVIS_CHECK(raw.size() >= 4 && raw[0] == 0 && raw[1] == 0, io_error,
+    detail::idx_gzip_reader in(file);
+    const std::string& label = in.label();
+    std::array<std::uint8_t, 4> magic{};
+    DEEPVIS_CHECK(in.read(magic.data(), 4) == 4 && magic[0] == 0 && magic[1] == 0, io_error,
                   label << ": not an IDX file (bad magic number)");
-    DEEPVIS_CHECK(raw[2] == 0x08, io_error,
-                  label << ": element type 0x" << std::hex << int(raw[2]) << " is not supported, expected 0x08 (unsigned byte)");
-    const std::size_t ndims = raw[3];
-    DEEPVIS_CHECK(ndims >= 1 && raw.size() >= 4 + 4 * ndims, io_error, label << ": truncated header");
+    DEEPVIS_CHECK(magic[2] == 0x08, io_error,
+                  label << ": element type 0x" << std::hex << int(magic[2]) << " is not supported, expected 0x08 (unsigned byte)");
+    const std::size_t ndims = magic[3];
+    std::array<std::uint8_t, 4 * 255> sizes{};
+    DEEPVIS_CHECK(ndims >= 1 && in.read(sizes.data(), 4 * ndims) == 4 * ndims, io_error, label << ": truncated header");
     idx_data out;
-    std::size_t count = 1;
-    for (std::size_t d = 0; d < ndims; ++d) {
-        out.dims.push_back(detail::idx_big_endian_u32(raw.data() + 4 + 4 * d));
-        count *= out.dims.back();
+    for (std::size_t d = 0; d < ndims; ++d) out.dims.push_back(detail::idx_big_endian_u32(sizes.data() + 4 * d));
+    const std::size_t count = checked_element_count(out.dims, label);
+    // Grown by what the file actually holds, not by what its header declares.
+    constexpr std::size_t piece = std::size_t(1) << 24;
+    std::size_t got = 0;
+    while (got < count) {
+        const std::size_t want = std::min(piece, count - got);
+        out.bytes.resize(got + want);
+        const std::size_t n = in.read(out.bytes.data() + got, want);
+        got += n;
+        if (n < want) break;
     }
-    const std::size_t header = 4 + 4 * ndims;
-    DEEPVIS_CHECK(raw.size() - header == count, io_error,
-                  label << ": holds " << (raw.size() - header) << " data bytes, expected " << count << " for dimensions "
-                        << shape_string(out.dims));
-    out.bytes.assign(raw.begin() + static_cast<std::ptrdiff_t>(header), raw.end());
+    out.bytes.resize(got);
+    std::uint8_t extra = 0;
+    DEEPVIS_CHECK(got == count && in.read(&extra, 1) == 0, io_error,
+                  label << ": holds " << (got == count ? "more than " + std::to_string(count) : std::to_string(got))
+                        << " data bytes, expected " << count << " for dimensions " << shape_string(out.dims));
     return out;
 }
 

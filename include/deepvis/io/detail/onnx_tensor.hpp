@@ -15,6 +15,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 
@@ -106,14 +107,13 @@ inline tensor onnx_to_tensor(const onnx::TensorProto& t, const std::filesystem::
                           << " is not supported (deepvis reads FLOAT, DOUBLE, INT32 and INT64 tensors)");
     DEEPVIS_CHECK(!t.has_segment(), unsupported_error, context << ": segmented tensors are not supported");
     shape_type shape;
-    std::size_t count = 1;
     for (auto d : t.dims()) {
         DEEPVIS_CHECK(d >= 0, io_error, context << ": has the negative dimension " << d);
         shape.push_back(static_cast<std::size_t>(d));
-        count *= static_cast<std::size_t>(d);
     }
-    tensor out(shape);
-    float* dst = out.data();
+    // The declared shape is checked (overflow, size limit) and held to the data present before
+    // anything is allocated: a small file cannot ask for a huge tensor.
+    const std::size_t count = checked_element_count(shape, context);
 
     const bool external = t.data_location() == onnx::TensorProto::EXTERNAL;
     if (external || t.has_raw_data()) {
@@ -121,9 +121,11 @@ inline tensor onnx_to_tensor(const onnx::TensorProto& t, const std::filesystem::
         if (external) external_bytes = read_onnx_external_data(t, model_dir, context);
         const std::string& bytes = external ? external_bytes : t.raw_data();
         const std::size_t element = onnx_element_size(type);
-        DEEPVIS_CHECK(bytes.size() == count * element, io_error,
-                      context << ": holds " << bytes.size() << " bytes of data, expected " << count * element << " for "
-                              << onnx_type_name(type) << " shape " << shape_string(shape));
+        DEEPVIS_CHECK(bytes.size() / element == count && bytes.size() % element == 0, io_error,
+                      context << ": holds " << bytes.size() << " bytes of data, expected " << count << " x " << element
+                              << " for " << onnx_type_name(type) << " shape " << shape_string(shape));
+        tensor out(shape);
+        float* dst = out.data();
         const char* src = bytes.data();
         for (std::size_t i = 0; i < count; ++i, src += element) {
             switch (type) {
@@ -150,10 +152,13 @@ inline tensor onnx_to_tensor(const onnx::TensorProto& t, const std::filesystem::
         return out;
     }
 
+    tensor out;
     auto copy = [&](const auto& field, const char* field_name) {
         DEEPVIS_CHECK(static_cast<std::size_t>(field.size()) == count, io_error,
                       context << ": " << field_name << " holds " << field.size() << " values, expected " << count
                               << " for shape " << shape_string(shape));
+        out.resize(shape);
+        float* dst = out.data();
         for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<float>(field[static_cast<int>(i)]);
     };
     switch (type) {

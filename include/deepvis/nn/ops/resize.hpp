@@ -173,9 +173,10 @@ private:
             for (std::size_t d = 0; d < r; ++d) {
                 const std::int64_t v = detail::as_int(sizes[d]);
                 DEEPVIS_CHECK(v >= 0, shape_error, m_what << ": negative size " << v);
-                ys[d] = static_cast<std::size_t>(v);
+                ys[d] = checked_size(double(v), m_what + ": sizes");
                 scales[d] = xs[d] ? double(ys[d]) / double(xs[d]) : 1.0;
             }
+            checked_element_count(ys, m_what + ": output");
             return {ys, scales};
         }
         auto from_input = m_scales.values(x);
@@ -185,10 +186,12 @@ private:
                       m_what << ": scales has " << given.size() << " values, expected the input rank " << r
                              << " (or give sizes)");
         for (std::size_t d = 0; d < r; ++d) {
-            DEEPVIS_CHECK(given[d] > 0.0f, shape_error, m_what << ": scale " << given[d] << " is not positive");
+            DEEPVIS_CHECK(given[d] > 0.0f && std::isfinite(given[d]), shape_error,
+                          m_what << ": scale " << given[d] << " is not a finite positive number");
             scales[d] = given[d];
-            ys[d] = static_cast<std::size_t>(std::floor(double(xs[d]) * double(given[d])));
+            ys[d] = checked_size(std::floor(double(xs[d]) * double(given[d])), m_what + ": output size");
         }
+        checked_element_count(ys, m_what + ": output");
         return {ys, scales};
     }
 

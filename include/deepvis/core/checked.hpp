@@ -1,0 +1,74 @@
+#pragma once
+/// Checked sizes: every element count computed from a file, an attribute or a flag goes through
+/// here before anything is allocated or indexed with it.
+///
+///   max_elements()                 the largest tensor deepvis creates: 2^31 floats (8 GiB) unless
+///                                  the environment variable DEEPVIS_MAX_ELEMENTS says otherwise
+///   checked_multiply(a, b, what)   a · b, or shape_error "<what>: ... overflows" when it wraps
+///   checked_element_count(s, what) Π s, checked, and at most max_elements(), else shape_error
+///                                  naming `what` and the shape
+///   checked_size(v, what)          a finite, non-negative double as a size, at most max_elements()
+#include <cmath>
+#include <cstddef>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include <deepvis/core/error.hpp>
+
+namespace deepvis {
+
+/// Elements of the largest tensor deepvis will create (DEEPVIS_MAX_ELEMENTS overrides it, read
+/// once): a declared shape beyond it is refused before any memory is touched.
+inline std::size_t max_elements() {
+    static const std::size_t limit = [] {
+        if (const char* env = std::getenv("DEEPVIS_MAX_ELEMENTS"); env && *env) {
+            char* end = nullptr;
+            const unsigned long long v = std::strtoull(env, &end, 10);
+            if (end && *end == '\0' && v > 0) return static_cast<std::size_t>(v);
+        }
+        return std::size_t(1) << 31;
+    }();
+    return limit;
+}
+
+inline std::size_t checked_multiply(std::size_t a, std::size_t b, const std::string& what) {
+    std::size_t r = 0;
+    DEEPVIS_CHECK(!__builtin_mul_overflow(a, b, &r), shape_error,
+                  what << ": the size " << a << " x " << b << " overflows");
+    return r;
+}
+
+template <class Shape>
+std::size_t checked_element_count(const Shape& s, const std::string& what) {
+    std::size_t n = 1;
+    bool wrapped = false;
+    for (auto d : s) {
+        DEEPVIS_CHECK(static_cast<long long>(d) >= 0, shape_error, what << ": negative dimension " << static_cast<long long>(d));
+        wrapped = wrapped || __builtin_mul_overflow(n, static_cast<std::size_t>(d), &n);
+    }
+    if (wrapped || n > max_elements()) {
+        std::ostringstream shape;
+        shape << '(';
+        bool first = true;
+        for (auto d : s) {
+            shape << (first ? "" : ", ") << static_cast<long long>(d);
+            first = false;
+        }
+        shape << ')';
+        DEEPVIS_FAIL(shape_error, what << ": shape " << shape.str() << " has "
+                                       << (wrapped ? std::string("more than 2^64") : std::to_string(n))
+                                       << " elements, more than the limit of " << max_elements()
+                                       << " (DEEPVIS_MAX_ELEMENTS)");
+    }
+    return n;
+}
+
+inline std::size_t checked_size(double v, const std::string& what) {
+    DEEPVIS_CHECK(std::isfinite(v) && v >= 0.0 && v <= double(max_elements()), shape_error,
+                  what << ": " << v << " is not a size between 0 and " << max_elements() << " (DEEPVIS_MAX_ELEMENTS)");
+    return static_cast<std::size_t>(v);
+}
+
+}  // namespace deepvis
