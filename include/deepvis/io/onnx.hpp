@@ -30,6 +30,7 @@
 
 #include <deepvis/core/error.hpp>
 #include <deepvis/io/atomic_file.hpp>
+#include <deepvis/io/detail/model_label.hpp>
 #include <deepvis/io/detail/onnx_graph.hpp>
 #include <deepvis/io/detail/onnx_tensor.hpp>
 #include <deepvis/nn/graph.hpp>
@@ -92,26 +93,6 @@ inline void check_onnx_model(const onnx::ModelProto& model, const std::filesyste
         DEEPVIS_FAIL(io_error, label << ": not a valid ONNX model: " << one_line(e.what()));
     } catch (const std::exception& e) {
         DEEPVIS_FAIL(io_error, label << ": the ONNX checker failed: " << one_line(e.what()));
-    }
-}
-
-/// Rethrows a deepvis error with the model's label in front, keeping its type.
-template <class Fn>
-auto with_model_label(const std::string& label, Fn&& fn) -> decltype(fn()) {
-    auto prefixed = [&](const error& e) {
-        const std::string what = e.what();
-        return what.rfind(label, 0) == 0 ? what : label + ": " + what;
-    };
-    try {
-        return fn();
-    } catch (const unsupported_error& e) {
-        throw unsupported_error(prefixed(e));
-    } catch (const shape_error& e) {
-        throw shape_error(prefixed(e));
-    } catch (const config_error& e) {
-        throw config_error(prefixed(e));
-    } catch (const io_error& e) {
-        throw io_error(prefixed(e));
     }
 }
 

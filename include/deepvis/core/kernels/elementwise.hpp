@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 namespace deepvis::kernels {
@@ -266,6 +267,67 @@ struct grad_div_b_fn {  // ∂(a/b)/∂b = −a/b²
     template <class T>
     T operator()(const T& gy, const T& a, const T& b) const {
         return -(gy * a) / (b * b);
+    }
+};
+
+/// Max (two inputs) and Pow for the Caffe layers Eltwise MAX and Power. Max's gradient goes to
+/// `a` on ties, as Caffe's Eltwise MAX and PyTorch's max send it to the first maximum.
+struct max_fn {
+    static constexpr bool variadic = true;  // ONNX Max takes 1..N inputs
+    template <class T>
+    T operator()(const T& a, const T& b) const {
+        if constexpr (std::is_same_v<T, float>) return a >= b ? a : b;
+        else return xsimd::select(a >= b, a, b);
+    }
+};
+struct grad_max_a_fn {  // ∂max(a, b)/∂a = [a ≥ b]
+    template <class T>
+    T operator()(const T& gy, const T& a, const T& b) const {
+        if constexpr (std::is_same_v<T, float>) return a >= b ? gy : 0.0f;
+        else return xsimd::select(a >= b, gy, T(0.0f));
+    }
+};
+struct grad_max_b_fn {  // ∂max(a, b)/∂b = [b > a]
+    template <class T>
+    T operator()(const T& gy, const T& a, const T& b) const {
+        if constexpr (std::is_same_v<T, float>) return b > a ? gy : 0.0f;
+        else return xsimd::select(b > a, gy, T(0.0f));
+    }
+};
+
+namespace detail {
+/// fn applied lane by lane: xsimd 8.1's pow and log do not compile for AVX-512BW (see nn/ops/lrn.hpp).
+template <class T, class Fn>
+T lanewise(const T& a, const T& b, const T& c, Fn fn) {
+    if constexpr (std::is_same_v<T, float>) {
+        return fn(a, b, c);
+    } else {
+        alignas(64) float va[T::size], vb[T::size], vc[T::size];
+        a.store_aligned(va);
+        b.store_aligned(vb);
+        c.store_aligned(vc);
+        for (std::size_t i = 0; i < T::size; ++i) va[i] = fn(va[i], vb[i], vc[i]);
+        return T::load_aligned(va);
+    }
+}
+}  // namespace detail
+
+struct pow_fn {  // a^b (std::pow: a negative base with a non-integer exponent gives NaN)
+    template <class T>
+    T operator()(const T& a, const T& b) const {
+        return detail::lanewise(a, b, b, [](float x, float y, float) { return std::pow(x, y); });
+    }
+};
+struct grad_pow_a_fn {  // ∂a^b/∂a = b·a^(b−1)
+    template <class T>
+    T operator()(const T& gy, const T& a, const T& b) const {
+        return detail::lanewise(gy, a, b, [](float g, float x, float y) { return y == 0.0f ? 0.0f : g * y * std::pow(x, y - 1.0f); });
+    }
+};
+struct grad_pow_b_fn {  // ∂a^b/∂b = a^b·ln a (0 where a ≤ 0)
+    template <class T>
+    T operator()(const T& gy, const T& a, const T& b) const {
+        return detail::lanewise(gy, a, b, [](float g, float x, float y) { return x > 0.0f ? g * std::pow(x, y) * std::log(x) : 0.0f; });
     }
 };
 
