@@ -152,10 +152,11 @@ private:
         return t;
     }
 
-    /// Whether a later layer reads blob `top` (if not, it is a network output).
+    /// Whether a later layer of the deployed network reads blob `top` (if not, it is an output).
     bool consumed_later(std::size_t i, const std::string& top) const {
         for (std::size_t j = i + 1; j < m_layers.size(); ++j)
-            for (const auto& b : m_layers[j].bottom())
+            if (!caffe_is_training_only(m_layers[j].type()))
+                for (const auto& b : m_layers[j].bottom())
                 if (b == top) return true;
         return false;
     }
