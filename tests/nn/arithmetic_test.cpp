@@ -1,4 +1,4 @@
-// Add, Sub, Mul, Div with numpy broadcasting: values against xtensor's own broadcasting
+// Add, Sub, Mul, Div, Pow and two-input Max with numpy broadcasting: values against xtensor's own broadcasting
 // expressions, gradients (including the reductions over broadcast dimensions) against finite
 // differences.
 #include <doctest/doctest.h>
@@ -42,6 +42,10 @@ void check_values(const char* type, const tensor& a, const tensor& b) {
         expected = a - b;
     else if (t == "Mul")
         expected = a * b;
+    else if (t == "Pow")
+        expected = xt::pow(a, b);
+    else if (t == "Max")
+        expected = xt::maximum(a, b);
     else
         expected = a / b;
     REQUIRE(y.shape() == expected.shape());
@@ -81,4 +85,38 @@ TEST_CASE("arithmetic: incompatible shapes are a shape_error naming the node and
     const tensor a = random_tensor({2, 3}, 1), b = random_tensor({4}, 2);
     CHECK_THROWS_WITH_AS(run_op("Add", {}, {a, b}), doctest::Contains("Add 'test_Add': shapes (2, 3) and (4)"),
                          shape_error);
+}
+
+TEST_CASE("arithmetic: Pow (positive base) and two-input Max, values and gradients") {
+    std::uint64_t seed = 300;
+    for (const auto& c : cases) {
+        CAPTURE(shape_string(c.a));
+        CAPTURE(shape_string(c.b));
+        const tensor a = xt::abs(away_from_zero(random_tensor(c.a, seed++)));
+        const tensor b = away_from_zero(random_tensor(c.b, seed++));
+        check_values("Pow", a, b);
+        check_op_gradient({.op_type = "Pow", .attributes = {}, .inputs = {a, b}, .differentiable = {0, 1}});
+        // On the grids k/2 + 0.1 and k/2 + 0.35 no two values are closer than 0.15: no tie
+        // lies within a finite-difference step.
+        const tensor ma = xt::floor(a * 2.0f) / 2.0f + 0.1f, mb = xt::floor(b * 2.0f) / 2.0f + 0.35f;
+        check_values("Max", ma, mb);
+        check_values("Max", mb, ma);
+        check_op_gradient({.op_type = "Max", .attributes = {}, .inputs = {ma, mb}, .differentiable = {0, 1}});
+    }
+}
+
+TEST_CASE("arithmetic: Max sends a tie's gradient to the first input, as Caffe's Eltwise MAX does") {
+    const tensor a = {1.0f, 2.0f, 3.0f}, b = {1.0f, 5.0f, 0.0f};
+    const auto r = testing::run_op_with_gradients("Max", {}, {a, b}, {0, 1});
+    const tensor& y = r[0];
+    const tensor gy = random_tensor({3}, 99);  // the output gradient run_op_with_gradients uses
+    CHECK(y(0) == 1.0f);
+    CHECK(y(1) == 5.0f);
+    CHECK(y(2) == 3.0f);
+    CHECK(r[1](0) == gy(0));  // the tie: all to a
+    CHECK(r[2](0) == 0.0f);
+    CHECK(r[1](1) == 0.0f);
+    CHECK(r[2](1) == gy(1));
+    CHECK(r[1](2) == gy(2));
+    CHECK(r[2](2) == 0.0f);
 }
