@@ -6,6 +6,9 @@ find_dependency(xtensor)
 find_dependency(xtensor-blas)
 find_dependency(xsimd)
 find_dependency(ZLIB)
+# Image decoding for untrusted files (io/image.hpp): libpng and libjpeg-turbo.
+find_dependency(PNG)
+find_dependency(JPEG)
 
 if(NOT DEFINED DEEPVIS_WITH_ONNX OR DEEPVIS_WITH_ONNX)
   find_package(ONNX QUIET)

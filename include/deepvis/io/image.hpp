@@ -1,17 +1,17 @@
 #pragma once
-/// Images in and out: PNG/JPEG/BMP/GIF/... decoding with stb_image into NCHW float tensors with
+/// Images in and out: PNG (libpng) and JPEG (libjpeg-turbo) decoding into NCHW float tensors with
 /// the usual preprocessing (resize, scale, per-channel mean/std, RGB→BGR, grayscale), and PNG
-/// writing with stb_image_write through atomic_file.
+/// writing with stb_image_write through atomic_file. Files are untrusted: io/detail/image_decode.hpp
+/// says how (max_pixels(), DEEPVIS_MAX_PIXELS); other formats (BMP, GIF, PNM...) are refused.
 ///
 /// Preprocessing, in this order, for each image:
-///   1. decode to 8-bit with `channels` channels (stb converts colour to grey and back);
+///   1. decode to 8-bit with `channels` channels (grey = (77 R + 150 G + 29 B) >> 8, as stb_image);
 ///   2. x = scale · pixel (scale = 1/255 by default: values in [0, 1]);
 ///   3. if bgr: reverse the channel order (for Caffe-style models);
 ///   4. if size is set: bilinear resize to size = {H, W}, with PyTorch's
 ///      interpolate(mode="bilinear", align_corners=False) sampling and no antialiasing;
 ///   5. x = (x - mean[c]) / std[c], with mean and std given in the model's channel order
 ///      (after step 3), e.g. ImageNet: {.mean = {0.485, 0.456, 0.406}, .std = {0.229, 0.224, 0.225}}.
-#include <stb_image.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
@@ -22,9 +22,11 @@
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/atomic_file.hpp>
+#include <deepvis/io/detail/image_decode.hpp>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,14 +46,6 @@ struct image_options {
     bool bgr = false;
     /// 3 (colour) or 1 (grayscale models).
     int channels = 3;
-};
-
-/// An 8-bit image, interleaved (H, W, C) as image files store it; C is 1, 2, 3 or 4.
-struct image_u8 {
-    std::size_t height = 0;
-    std::size_t width = 0;
-    std::size_t channels = 0;
-    std::vector<std::uint8_t> pixels;  ///< height · width · channels bytes, row by row
 };
 
 }  // namespace deepvis::io
@@ -148,27 +142,25 @@ inline tensor resize_bilinear(const tensor& t, std::size_t height, std::size_t w
     return out;
 }
 
-/// Decodes an image file to 8 bits with `channels` channels (1-4), or the file's own channel
-/// count when `channels` is 0.
-///   throws: io_error naming the file and stb's reason when it is missing or cannot be decoded.
+/// Decodes PNG or JPEG bytes (recognised by their magic bytes) to 8 bits with `channels`
+/// channels (1-4), or the image's own channel count when `channels` is 0; `name` names the
+/// source in errors.
+///   throws: io_error naming the source, when the format is not PNG/JPEG, the declared size is
+///   over max_pixels(), or libpng/libjpeg reports an error (truncated or corrupt data included).
+inline image_u8 decode_image_bytes(std::span<const std::uint8_t> bytes, int channels = 0,
+                                   const std::string& name = "(memory)") {
+    DEEPVIS_CHECK(channels >= 0 && channels <= 4, config_error,
+                  "image '" << name << "': " << channels << " channels requested, expected 0 to 4");
+    return detail::decode_image_bytes(bytes, channels, name);
+}
+
+/// Decodes a PNG or JPEG file (see decode_image_bytes).
+///   throws: io_error naming the file when it is missing or cannot be decoded.
 inline image_u8 decode_image(const std::filesystem::path& path, int channels = 0) {
     DEEPVIS_CHECK(channels >= 0 && channels <= 4, config_error,
                   "image '" << path.string() << "': " << channels << " channels requested, expected 0 to 4");
     const auto bytes = detail::read_image_file(path);
-    int w = 0, h = 0, in_file = 0;
-    stbi_uc* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &in_file, channels);
-    if (data == nullptr) {
-        const char* reason = stbi_failure_reason();
-        DEEPVIS_FAIL(io_error,
-                     "image '" << path.string() << "': cannot decode: " << (reason ? reason : "unknown reason"));
-    }
-    image_u8 img;
-    img.height = static_cast<std::size_t>(h);
-    img.width = static_cast<std::size_t>(w);
-    img.channels = static_cast<std::size_t>(channels ? channels : in_file);
-    img.pixels.assign(data, data + img.height * img.width * img.channels);
-    stbi_image_free(data);
-    return img;
+    return detail::decode_image_bytes(bytes, channels, path.string());
 }
 
 /// Preprocesses a decoded image (see the top of this header) into a (C, H, W) tensor.
