@@ -136,10 +136,9 @@ TEST_CASE("image decode: JPEG baseline, progressive, grey and CMYK") {
 TEST_CASE("image decode: a JPEG declaring 60000x60000 is refused from its header") {
     bytes_t bomb = make_jpeg(8, 8, JCS_RGB, {1, 2, 3});
     set_jpeg_size(bomb, 60000, 60000);
-    CHECK_THROWS_WITH_AS(decode(bomb),
-                         "image 't': declares 60000x60000 (3600000000 pixels), more than the limit of 67108864 "
-                         "(DEEPVIS_MAX_PIXELS)",
-                         io_error);
+    const std::string expected = "image 't': declares 60000x60000 (3600000000 pixels), more than the limit of " +
+                                 std::to_string(max_pixels()) + " (DEEPVIS_MAX_PIXELS)";
+    CHECK_THROWS_WITH_AS(decode(bomb), expected.c_str(), io_error);
 }
 
 TEST_CASE("image decode: a PNG declaring 100000x100000 is refused from its header") {
@@ -186,4 +185,14 @@ TEST_CASE("image decode: files are named in errors and the bytes overload agrees
     const bytes_t png = make_png(2, 1, 8, 2, {0, 1, 2, 3, 4, 5, 6});
     test::write_bytes(dir / "a.png", std::string(png.begin(), png.end()));
     CHECK(io::decode_image(dir / "a.png").pixels == decode(png).pixels);
+}
+
+TEST_CASE("image decode: the limits read positive integers from the environment") {
+    ::setenv("DEEPVIS_TEST_LIMIT", "123", 1);
+    CHECK(detail::limit_from_environment("DEEPVIS_TEST_LIMIT", 7) == 123);
+    for (const char* bad : {"", "0", "12x", "-5"}) {
+        ::setenv("DEEPVIS_TEST_LIMIT", bad, 1);
+        CHECK(detail::limit_from_environment("DEEPVIS_TEST_LIMIT", 7) == 7);
+    }
+    ::unsetenv("DEEPVIS_TEST_LIMIT");
 }

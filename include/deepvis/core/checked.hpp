@@ -4,6 +4,8 @@
 ///
 ///   max_elements()                 the largest tensor deepvis creates: 2^31 floats (8 GiB) unless
 ///                                  the environment variable DEEPVIS_MAX_ELEMENTS says otherwise
+///   max_pixels()                   the largest image decoded: 2^26 pixels (64 MP) unless
+///                                  DEEPVIS_MAX_PIXELS says otherwise
 ///   checked_multiply(a, b, what)   a · b, or shape_error "<what>: ... overflows" when it wraps
 ///   checked_element_count(s, what) Π s, checked, and at most max_elements(), else shape_error
 ///                                  naming `what` and the shape
@@ -19,17 +21,31 @@
 
 namespace deepvis {
 
+namespace detail {
+// A positive integer from the environment variable `name`, or `fallback` when it is unset or not one.
+inline std::size_t limit_from_environment(const char* name, std::size_t fallback) {
+    // strtoull would read "-5" as 2^64 - 5: only digits are accepted.
+    if (const char* env = std::getenv(name); env && *env >= '0' && *env <= '9') {
+        char* end = nullptr;
+        const unsigned long long v = std::strtoull(env, &end, 10);
+        if (end && *end == '\0' && v > 0) return static_cast<std::size_t>(v);
+    }
+    return fallback;
+}
+}  // namespace detail
+
 /// Elements of the largest tensor deepvis will create (DEEPVIS_MAX_ELEMENTS overrides it, read
 /// once): a declared shape beyond it is refused before any memory is touched.
 inline std::size_t max_elements() {
-    static const std::size_t limit = [] {
-        if (const char* env = std::getenv("DEEPVIS_MAX_ELEMENTS"); env && *env) {
-            char* end = nullptr;
-            const unsigned long long v = std::strtoull(env, &end, 10);
-            if (end && *end == '\0' && v > 0) return static_cast<std::size_t>(v);
-        }
-        return std::size_t(1) << 31;
-    }();
+    static const std::size_t limit = detail::limit_from_environment("DEEPVIS_MAX_ELEMENTS", std::size_t(1) << 31);
+    return limit;
+}
+
+/// Pixels (width · height) of the largest image deepvis decodes: 64 megapixels (2^26) unless
+/// DEEPVIS_MAX_PIXELS says otherwise (read once). Checked from a file's header, before decoding,
+/// against decompression bombs.
+inline std::size_t max_pixels() {
+    static const std::size_t limit = detail::limit_from_environment("DEEPVIS_MAX_PIXELS", std::size_t(1) << 26);
     return limit;
 }
 

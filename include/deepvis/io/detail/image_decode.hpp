@@ -1,9 +1,10 @@
 #pragma once
 /// Image decoding for untrusted files: PNG through libpng, JPEG through libjpeg-turbo — both
 /// written for, and continuously fuzzed on, hostile input (stb_image 2.27 is not: finding #3 of
-/// issue 18). The declared size is checked against max_pixels() before any pixel memory is
-/// allocated (decompression bombs: finding #4). Every libpng/libjpeg error comes back as one
-/// io_error line naming the file; their longjmp never crosses a C++ frame with a destructor.
+/// issue 18). The declared size is checked against max_pixels() (core/checked.hpp) before any
+/// pixel memory is allocated (decompression bombs: finding #4). Every libpng/libjpeg error comes
+/// back as one io_error line naming the file; their longjmp never crosses a C++ frame with a
+/// destructor.
 #include <png.h>
 // jpeglib.h needs size_t and FILE declared before it.
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <span>
 #include <string>
@@ -29,21 +31,6 @@ struct image_u8 {
     std::vector<std::uint8_t> pixels;  ///< height · width · channels bytes, row by row
 };
 
-/// The largest image (width · height) deepvis decodes: 64 megapixels (2^26) unless the
-/// environment variable DEEPVIS_MAX_PIXELS says otherwise (read once). A file declaring more is
-/// refused from its header, before anything is allocated.
-inline std::size_t max_pixels() {
-    static const std::size_t limit = [] {
-        if (const char* env = std::getenv("DEEPVIS_MAX_PIXELS"); env && *env) {
-            char* end = nullptr;
-            const unsigned long long v = std::strtoull(env, &end, 10);
-            if (end && *end == '\0' && v > 0) return static_cast<std::size_t>(v);
-        }
-        return std::size_t(1) << 26;
-    }();
-    return limit;
-}
-
 }  // namespace deepvis::io
 
 namespace deepvis::detail {
@@ -51,9 +38,9 @@ namespace deepvis::detail {
 inline void check_declared_pixels(const std::string& name, std::size_t width, std::size_t height) {
     // Both sides are < 2^32 (PNG) or < 2^16 (JPEG): the product cannot wrap in 64 bits.
     DEEPVIS_CHECK(width > 0 && height > 0, io_error, "image '" << name << "': declares an empty " << width << "x" << height << " image");
-    DEEPVIS_CHECK(width * height <= io::max_pixels(), io_error,
+    DEEPVIS_CHECK(width * height <= max_pixels(), io_error,
                   "image '" << name << "': declares " << width << "x" << height << " (" << width * height
-                            << " pixels), more than the limit of " << io::max_pixels() << " (DEEPVIS_MAX_PIXELS)");
+                            << " pixels), more than the limit of " << max_pixels() << " (DEEPVIS_MAX_PIXELS)");
 }
 
 /// Converts `n`-channel pixels to `want` channels with stb_image's rules (luma = (77 R + 150 G +
