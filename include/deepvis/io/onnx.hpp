@@ -13,6 +13,7 @@
 ///                        is renamed, so a failed save never leaves a half-written model.
 ///   load_network(file):  nn::network(load_onnx(file)); an op deepvis does not implement throws
 ///                        unsupported_error naming the op type, the node and the supported ops.
+///   load_onnx_bytes(b), load_network_bytes(b): the same from bytes in memory (no external data).
 ///
 /// Limits: one model file is at most 2 GB (protobuf's limit; larger models keep their weights
 /// as external data). Every tensor is float32 in deepvis, so an exported graph declares FLOAT
@@ -24,6 +25,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
@@ -63,6 +65,17 @@ inline bool has_external_data(const onnx::ModelProto& model) {
     return false;
 }
 
+/// Parses a model's bytes; `label` is "model '<file>'".
+inline onnx::ModelProto parse_onnx_bytes(std::string_view bytes, const std::string& label) {
+    DEEPVIS_CHECK(!bytes.empty(), io_error, label << ": the file is empty, not an ONNX model");
+    DEEPVIS_CHECK(bytes.size() <= static_cast<std::size_t>(INT_MAX), io_error,
+                  label << ": the file is larger than 2 GB; store the weights as ONNX external data");
+    onnx::ModelProto model;
+    DEEPVIS_CHECK(model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())), io_error,
+                  label << ": not a valid ONNX protobuf (truncated or corrupt?)");
+    return model;
+}
+
 /// Reads and parses a model file; `label` is "model '<file>'".
 inline onnx::ModelProto parse_onnx_file(const std::filesystem::path& file, const std::string& label) {
     std::error_code ec;
@@ -72,13 +85,7 @@ inline onnx::ModelProto parse_onnx_file(const std::filesystem::path& file, const
     DEEPVIS_CHECK(in.is_open(), io_error, label << ": cannot open the file for reading");
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     DEEPVIS_CHECK(!in.bad(), io_error, label << ": read error");
-    DEEPVIS_CHECK(!bytes.empty(), io_error, label << ": the file is empty, not an ONNX model");
-    DEEPVIS_CHECK(bytes.size() <= static_cast<std::size_t>(INT_MAX), io_error,
-                  label << ": the file is larger than 2 GB; store the weights as ONNX external data");
-    onnx::ModelProto model;
-    DEEPVIS_CHECK(model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())), io_error,
-                  label << ": not a valid ONNX protobuf (truncated or corrupt?)");
-    return model;
+    return parse_onnx_bytes(bytes, label);
 }
 
 /// Runs the ONNX checker; external data needs the model's path, which only the path overload
@@ -108,6 +115,17 @@ inline nn::graph load_onnx(const std::filesystem::path& file) {
     return detail::onnx_to_graph(model, file.parent_path(), label);
 }
 
+/// Loads a model held in memory (`name` names it in errors), as load_onnx; a model whose weights
+/// are external data needs its folder and is refused (io_error).
+inline nn::graph load_onnx_bytes(std::string_view bytes, const std::string& name = "(memory)") {
+    const std::string label = "model '" + name + "'";
+    const onnx::ModelProto model = detail::parse_onnx_bytes(bytes, label);
+    DEEPVIS_CHECK(!detail::has_external_data(model), io_error,
+                  label << ": has external data, which only a model loaded from its file can read");
+    detail::check_onnx_model(model, {}, label);
+    return detail::onnx_to_graph(model, {}, label);
+}
+
 /// Writes `g` as an ONNX model that the ONNX checker accepts; throws config_error when the
 /// graph is not valid ONNX and io_error when the file cannot be written.
 inline void save_onnx(const nn::graph& g, const std::filesystem::path& file) {
@@ -131,6 +149,12 @@ inline void save_onnx(const nn::graph& g, const std::filesystem::path& file) {
 inline nn::network load_network(const std::filesystem::path& file) {
     nn::graph g = load_onnx(file);
     return detail::with_model_label("model '" + file.string() + "'", [&] { return nn::network(std::move(g)); });
+}
+
+/// Builds the executor of a model held in memory: nn::network(load_onnx_bytes(bytes, name)).
+inline nn::network load_network_bytes(std::string_view bytes, const std::string& name = "(memory)") {
+    nn::graph g = load_onnx_bytes(bytes, name);
+    return detail::with_model_label("model '" + name + "'", [&] { return nn::network(std::move(g)); });
 }
 
 }  // namespace deepvis::io

@@ -38,7 +38,9 @@ public:
             out[axis] += t->shape()[axis];
         }
         ensure_shape(*y[0], out);
-        const auto [outer, inner] = split(out, axis);
+        // std::tie, not a structured binding: the lambda below uses `inner`, which clang < 16 rejects.
+        std::size_t outer = 1, inner = 1;
+        std::tie(outer, inner) = split(out, axis);
         const std::size_t row = out[axis] * inner;
         float* py = y[0]->data();
         // The outer slices (the batch, for a channel concat) are independent copies.

@@ -1,0 +1,30 @@
+#pragma once
+/// Shared by the libFuzzer harnesses: small limits so that a valid but large input is refused
+/// quickly (the harnesses look for crashes, not for memory to fill), and a per-process scratch
+/// file for the readers that take a path.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace deepvis::fuzz {
+
+/// Call from LLVMFuzzerInitialize, before the limits are first read (they are read once).
+inline void small_limits() {
+    ::setenv("DEEPVIS_MAX_ELEMENTS", "1048576", 1);  // 4 MB per tensor
+    ::setenv("DEEPVIS_MAX_PIXELS", "1048576", 1);    // 1 megapixel
+}
+
+/// Writes the input to a file of this process (overwritten on each run) and returns its path.
+inline const std::filesystem::path& scratch_file(const std::uint8_t* data, std::size_t size, const char* ext) {
+    static const std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("deepvis_fuzz_" + std::to_string(::getpid()) + ext);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    return path;
+}
+
+}  // namespace deepvis::fuzz
