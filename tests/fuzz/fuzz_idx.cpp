@@ -1,7 +1,5 @@
-// libFuzzer: IDX reading (io/idx.hpp), plain or gzip, as images and as labels.
-#include <deepvis/io/idx.hpp>
-
-#include "fuzz_common.hpp"
+// libFuzzer: IDX reading, plain or gzip (targets.hpp says what is done with each input).
+#include "targets.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     deepvis::fuzz::small_limits();
@@ -9,14 +7,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto& file = deepvis::fuzz::scratch_file(data, size, ".idx");
     try {
-        (void)deepvis::io::load_idx_images(file);
-    } catch (const deepvis::error&) {
-    }
-    try {
-        (void)deepvis::io::load_idx_labels(file);
-    } catch (const deepvis::error&) {
+        deepvis::fuzz::run_idx(data, size);
+    } catch (const deepvis::error&) {  // a clear refusal is the right outcome
     }
     return 0;
 }

@@ -26,7 +26,7 @@ class conv_op final : public op {
 public:
     explicit conv_op(const op_context& ctx)
         : m_name("Conv '" + ctx.node_name + "'"), m_window(ctx.attributes), m_group(ctx.attributes.get_int("group", 1)) {
-        DEEPVIS_CHECK(m_group >= 1, config_error, m_name << ": group " << m_group << ", expected >= 1");
+        detail::check_window_attribute(m_name, "group", m_group, 1);
     }
 
     void forward(inputs_view x, outputs_view y, op_scratch& s) const override {
@@ -135,7 +135,7 @@ private:
         const auto& ws = x[1]->shape();
         const auto C = static_cast<std::ptrdiff_t>(xs[1]), M = static_cast<std::ptrdiff_t>(ws[0]);
         const auto Cg = static_cast<std::ptrdiff_t>(ws[1]);
-        DEEPVIS_CHECK(Cg * m_group == C, shape_error,
+        DEEPVIS_CHECK(C % m_group == 0 && Cg == C / m_group, shape_error,
                       m_name << ": input has " << C << " channels, expected " << Cg * m_group << " (weight "
                              << shape_string(ws) << ", group " << m_group << ")");
         DEEPVIS_CHECK(M % m_group == 0 && M > 0, shape_error,

@@ -24,7 +24,9 @@ public:
           m_group(ctx.attributes.get_int("group", 1)),
           m_output_padding(ctx.attributes.get_ints("output_padding")),
           m_output_shape(ctx.attributes.get_ints("output_shape")) {
-        DEEPVIS_CHECK(m_group >= 1, config_error, m_name << ": group " << m_group << ", expected >= 1");
+        detail::check_window_attribute(m_name, "group", m_group, 1);
+        for (auto v : m_output_padding) detail::check_window_attribute(m_name, "output_padding", v, 0);
+        for (auto v : m_output_shape) detail::check_window_attribute(m_name, "output_shape", v, 0);
     }
 
     void forward(inputs_view x, outputs_view y, op_scratch& s) const override {

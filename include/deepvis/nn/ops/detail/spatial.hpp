@@ -13,6 +13,17 @@
 
 namespace deepvis::nn::detail {
 
+/// The largest value of a window attribute (kernel size, stride, dilation, pad, group, output
+/// padding or shape): far beyond any real network, and small enough that the int64 window
+/// arithmetic on sizes bounded by max_elements() ((k − 1)·d + 1, s·(in − 1), in + pads) cannot
+/// overflow (issue 18, finding #7: a group of 2^62 overflowed Conv's channel check).
+inline constexpr std::int64_t max_window_attribute = std::int64_t(1) << 31;
+
+inline void check_window_attribute(const std::string& what, const char* attribute, std::int64_t v, std::int64_t lo) {
+    DEEPVIS_CHECK(v >= lo && v <= max_window_attribute, config_error,
+                  what << ": " << attribute << " " << v << ", expected >= " << lo << " and <= " << max_window_attribute);
+}
+
 struct window_attributes {
     std::vector<std::int64_t> kernel_shape;  ///< empty: take it from the weight (Conv)
     std::vector<std::int64_t> strides, dilations, pads;  ///< empty: ONNX defaults (1, 1, 0)
@@ -38,9 +49,10 @@ struct window_attributes {
                           auto_pad == "SAME_LOWER",
                       config_error,
                       what << ": auto_pad '" << auto_pad << "', expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
-        for (auto v : strides) DEEPVIS_CHECK(v >= 1, config_error, what << ": stride " << v << ", expected >= 1");
-        for (auto v : dilations) DEEPVIS_CHECK(v >= 1, config_error, what << ": dilation " << v << ", expected >= 1");
-        for (auto v : pads) DEEPVIS_CHECK(v >= 0, config_error, what << ": pad " << v << ", expected >= 0");
+        for (auto v : kernel_shape) check_window_attribute(what, "kernel size", v, 1);
+        for (auto v : strides) check_window_attribute(what, "stride", v, 1);
+        for (auto v : dilations) check_window_attribute(what, "dilation", v, 1);
+        for (auto v : pads) check_window_attribute(what, "pad", v, 0);
     }
     std::int64_t stride(std::size_t i) const { return strides.empty() ? 1 : strides[i]; }
     std::int64_t dilation(std::size_t i) const { return dilations.empty() ? 1 : dilations[i]; }
