@@ -17,6 +17,8 @@ namespace {
 // Reproducer → a substring of the error it must give.
 const std::map<std::string, std::string> expected_errors = {
     {"onnx_run_conv_group_2e62.onnx", "group 4611686018427387904, expected >= 1 and <= 2147483648"},
+    {"npy_empty_shape_strides_overflow.npy", "elements in its non-zero dimensions, more than the limit of"},
+    {"idx_empty_shape_strides_overflow.idx", "elements in its non-zero dimensions, more than the limit of"},
 };
 
 void replay(const std::string& name, const std::vector<std::uint8_t>& bytes) {

@@ -7,7 +7,8 @@
 ///   max_pixels()                   the largest image decoded: 2^26 pixels (64 MP) unless
 ///                                  DEEPVIS_MAX_PIXELS says otherwise
 ///   checked_multiply(a, b, what)   a · b, or shape_error "<what>: ... overflows" when it wraps
-///   checked_element_count(s, what) Π s, checked, and at most max_elements(), else shape_error
+///   checked_element_count(s, what) Π s, checked, and at most max_elements() (zeros aside, since
+///                                  strides multiply the other dimensions), else shape_error
 ///                                  naming `what` and the shape
 ///   checked_size(v, what)          a finite, non-negative double as a size, at most max_elements()
 #include <cmath>
@@ -58,11 +59,14 @@ inline std::size_t checked_multiply(std::size_t a, std::size_t b, const std::str
 
 template <class Shape>
 std::size_t checked_element_count(const Shape& s, const std::string& what) {
+    // Zeros aside: an empty tensor's strides are still products of its other dimensions, so
+    // (0, 2^40, 2^40) must be refused too (fuzz_npy, fuzz_idx: xtensor's strides overflowed).
     std::size_t n = 1;
-    bool wrapped = false;
+    bool wrapped = false, empty = false;
     for (auto d : s) {
         DEEPVIS_CHECK(static_cast<long long>(d) >= 0, shape_error, what << ": negative dimension " << static_cast<long long>(d));
-        wrapped = wrapped || __builtin_mul_overflow(n, static_cast<std::size_t>(d), &n);
+        if (d == 0) empty = true;
+        else wrapped = wrapped || __builtin_mul_overflow(n, static_cast<std::size_t>(d), &n);
     }
     if (wrapped || n > max_elements()) {
         std::ostringstream shape;
@@ -75,10 +79,10 @@ std::size_t checked_element_count(const Shape& s, const std::string& what) {
         shape << ')';
         DEEPVIS_FAIL(shape_error, what << ": shape " << shape.str() << " has "
                                        << (wrapped ? std::string("more than 2^64") : std::to_string(n))
-                                       << " elements, more than the limit of " << max_elements()
-                                       << " (DEEPVIS_MAX_ELEMENTS)");
+                                       << (empty ? " elements in its non-zero dimensions" : " elements")
+                                       << ", more than the limit of " << max_elements() << " (DEEPVIS_MAX_ELEMENTS)");
     }
-    return n;
+    return empty ? 0 : n;
 }
 
 inline std::size_t checked_size(double v, const std::string& what) {

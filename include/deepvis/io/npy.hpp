@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/atomic_file.hpp>
@@ -246,12 +247,7 @@ inline tensor load_npy(const std::filesystem::path& path) {
                   "npy '" << file << "': dtype " << h.descr
                           << ", expected float32 (<f4); convert it with numpy: np.save(path, x.astype(np.float32))");
 
-    std::uint64_t count = 1;
-    for (auto d : h.shape) {
-        DEEPVIS_CHECK(d == 0 || count <= std::numeric_limits<std::uint64_t>::max() / 4 / d, io_error,
-                      "npy '" << file << "': shape " << shape_string(h.shape) << " is too large");
-        count *= d;
-    }
+    const std::uint64_t count = checked_element_count(h.shape, "npy '" + file + "'");
     const std::uint64_t data_bytes = file_size - prefix - header_len;
     DEEPVIS_CHECK(data_bytes == count * 4, io_error,
                   "npy '" << file << "': " << (data_bytes < count * 4 ? "truncated: " : "corrupt: ") << "shape "
