@@ -247,7 +247,12 @@ inline tensor load_npy(const std::filesystem::path& path) {
                   "npy '" << file << "': dtype " << h.descr
                           << ", expected float32 (<f4); convert it with numpy: np.save(path, x.astype(np.float32))");
 
-    const std::uint64_t count = checked_element_count(h.shape, "npy '" + file + "'");
+    std::uint64_t count = 0;
+    try {
+        count = checked_element_count(h.shape, "npy '" + file + "'");
+    } catch (const shape_error& e) {
+        throw io_error(e.what());  // a file's impossible header is an io_error, as documented above
+    }
     const std::uint64_t data_bytes = file_size - prefix - header_len;
     DEEPVIS_CHECK(data_bytes == count * 4, io_error,
                   "npy '" << file << "': " << (data_bytes < count * 4 ? "truncated: " : "corrupt: ") << "shape "
