@@ -128,21 +128,23 @@ layer { name: "b" type: "ReLU" bottom: "a" top: "b" })";
                          deepvis::io_error);
 }
 
-TEST_CASE("caffe hostile: huge declared shapes are io_errors before anything is allocated") {
+TEST_CASE("caffe hostile: huge declared shapes are io_errors (core/checked.hpp) before anything is allocated") {
     scratch s("huge");
     const auto model = s.write("m.caffemodel", bytes_of(tiny_weights()));
     const std::string huge_input = R"(input: "data" input_shape { dim: 1000000000 dim: 1000000000 dim: 8 dim: 8 })";
     CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("h.prototxt", huge_input), model),
-                         doctest::Contains("has more than 2^40 elements"), deepvis::io_error);
+                         doctest::Contains("input 'data': shape (1000000000, 1000000000, 8, 8) has more than 2^64 elements"),
+                         deepvis::io_error);
     const std::string negative = R"(input: "data" input_shape { dim: 1 dim: -3 dim: 8 dim: 8 })";
     CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("n.prototxt", negative), model),
-                         doctest::Contains("declared dimension -3"), deepvis::io_error);
+                         doctest::Contains("negative dimension -3"), deepvis::io_error);
     // A blob whose dimensions multiply past 2^64, with no data behind them.
     pb::NetParameter w = tiny_weights();
     auto* shape = w.mutable_layer(0)->mutable_blobs(0)->mutable_shape();
     for (int i = 0; i < 4; ++i) shape->set_dim(i, 2147483647);
     CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), s.write("w.caffemodel", bytes_of(w))),
-                         doctest::Contains("layer 'conv1' (Convolution): blob 0: declared shape"), deepvis::io_error);
+                         doctest::Contains("layer 'conv1' (Convolution): blob 0: shape (2147483647, 2147483647, 2147483647, 2147483647) has more than 2^64"),
+                         deepvis::io_error);
 }
 
 TEST_CASE("caffe hostile: an unsupported layer type names the layer, the type and the supported types") {

@@ -19,6 +19,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/text_format.h>
 
+#include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/detail/caffe.pb.h>
@@ -27,22 +28,15 @@ namespace deepvis::detail {
 
 namespace caffe_pb = ::deepvis_caffe;
 
-/// The largest element count deepvis accepts for any size declared in a Caffe file (2^40
-/// floats = 4 TB): far above any real model, far below where size arithmetic overflows.
-inline constexpr std::uint64_t caffe_max_elements = std::uint64_t(1) << 40;
-
-/// Product of `dims`, each checked to lie in [0, 2^31) and the product to stay at most
-/// caffe_max_elements; `what` names the size in the io_error ("layer 'conv1': blob 0").
+/// Product of `dims` declared in a Caffe file, through core/checked.hpp: a negative dimension,
+/// an overflow or more than max_elements() is an io_error (a file's impossible size, as for .npy)
+/// naming `what` ("layer 'conv1' (Convolution): blob 0"), before anything is allocated.
 inline std::uint64_t caffe_checked_count(const std::vector<std::int64_t>& dims, const std::string& what) {
-    std::uint64_t count = 1;
-    for (auto d : dims) {
-        DEEPVIS_CHECK(d >= 0 && d < (std::int64_t(1) << 31), io_error,
-                      what << ": declared dimension " << d << " in " << shape_string(dims)
-                           << " is out of range (expected 0 <= d < 2^31)");
-        DEEPVIS_CHECK(!__builtin_mul_overflow(count, static_cast<std::uint64_t>(d), &count) && count <= caffe_max_elements,
-                      io_error, what << ": declared shape " << shape_string(dims) << " has more than 2^40 elements");
+    try {
+        return checked_element_count(dims, what);
+    } catch (const shape_error& e) {
+        throw io_error(e.what());
     }
-    return count;
 }
 
 inline void caffe_check_file(const std::filesystem::path& file, const std::string& label) {
