@@ -9,8 +9,9 @@
 // forward:  net.forward(x) on a seeded N(0, 1) input of shape (batch, C, size, size).
 // saliency: forward, then one backward pass of the score of --class (summed over the batch) to
 //           the input under the plain rule, reusing one trace: the cost of a gradient map.
-// --attribution: times the library's attribution functions, as the CLI calls them, with class
-//           --class for every batch item (JSON key "attribution": {method: timing}):
+// --attribution: times the methods of the CLI's registry (tools/deepvis/attribution_methods.hpp;
+//           any of its names, plus guided and ig), as the CLI calls them, with class --class for
+//           every batch item (JSON key "attribution": {method: timing}):
 //             saliency  deepvis::saliency           (N, H, W)
 //             guided    deepvis::guided_backprop    (N, C, H, W)
 //             gradcam   deepvis::gradcam at --layer (default: default_cam_layer), (N, H, W)
@@ -37,6 +38,7 @@
 #include <vector>
 
 #include "bench_common.hpp"
+#include "deepvis/attribution_methods.hpp"
 
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/gradcam.hpp>
@@ -61,7 +63,13 @@ struct options {
     std::size_t steps = 50, ig_batch = 16;
 };
 
-const char* const attribution_methods[] = {"saliency", "guided", "gradcam", "ig"};
+/// --attribution takes the names of the CLI's method registry (tools/deepvis/attribution_methods.hpp);
+/// "guided" and "ig" are the names run_attribution_bench.py has always used.
+const deepvis::cli::attribution_method* find_method(const std::string& name) {
+    if (name == "guided") return deepvis::cli::find_attribution_method("guided-backprop");
+    if (name == "ig") return deepvis::cli::find_attribution_method("integrated-gradients");
+    return deepvis::cli::find_attribution_method(name);
+}
 
 
 [[noreturn]] void usage(const std::string& why) {
@@ -97,9 +105,9 @@ options parse(int argc, char** argv) {
         else if (a == "--attribution") {
             o.attribution = split_list(value());
             for (const auto& m : o.attribution)
-                if (std::find(std::begin(attribution_methods), std::end(attribution_methods), m) ==
-                    std::end(attribution_methods))
-                    usage("unknown attribution method '" + m + "' (saliency, guided, gradcam, ig)");
+                if (find_method(m) == nullptr)
+                    usage("unknown attribution method '" + m + "' (guided, ig, " +
+                          deepvis::cli::attribution_method_names() + ")");
         } else if (a == "--task") {
             const std::string t = value();
             if (t != "both" && t != "forward" && t != "saliency" && t != "none") usage("unknown task '" + t + "'");
@@ -257,13 +265,18 @@ struct node_timer {
     }
 };
 
-/// One attribution method of the library, called as the CLI calls it.
+/// One attribution method of the registry, called as the CLI calls it: --layer, --steps and
+/// --ig-batch go to the methods that have a layer, steps or batch parameter.
 tensor attribute(const deepvis::nn::network& net, const tensor& x, const deepvis::class_indices& classes,
                  const options& o, const std::string& method, const std::string& layer) {
-    if (method == "saliency") return deepvis::saliency(net, x, classes);
-    if (method == "guided") return deepvis::guided_backprop(net, x, classes);
-    if (method == "gradcam") return deepvis::gradcam(net, x, classes, {.layer = layer});
-    return deepvis::integrated_gradients(net, x, classes, {.steps = o.steps, .batch_size = o.ig_batch});
+    const deepvis::cli::attribution_method& m = *find_method(method);
+    std::map<std::string, std::string> values;
+    for (const auto& p : m.parameters) {
+        if (p.name == "layer") values["layer"] = layer;
+        if (p.name == "steps") values["steps"] = std::to_string(o.steps);
+        if (p.name == "batch" && m.name == "integrated-gradients") values["batch"] = std::to_string(o.ig_batch);
+    }
+    return m.compute(net, x, classes, {m.parameters, values});
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 """One training epoch of the Fashion-MNIST classifier: deepvis against PyTorch.
 
 Usage:
-  /usr/bin/python3 bench/train_epoch.py --deepvis build/examples/deepvis [--images 60000]
+  /usr/bin/python3 bench/train_epoch.py --deepvis build/tools/deepvis/deepvis [--images 60000]
       [--batch 64] [--threads 1,2] [--rounds 3] [--write-readme bench/README.md]
 
 Both tools train the same architecture (train/models.hpp: Conv 32 3x3 - Relu - MaxPool -

@@ -31,7 +31,7 @@ done
 
 echo "== deepvis gallery $*"
 start=$(date +%s)
-DEEPVIS_MODELS_DIR="$root/models" "$build/examples/deepvis" gallery "$@"
+DEEPVIS_MODELS_DIR="$root/models" "$build/tools/deepvis/deepvis" gallery "$@"
 echo "== done in $(($(date +%s) - start)) s"
 report=$(cd "$out" && pwd)/index.html
 echo "The report: $report"

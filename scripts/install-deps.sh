@@ -7,6 +7,7 @@ set -euo pipefail
 core=(build-essential cmake pkg-config
       libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev libopenblas-openmp-dev liblapack-dev
       libstb-dev libpng-dev libjpeg62-turbo-dev doctest-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
+      libcli11-dev
       libonnx-testdata dataset-fashion-mnist)
 # PyTorch is the numerical and speed reference; OpenCV gives GrabCut; Chromium tests the report.
 extra=(python3-torch python3-torchvision python3-onnx python3-numpy

@@ -10,13 +10,13 @@
 # It rewrites the two image blocks of README.md between their markers (readme-images:classes and
 # readme-images:style): class names with the probability the model gives the class for its image;
 # the style run's losses.
-# Usage: scripts/make-readme-images.sh [BUILD_DIR]    (default: build; needs BUILD_DIR/examples/deepvis,
+# Usage: scripts/make-readme-images.sh [BUILD_DIR]    (default: build; needs BUILD_DIR/tools/deepvis/deepvis,
 #        and /usr/bin/python3 with torch, torchvision and PIL for the export and the drawings)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 [[ "$build" = /* ]] || build="$root/$build"
-deepvis="$build/examples/deepvis"
+deepvis="$build/tools/deepvis/deepvis"
 [[ -x "$deepvis" ]] || { echo "make-readme-images: $deepvis not found; build the target deepvis_cli" >&2; exit 1; }
 out="$root/docs/synthesis"
 work=$(mktemp -d)
@@ -75,7 +75,7 @@ for _ in range(2600):  # short strokes along a swirling flow field
 style.save(f"{work}/style.png")
 EOF
 layers="/features/features.1/Relu,/features/features.4/Concat,/features/features.6/Concat,/features/features.7/Concat"
-norm=(--pixel-mean 0.485,0.456,0.406 --pixel-std 0.229,0.224,0.225)
+norm=(--preprocess imagenet)
 cp "$work/content.png" "$out/style_content.png"
 cp "$work/style.png" "$out/style_style.png"
 style_log=$("$deepvis" style --model "$work/squeezenet1_1.onnx" --content "$work/content.png" --style "$work/style.png" \

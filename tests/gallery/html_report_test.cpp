@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "cli/gallery/stage.hpp"
+#include "deepvis/gallery/stage.hpp"
 
 using namespace deepvis;
 

@@ -1,14 +1,8 @@
-#pragma once
 /// deepvis latent: encodes seeded-random Fashion-MNIST test images to an autoencoder's 2-D code
 /// and draws them as a scatter plot coloured by class (SVG); with --pca, the PCA of the same
 /// images' pixels to 2-D beside it. Prints, for each map, the leave-one-out 5-NN accuracy and
 /// the silhouette — how well the classes separate in 2-D.
 #include <cstdint>
-#include <iomanip>
-#include <ostream>
-#include <string>
-#include <vector>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/train/batches.hpp>
@@ -17,15 +11,18 @@
 #include <deepvis/viz/pca.hpp>
 #include <deepvis/viz/plot.hpp>
 #include <deepvis/viz/separation.hpp>
+#include <iomanip>
+#include <ostream>
+#include <string>
+#include <vector>
 
-#include "flags.hpp"
+#include "command_line.hpp"
+#include "commands.hpp"
 
 namespace deepvis::cli {
 
-inline constexpr const char* latent_summary = "plot an autoencoder's 2-D codes of test images by class (and PCA beside it)";
-
-inline int run_latent(const std::vector<std::string>& args, std::ostream& out) {
-    flags f("deepvis latent", "--model cae.onnx --out latent.svg [options]", latent_summary);
+int run_latent(const std::vector<std::string>& args, std::ostream& out) {
+    command_line f("deepvis latent", "--model cae.onnx --out latent.svg [options]", command_summary("latent"));
     f.required("model", "M.onnx", "the autoencoder")
         .required("out", "F.svg", "the scatter plot to write")
         .option("samples", "N", "test images to encode (chosen at random)", "1000")
@@ -59,17 +56,21 @@ inline int run_latent(const std::vector<std::string>& args, std::ostream& out) {
     out << std::setprecision(4) << "latent map of " << samples << " test images: 5-NN accuracy " << knn
         << ", silhouette " << sil << '\n';
     const std::string title = "autoencoder code (5-NN " + std::to_string(knn).substr(0, 5) + ")";
-    std::string svg = viz::scatter_plot_svg(viz::series_by_label(z, labels, io::fashion_mnist_classes()),
-                                            {.title = title, .x_label = "z1", .y_label = "z2", .width = 620, .height = 480});
+    std::string svg =
+        viz::scatter_plot_svg(viz::series_by_label(z, labels, io::fashion_mnist_classes()),
+                              {.title = title, .x_label = "z1", .y_label = "z2", .width = 620, .height = 480});
     if (f.get_bool("pca")) {
         const auto p = viz::pca(images, 2);
         const double pknn = viz::knn_accuracy(p.projection, labels, 5), psil = viz::silhouette(p.projection, labels);
         out << "PCA of the pixels: 5-NN accuracy " << pknn << ", silhouette " << psil << ", explained variance "
             << (p.explained_variance(0) + p.explained_variance(1)) / p.total_variance << '\n';
-        const std::string pca_svg = viz::scatter_plot_svg(
-            viz::series_by_label(p.projection, labels, io::fashion_mnist_classes()),
-            {.title = "PCA of pixels (5-NN " + std::to_string(pknn).substr(0, 5) + ")", .x_label = "PC1",
-             .y_label = "PC2", .width = 620, .height = 480});
+        const std::string pca_svg =
+            viz::scatter_plot_svg(viz::series_by_label(p.projection, labels, io::fashion_mnist_classes()),
+                                  {.title = "PCA of pixels (5-NN " + std::to_string(pknn).substr(0, 5) + ")",
+                                   .x_label = "PC1",
+                                   .y_label = "PC2",
+                                   .width = 620,
+                                   .height = 480});
         svg = viz::side_by_side_svg({svg, pca_svg});
     }
     train::write_text_file(f.get_string("out"), svg);

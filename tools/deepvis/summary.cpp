@@ -1,21 +1,18 @@
-#pragma once
 /// deepvis summary: a model's layers, output shapes and parameter counts, laid out like Keras'
 /// model.summary() (nn/summary.hpp).
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/nn/summary.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include <deepvis/io/onnx.hpp>
-#include <deepvis/nn/summary.hpp>
-
-#include "flags.hpp"
+#include "command_line.hpp"
+#include "commands.hpp"
 
 namespace deepvis::cli {
 
-inline constexpr const char* summary_summary = "print a model's layers, output shapes and parameter counts (Keras style)";
-
-inline int run_summary(const std::vector<std::string>& args, std::ostream& out) {
-    flags f("deepvis summary", "--model M.onnx [--input-shape N,C,H,W]", summary_summary);
+int run_summary(const std::vector<std::string>& args, std::ostream& out) {
+    command_line f("deepvis summary", "--model M.onnx [--input-shape N,C,H,W]", command_summary("summary"));
     f.required("model", "M.onnx", "the ONNX model")
         .option("input-shape", "N,C,H,W", "the input shape to run (needed when the model's is dynamic)");
     if (!f.parse(args)) {
@@ -26,7 +23,8 @@ inline int run_summary(const std::vector<std::string>& args, std::ostream& out) 
     shape_type shape;
     if (f.given("input-shape"))
         for (long long d : f.get_ints("input-shape")) {
-            if (d <= 0) throw usage_error("flag --input-shape: '" + f.get_string("input-shape") + "' has a dimension <= 0");
+            if (d <= 0)
+                throw usage_error("flag --input-shape: '" + f.get_string("input-shape") + "' has a dimension <= 0");
             shape.push_back(static_cast<std::size_t>(d));
         }
     out << nn::summary(net, shape);

@@ -1,27 +1,29 @@
-#pragma once
 /// deepvis predict: runs a model on an .npy batch or on images and prints, for each item, the
 /// top-K classes with their probability (softmax of the class scores); --out saves the graph's
 /// output.
 #include <algorithm>
 #include <iomanip>
-#include <numeric>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "common.hpp"
 
 namespace deepvis::cli {
 
-inline constexpr const char* predict_summary = "run a model and print the top classes of each input";
-
-inline int run_predict(const std::vector<std::string>& args, std::ostream& out) {
-    flags f("deepvis predict", "--model M.onnx (--input X.npy | --image P.png[,Q.jpg...]) [options]", predict_summary);
+int run_predict(const std::vector<std::string>& args, std::ostream& out) {
+    command_line f("deepvis predict", "--model M.onnx (--input X.npy | --image P.png[,Q.jpg...]) [options]",
+                   command_summary("predict"));
     add_model_flag(f);
     add_input_flags(f);
     f.option("top", "K", "classes to print per input", "5")
         .option("labels", "FILE", "class names, one per line")
-        .option("out", "Y.npy", "save the graph's output, (N, K), as float32 .npy");
+        .option("out", "Y.npy", "save the graph's output, (N, K), as float32 .npy")
+        .example("deepvis predict --model models/fashion_cnn.onnx --image shirt.png --top 3")
+        .example(
+            "deepvis predict --model squeezenet1.0.onnx --image cat.png --preprocess caffe --labels "
+            "imagenet_classes.txt");
     if (!f.parse(args)) {
         out << f.help();
         return 0;
@@ -44,10 +46,7 @@ inline int run_predict(const std::vector<std::string>& args, std::ostream& out) 
     const int index_width = static_cast<int>(std::to_string(classes - 1).size());
     for (std::size_t n = 0; n < probabilities.size(); ++n) {
         const auto& p = probabilities[n];
-        std::vector<std::size_t> order(classes);
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                          [&](std::size_t a, std::size_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+        const auto order = top_classes(p, k);
         out << (n < batch.names.size() ? batch.names[n] : "input[" + std::to_string(n) + "]") << '\n';
         for (std::size_t r = 0; r < k; ++r) {
             const std::size_t c = order[r];

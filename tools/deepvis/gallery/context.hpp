@@ -21,21 +21,22 @@
 #include <string>
 #include <vector>
 
+#include "../common.hpp"
+#include "../preprocessing.hpp"
+
 namespace deepvis::cli::gallery {
 
 struct context {
     // The classifier and what it is shown.
     nn::network model;
     std::string model_path = {};
-    tensor x = {};                         ///< (N, C, H, W) in the model's input space
-    tensor pixels = {};                    ///< (N, C, H, W) in [0, 1], for display
-    std::vector<std::string> names = {};   ///< one per image
-    std::vector<int> truth = {};           ///< true class per image, -1 when unknown
-    std::vector<std::string> labels = {};  ///< class names, one per class
-    std::vector<float> mean = {0.0f};      ///< the input normalisation x' = (x − mean)/std
-    std::vector<float> std = {1.0f};
-    bool bgr = false;                ///< model channels are B, G, R
-    std::string preprocessing = {};  ///< one line for captions
+    tensor x = {};                           ///< (N, C, H, W) in the model's input space
+    tensor pixels = {};                      ///< (N, C, H, W) in [0, 1], for display
+    std::vector<std::string> names = {};     ///< one per image
+    std::vector<int> truth = {};             ///< true class per image, -1 when unknown
+    std::vector<std::string> labels = {};    ///< class names, one per class
+    preprocessing preprocess = {};           ///< how x was made from the images (undone for display)
+    std::string preprocessing_caption = {};  ///< one line for captions
 
     // Settings.
     bool quick = false;
@@ -106,23 +107,8 @@ inline tensor zoom(const tensor& image, std::size_t factor) {
     return out;
 }
 
-/// Model-input images (N, C, H, W) back to pixels in [0, 1] (R, G, B order), undoing the
-/// normalisation and the channel order.
-inline tensor to_pixels(const context& ctx, const tensor& x) {
-    tensor out = x;
-    const std::size_t n = x.shape()[0], c = x.shape()[1], hw = x.shape()[2] * x.shape()[3];
-    auto value = [](const std::vector<float>& v, std::size_t k, float fallback) {
-        return v.empty() ? fallback : v[v.size() == 1 ? 0 : std::min(k, v.size() - 1)];
-    };
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t k = 0; k < c; ++k) {
-            const float m = value(ctx.mean, k, 0.0f), s = value(ctx.std, k, 1.0f);
-            const std::size_t dst_k = ctx.bgr && c == 3 ? 2 - k : k;
-            for (std::size_t p = 0; p < hw; ++p)
-                out.data()[(i * c + dst_k) * hw + p] = std::clamp(x.data()[(i * c + k) * hw + p] * s + m, 0.0f, 1.0f);
-        }
-    return out;
-}
+/// Model-input images (N, C, H, W) back to pixels in [0, 1], R, G, B.
+inline tensor to_pixels(const context& ctx, const tensor& x) { return ctx.preprocess.from_model(x); }
 
 /// A signed map shaped like one input (C, H, W): one channel through the diverging colormap,
 /// three as an RGB image; zero is mid-grey/white, ±P99(|g|) the ends.
@@ -146,31 +132,6 @@ inline tensor heat_image(const tensor& map, viz::colormap cmap = viz::colormap::
 /// The map (H, W) over the pixels (C, H, W) of its image, jet at α = 0.5, min-max scaled.
 inline tensor overlay_image(const tensor& pixels, const tensor& map) {
     return viz::overlay(pixels, viz::normalize_min_max(map), {.alpha = 0.5f, .map = viz::colormap::jet});
-}
-
-/// Row-wise softmax of (N, K) scores.
-inline std::vector<std::vector<double>> softmax(const tensor& scores) {
-    const std::size_t n = scores.shape()[0], k = scores.size() / n;
-    std::vector<std::vector<double>> p(n, std::vector<double>(k));
-    for (std::size_t i = 0; i < n; ++i) {
-        const float* row = scores.data() + i * k;
-        const double top = *std::max_element(row, row + k);
-        double sum = 0;
-        for (std::size_t j = 0; j < k; ++j) sum += p[i][j] = std::exp(double(row[j]) - top);
-        for (auto& v : p[i]) v /= sum;
-    }
-    return p;
-}
-
-/// The k most probable classes of a probability row, best first.
-inline std::vector<std::size_t> top_classes(const std::vector<double>& p, std::size_t k) {
-    std::vector<std::size_t> order(p.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    k = std::min(k, p.size());
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                      [&](std::size_t a, std::size_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
-    order.resize(k);
-    return order;
 }
 
 /// The outputs of the nodes of type `op_type` whose output is 4-D (N, K, h, w), in graph order:

@@ -100,10 +100,10 @@ inline stage denoising_stage(context& ctx) {
                 train::rng r(ctx.seed);
                 train::add_gaussian_noise(noisy, ctx.noise, true, r);
                 std::vector<tensor> rows = {clean, noisy};
-                std::string caption =
-                    "Rows: originals; + Gaussian noise σ = " + fixed(ctx.noise, 2) + " clipped to [0, 1] (seed " +
-                    std::to_string(ctx.seed) + ", MSE " + fixed(mean_squared_error(noisy, clean), 4) + "); " +
-                    mse_caption(ctx.denoiser, append_reconstruction(rows, dae, noisy), clean);
+                std::string caption = "Rows: originals; + Gaussian noise σ = " + fixed(ctx.noise, 2) +
+                                      " clipped to [0, 1] (seed " + std::to_string(ctx.seed) + ", MSE " +
+                                      fixed(mean_squared_error(noisy, clean), 4) + "); " +
+                                      mse_caption(ctx.denoiser, append_reconstruction(rows, dae, noisy), clean);
                 if (!ctx.autoencoder.empty())
                     caption += "; " + mse_caption(ctx.autoencoder,
                                                   append_reconstruction(rows, io::load_network(ctx.autoencoder), noisy),
@@ -210,65 +210,66 @@ inline stage loss_curves_stage(context& ctx) {
 }
 
 inline stage latent_stage(context& ctx) {
-    return {"latent", "2-D codes against PCA",
-            "Test images placed by the autoencoders' 2-D codes and, for comparison, by the first two principal "
-            "components of their pixels. The 5-nearest-neighbour accuracy and the silhouette say how well the classes "
-            "separate in each map.",
-            [&ctx](figures& f) {
-                require_dataset(ctx);
-                const std::size_t samples = ctx.quick ? 300 : 1000;
-                train::rng r(ctx.seed);
-                auto order = r.permutation(ctx.test->size());
-                order.resize(samples);
-                tensor images;
-                train::gather_rows(ctx.test->images, order, images);
-                std::vector<int> labels;
-                train::gather_rows(ctx.test->labels, order, labels);
-                std::vector<std::string> panels;
-                viz::report_table t{.columns = {"map", "5-NN accuracy", "silhouette"}};
-                for (const auto& [path, what] :
-                     {std::pair{ctx.autoencoder, "autoencoder"}, std::pair{ctx.denoiser, "denoiser"}}) {
-                    if (path.empty()) continue;
-                    const nn::network net = io::load_network(path);
-                    const std::string code = net.resolve("latent");
-                    nn::network::trace tr;
-                    const std::string wanted[] = {code};
-                    net.forward(images, tr, std::span<const std::string>(wanted));
-                    const tensor z = net.activation(tr, code);
-                    DEEPVIS_CHECK(z.dimension() == 2 && z.shape()[1] == 2, shape_error,
-                                  "latent: '" << code << "' of " << path.string() << " has shape "
-                                              << shape_string(z.shape()) << ", expected (N, 2)");
-                    const double knn = viz::knn_accuracy(z, labels, 5), sil = viz::silhouette(z, labels);
-                    t.rows.push_back({path.filename().string() + " code", fixed(knn), fixed(sil)});
-                    panels.push_back(viz::scatter_plot_svg(
-                        viz::series_by_label(z, labels, io::fashion_mnist_classes()), {.title = std::string(what) + " code (5-NN " + fixed(knn) + ")",
-                                              .x_label = "z1",
-                                              .y_label = "z2",
-                                              .width = 560,
-                                              .height = 440,
-                                              .marker_radius = 2.0}));
-                }
-                if (panels.empty()) throw not_applicable("no autoencoder model");
-                const auto p = viz::pca(images, 2);
-                const double knn = viz::knn_accuracy(p.projection, labels, 5),
-                             sil = viz::silhouette(p.projection, labels);
-                t.rows.push_back({"PCA of the pixels", fixed(knn), fixed(sil)});
-                panels.push_back(viz::scatter_plot_svg(viz::series_by_label(p.projection, labels, io::fashion_mnist_classes()),
-                                                       {.title = "PCA of pixels (5-NN " + fixed(knn) + ")",
-                                                        .x_label = "PC1",
-                                                        .y_label = "PC2",
+    return {
+        "latent", "2-D codes against PCA",
+        "Test images placed by the autoencoders' 2-D codes and, for comparison, by the first two principal "
+        "components of their pixels. The 5-nearest-neighbour accuracy and the silhouette say how well the classes "
+        "separate in each map.",
+        [&ctx](figures& f) {
+            require_dataset(ctx);
+            const std::size_t samples = ctx.quick ? 300 : 1000;
+            train::rng r(ctx.seed);
+            auto order = r.permutation(ctx.test->size());
+            order.resize(samples);
+            tensor images;
+            train::gather_rows(ctx.test->images, order, images);
+            std::vector<int> labels;
+            train::gather_rows(ctx.test->labels, order, labels);
+            std::vector<std::string> panels;
+            viz::report_table t{.columns = {"map", "5-NN accuracy", "silhouette"}};
+            for (const auto& [path, what] :
+                 {std::pair{ctx.autoencoder, "autoencoder"}, std::pair{ctx.denoiser, "denoiser"}}) {
+                if (path.empty()) continue;
+                const nn::network net = io::load_network(path);
+                const std::string code = net.resolve("latent");
+                nn::network::trace tr;
+                const std::string wanted[] = {code};
+                net.forward(images, tr, std::span<const std::string>(wanted));
+                const tensor z = net.activation(tr, code);
+                DEEPVIS_CHECK(z.dimension() == 2 && z.shape()[1] == 2, shape_error,
+                              "latent: '" << code << "' of " << path.string() << " has shape "
+                                          << shape_string(z.shape()) << ", expected (N, 2)");
+                const double knn = viz::knn_accuracy(z, labels, 5), sil = viz::silhouette(z, labels);
+                t.rows.push_back({path.filename().string() + " code", fixed(knn), fixed(sil)});
+                panels.push_back(viz::scatter_plot_svg(viz::series_by_label(z, labels, io::fashion_mnist_classes()),
+                                                       {.title = std::string(what) + " code (5-NN " + fixed(knn) + ")",
+                                                        .x_label = "z1",
+                                                        .y_label = "z2",
                                                         .width = 560,
                                                         .height = 440,
                                                         .marker_radius = 2.0}));
-                const double explained = (p.explained_variance(0) + p.explained_variance(1)) / p.total_variance;
-                f.figure(f.svg("scatter", viz::side_by_side_svg(panels)),
-                         std::to_string(samples) + " test images chosen at random (seed " + std::to_string(ctx.seed) +
-                             "), coloured by class. The two principal components explain " + fixed(explained * 100, 1) +
-                             " % of the pixel variance.",
-                         1240);
-                t.caption = "Leave-one-out 5-NN accuracy (chance 0.1) and mean silhouette (−1 … 1) of each 2-D map.";
-                f.add(std::move(t));
-            }};
+            }
+            if (panels.empty()) throw not_applicable("no autoencoder model");
+            const auto p = viz::pca(images, 2);
+            const double knn = viz::knn_accuracy(p.projection, labels, 5), sil = viz::silhouette(p.projection, labels);
+            t.rows.push_back({"PCA of the pixels", fixed(knn), fixed(sil)});
+            panels.push_back(
+                viz::scatter_plot_svg(viz::series_by_label(p.projection, labels, io::fashion_mnist_classes()),
+                                      {.title = "PCA of pixels (5-NN " + fixed(knn) + ")",
+                                       .x_label = "PC1",
+                                       .y_label = "PC2",
+                                       .width = 560,
+                                       .height = 440,
+                                       .marker_radius = 2.0}));
+            const double explained = (p.explained_variance(0) + p.explained_variance(1)) / p.total_variance;
+            f.figure(f.svg("scatter", viz::side_by_side_svg(panels)),
+                     std::to_string(samples) + " test images chosen at random (seed " + std::to_string(ctx.seed) +
+                         "), coloured by class. The two principal components explain " + fixed(explained * 100, 1) +
+                         " % of the pixel variance.",
+                     1240);
+            t.caption = "Leave-one-out 5-NN accuracy (chance 0.1) and mean silhouette (−1 … 1) of each 2-D map.";
+            f.add(std::move(t));
+        }};
 }
 
 }  // namespace deepvis::cli::gallery

@@ -1,4 +1,3 @@
-#pragma once
 /// deepvis info: what is inside a model — inputs, outputs, parameters, the class-score tensor,
 /// and every node with the shapes of its outputs (from a forward pass on a zero input of batch 1).
 #include <algorithm>
@@ -6,14 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "common.hpp"
 
 namespace deepvis::cli {
 
-inline constexpr const char* info_summary = "list a model's inputs, outputs, parameters and nodes with their shapes";
-
 /// The input shape to run: the declared one with batch 1, or --input-shape when a dimension is dynamic.
-inline shape_type info_input_shape(const flags& f, const nn::network& net) {
+inline shape_type info_input_shape(const command_line& f, const nn::network& net) {
     const auto& declared = net.input_info().shape;
     shape_type shape;
     if (f.given("input-shape")) {
@@ -34,8 +32,8 @@ inline shape_type info_input_shape(const flags& f, const nn::network& net) {
     return shape;
 }
 
-inline int run_info(const std::vector<std::string>& args, std::ostream& out) {
-    flags f("deepvis info", "--model M.onnx [--input-shape N,C,H,W]", info_summary);
+int run_info(const std::vector<std::string>& args, std::ostream& out) {
+    command_line f("deepvis info", "--model M.onnx [--input-shape N,C,H,W]", command_summary("info"));
     add_model_flag(f);
     f.option("input-shape", "N,C,H,W", "the input shape to report shapes for (needed when the model's is dynamic)");
     if (!f.parse(args)) {

@@ -1,13 +1,7 @@
-#pragma once
 /// deepvis reconstruct: an autoencoder's reconstructions of Fashion-MNIST test images as a PNG
 /// grid — row 1 the originals, row 2 (with --noise) the noisy inputs, last row the outputs —
 /// and the mean binary cross-entropy and squared error of the reconstructions.
 #include <cstdint>
-#include <iomanip>
-#include <ostream>
-#include <string>
-#include <vector>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/image.hpp>
 #include <deepvis/io/onnx.hpp>
@@ -16,15 +10,18 @@
 #include <deepvis/train/noise.hpp>
 #include <deepvis/train/rng.hpp>
 #include <deepvis/viz/grid.hpp>
+#include <iomanip>
+#include <ostream>
+#include <string>
+#include <vector>
 
-#include "flags.hpp"
+#include "command_line.hpp"
+#include "commands.hpp"
 
 namespace deepvis::cli {
 
-inline constexpr const char* reconstruct_summary = "show an autoencoder's reconstructions of (noisy) test images as a PNG grid";
-
-inline int run_reconstruct(const std::vector<std::string>& args, std::ostream& out) {
-    flags f("deepvis reconstruct", "--model cae.onnx --out grid.png [options]", reconstruct_summary);
+int run_reconstruct(const std::vector<std::string>& args, std::ostream& out) {
+    command_line f("deepvis reconstruct", "--model cae.onnx --out grid.png [options]", command_summary("reconstruct"));
     f.required("model", "M.onnx", "the autoencoder (input and output (N, 1, 28, 28))")
         .required("out", "F.png", "the grid to write")
         .option("samples", "N", "test images to show (chosen at random)", "10")

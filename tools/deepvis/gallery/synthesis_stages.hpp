@@ -22,7 +22,7 @@ inline std::string status_text(const solve_report& r) {
 inline double probability_of(const context& ctx, const tensor& image, std::size_t c) {
     nn::network::trace t;
     ctx.model.forward(image, t);
-    return softmax(ctx.model.scores(t))[0][c];
+    return softmax_rows(ctx.model.scores(t))[0][c];
 }
 
 /// One image per class that maximises the class score (Simonyan et al. 2014).
@@ -43,8 +43,12 @@ inline stage class_model_stage(context& ctx) {
                     if (seen.insert(static_cast<std::size_t>(c)).second) classes.push_back(static_cast<std::size_t>(c));
                 which = "the predicted classes of the images (the model has " + std::to_string(ctx.classes()) + ")";
             }
-            const class_model_options o{
-                .iterations = ctx.quick ? 30u : 100u, .mean = ctx.mean, .std = ctx.std, .seed = ctx.seed};
+            const class_model_options o{.iterations = ctx.quick ? 30u : 100u,
+                                        .mean = ctx.preprocess.unit_pixel_mean(),
+                                        .std = ctx.preprocess.unit_pixel_std(),
+                                        .seed = ctx.seed,
+                                        // The images' shape: a model with free spatial dimensions does not give one.
+                                        .shape = {1, ctx.x.shape()[1], ctx.x.shape()[2], ctx.x.shape()[3]}};
             viz::report_image_table t{.columns = {""}};
             viz::report_image_table::row row{.header = "", .cells = {}};
             const int width = ctx.is_large() ? 180 : 0;
@@ -84,8 +88,10 @@ inline stage fooling_stage(context& ctx) {
                 for (std::size_t i = 0; i < n; ++i)
                     targets.push_back((ctx.top1[i] + static_cast<std::int64_t>(ctx.classes() / 2)) %
                                       static_cast<std::int64_t>(ctx.classes()));
-                const fooling_options o{
-                    .max_iterations = ctx.quick ? 50u : 100u, .step_size = 1.0, .mean = ctx.mean, .std = ctx.std};
+                const fooling_options o{.max_iterations = ctx.quick ? 50u : 100u,
+                                        .step_size = 1.0,
+                                        .mean = ctx.preprocess.unit_pixel_mean(),
+                                        .std = ctx.preprocess.unit_pixel_std()};
                 const fooling_result r = fool(ctx.model, items(ctx.x, which), targets, o);
                 const tensor fooled = to_pixels(ctx, r.image), originals = items(ctx.pixels, which);
                 viz::report_image_table t{.columns = {"image", "original", "fooling image", "difference (amplified)"}};
@@ -145,8 +151,8 @@ inline stage inversion_stage(context& ctx) {
                                     .iterations = iterations,
                                     .decay_at = iterations * 9 / 10,
                                     .seed = ctx.seed,
-                                    .mean = ctx.mean,
-                                    .std = ctx.std};
+                                    .mean = ctx.preprocess.unit_pixel_mean(),
+                                    .std = ctx.preprocess.unit_pixel_std()};
                 if (!ctx.is_large()) {
                     // Pixels in [0, 1] on a 28×28 image: the course's Adam step of 3 (for ImageNet-normalised
                     // 224×224 inputs) would jump across the whole range every step.
@@ -188,7 +194,8 @@ inline stage style_transfer_stage(context& ctx) {
                 // curvature pairs no longer describe the steps taken and the image turns to noise.
                 // The step is 0.05 in pixel units, whatever the input normalisation.
                 double mean_std = 0;
-                for (float v : ctx.std) mean_std += v / double(ctx.std.size());
+                const std::vector<float> unit_std = ctx.preprocess.unit_pixel_std();
+                for (float v : unit_std) mean_std += v / double(unit_std.size());
                 style_transfer_options o{.content_layer = relus.back(),
                                          .content_weight = 5e-2,
                                          .style_layers = {},
@@ -196,8 +203,8 @@ inline stage style_transfer_stage(context& ctx) {
                                          .optimizer = style_optimizer::adam,
                                          .iterations = ctx.quick ? 50u : 200u,
                                          .step_size = 0.05 / mean_std,
-                                         .mean = ctx.mean,
-                                         .std = ctx.std,
+                                         .mean = ctx.preprocess.unit_pixel_mean(),
+                                         .std = ctx.preprocess.unit_pixel_std(),
                                          .seed = ctx.seed};
                 for (const auto& l : spread(relus, 5)) o.style_layers.emplace_back(l, ctx.is_large() ? 1e3 : 1e5);
                 const synthesis_result r =

@@ -1,5 +1,5 @@
-/// deepvis: the command-line front end. Each subcommand is one function in examples/cli/; to add
-/// one, write its header and add a line to the `commands` table below.
+/// deepvis: the command-line front end. Each subcommand is one .cpp in tools/deepvis/ with its
+/// row in the `commands` table of commands.hpp.
 ///
 /// Every failure ends the same way: one line `deepvis: error: <message>` on stderr and exit
 /// code 1, or 2 when the command line itself cannot be understood. Outputs are written
@@ -11,40 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/attribute.hpp"
-#include "cli/flags.hpp"
-#include "cli/gallery.hpp"
-#include "cli/info.hpp"
-#include "cli/predict.hpp"
-#include "cli/latent.hpp"
-#include "cli/reconstruct.hpp"
-#include "cli/summary.hpp"
-#include "cli/synthesize.hpp"
-#include "cli/train.hpp"
+#include "command_line.hpp"
+#include "commands.hpp"
 
 namespace {
 
-struct command {
-    const char* name;
-    const char* summary;
-    deepvis::cli::command_function run;
-};
-
-constexpr command commands[] = {
-    {"info", deepvis::cli::info_summary, deepvis::cli::run_info},
-    {"predict", deepvis::cli::predict_summary, deepvis::cli::run_predict},
-    {"attribute", deepvis::cli::attribute_summary, deepvis::cli::run_attribute},
-    {"train", deepvis::cli::train_summary, deepvis::cli::run_train},
-    {"summary", deepvis::cli::summary_summary, deepvis::cli::run_summary},
-    {"reconstruct", deepvis::cli::reconstruct_summary, deepvis::cli::run_reconstruct},
-    {"latent", deepvis::cli::latent_summary, deepvis::cli::run_latent},
-    {"gallery", deepvis::cli::gallery_summary, deepvis::cli::run_gallery},
-    {"visualize-class", deepvis::cli::visualize_class_summary, deepvis::cli::run_visualize_class},
-    {"visualize-channel", deepvis::cli::visualize_channel_summary, deepvis::cli::run_visualize_channel},
-    {"fool", deepvis::cli::fool_summary, deepvis::cli::run_fool},
-    {"invert", deepvis::cli::invert_summary, deepvis::cli::run_invert},
-    {"style", deepvis::cli::style_summary, deepvis::cli::run_style},
-};
+using deepvis::cli::commands;
 
 std::string command_names() {
     std::string names;

@@ -1,4 +1,3 @@
-#pragma once
 /// deepvis train classifier|autoencoder|denoising: trains one of deepvis' Fashion-MNIST models
 /// (train/models.hpp) on the Debian package dataset-fashion-mnist and saves it as ONNX.
 ///
@@ -8,13 +7,6 @@
 /// Reproducible bit for bit for a given seed with OPENBLAS_NUM_THREADS=1, e.g. the committed
 /// classifier:  OPENBLAS_NUM_THREADS=1 deepvis train classifier --epochs 5 --seed 1 --out models/fashion_cnn.onnx
 #include <cstdio>
-#include <filesystem>
-#include <iomanip>
-#include <iostream>
-#include <ostream>
-#include <string>
-#include <vector>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/train/adam.hpp>
@@ -25,12 +17,17 @@
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/noise.hpp>
 #include <deepvis/train/sgd.hpp>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <ostream>
+#include <string>
+#include <vector>
 
-#include "flags.hpp"
+#include "command_line.hpp"
+#include "commands.hpp"
 
 namespace deepvis::cli {
-
-inline constexpr const char* train_summary = "train a Fashion-MNIST classifier, autoencoder or denoising autoencoder";
 
 /// Draws "epoch 2/5 [=========>      ] 512/938 loss 0.3121 acc 0.887" on stderr, and one line
 /// per epoch on `out`; checkpoints and writes the metrics after each epoch.
@@ -38,8 +35,13 @@ class training_reporter {
 public:
     training_reporter(std::ostream& out, std::size_t epochs, nn::network& net, std::filesystem::path model,
                       std::filesystem::path csv, std::filesystem::path plot, std::string title)
-        : m_out(out), m_epochs(epochs), m_net(net), m_model(std::move(model)), m_csv(std::move(csv)),
-          m_plot(std::move(plot)), m_title(std::move(title)) {}
+        : m_out(out),
+          m_epochs(epochs),
+          m_net(net),
+          m_model(std::move(model)),
+          m_csv(std::move(csv)),
+          m_plot(std::move(plot)),
+          m_title(std::move(title)) {}
 
     bool on_step(const train::step_report& r) {
         if (r.step % 10 != 0 && r.step != r.steps_per_epoch) return false;
@@ -83,8 +85,8 @@ inline std::filesystem::path sibling_path(const std::filesystem::path& model, co
     return p.string() + suffix;
 }
 
-inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
-    flags f("deepvis train", "classifier|autoencoder|denoising [options]", train_summary);
+int run_train(const std::vector<std::string>& args, std::ostream& out) {
+    command_line f("deepvis train", "classifier|autoencoder|denoising [options]", command_summary("train"));
     f.positionals(1);
     f.option("epochs", "E", "passes over the 60 000 training images", "5")
         .option("batch", "B", "mini-batch size", "64")
@@ -96,7 +98,8 @@ inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
         .option("csv", "F.csv", "per-epoch metrics (default: next to --out, .metrics.csv)")
         .option("plot", "F.svg", "loss plot (default: next to --out, .loss.svg)")
         .option("train-limit", "N", "train on the first N training images only (0: all)", "0")
-        .option("noise", "SIGMA", "denoising: std of the Gaussian noise added to the inputs (then clipped to [0,1])", "1");
+        .option("noise", "SIGMA", "denoising: std of the Gaussian noise added to the inputs (then clipped to [0,1])",
+                "1");
     if (!f.parse(args)) {
         out << f.help();
         return 0;
@@ -114,12 +117,17 @@ inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
     if (!(lr > 0)) throw usage_error("flag --lr: must be > 0");
     if (!(decay > 0 && decay <= 1)) throw usage_error("flag --lr-decay: must be in (0, 1]");
     const std::string optimizer = f.get_string("optimizer");
-    if (optimizer != "adam" && optimizer != "sgd") throw usage_error("flag --optimizer: '" + optimizer + "', expected adam or sgd");
+    if (optimizer != "adam" && optimizer != "sgd")
+        throw usage_error("flag --optimizer: '" + optimizer + "', expected adam or sgd");
     const auto seed = static_cast<std::uint64_t>(f.get_int("seed"));
-    const std::string default_name = kind == "classifier" ? "fashion_cnn" : kind == "autoencoder" ? "fashion_cae" : "fashion_dae";
+    const std::string default_name = kind == "classifier"    ? "fashion_cnn"
+                                     : kind == "autoencoder" ? "fashion_cae"
+                                                             : "fashion_dae";
     const std::filesystem::path model = f.has("out") ? f.get_string("out") : default_name + ".onnx";
-    const std::filesystem::path csv = f.has("csv") ? std::filesystem::path(f.get_string("csv")) : sibling_path(model, ".metrics.csv");
-    const std::filesystem::path plot = f.has("plot") ? std::filesystem::path(f.get_string("plot")) : sibling_path(model, ".loss.svg");
+    const std::filesystem::path csv =
+        f.has("csv") ? std::filesystem::path(f.get_string("csv")) : sibling_path(model, ".metrics.csv");
+    const std::filesystem::path plot =
+        f.has("plot") ? std::filesystem::path(f.get_string("plot")) : sibling_path(model, ".loss.svg");
 
     io::labelled_images train_set = io::load_fashion_mnist(io::split::train);
     const io::labelled_images test_set = io::load_fashion_mnist(io::split::test);
@@ -147,7 +155,8 @@ inline int run_train(const std::vector<std::string>& args, std::ostream& out) {
                                default_name + " (" + kind + ")");
     auto run = [&](auto& opt) {
         if (kind == "classifier") {
-            train::dataset_view<std::vector<int>> tr{train_set.images, train_set.labels}, te{test_set.images, test_set.labels};
+            train::dataset_view<std::vector<int>> tr{train_set.images, train_set.labels},
+                te{test_set.images, test_set.labels};
             return train::fit(net, tr, &te, train::cross_entropy{}, opt, options, reporter);
         }
         // The autoencoders reconstruct the clean image: the targets are the inputs themselves.

@@ -1,7 +1,9 @@
 #pragma once
 /// What several `deepvis` subcommands share: the --model flag, the model's input from --input
-/// (an .npy array) or --image (files, with preprocessing flags), class selection and softmax.
+/// (an .npy array) or --image (files, with the preprocessing flags), class selection (a number
+/// or topK), softmax and top classes.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <deepvis/core/error.hpp>
@@ -10,35 +12,47 @@
 #include <deepvis/io/npy.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/nn/network.hpp>
+#include <deepvis/viz/normalize.hpp>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <string>
 #include <vector>
 
-#include "flags.hpp"
+#include "command_line.hpp"
+#include "preprocessing.hpp"
 
 namespace deepvis::cli {
 
 /// The signature of every subcommand: arguments after its name, stdout; returns the exit code.
 using command_function = int (*)(const std::vector<std::string>& args, std::ostream& out);
 
-inline void add_model_flag(flags& f) { f.required("model", "M.onnx", "the ONNX model"); }
+inline void add_model_flag(command_line& f) { f.required("model", "M.onnx", "the ONNX model"); }
 
 /// --input / --image and the image preprocessing flags.
-inline void add_input_flags(flags& f) {
+inline void add_input_flags(command_line& f) {
     f.option("input", "X.npy", "the input batch as a float32 .npy array, (N, C, H, W) or (C, H, W)")
-        .option("image", "P.png[,Q.jpg...]", "image files, preprocessed into one batch")
-        .option("size", "H,W", "resize images to H x W (default: the model's declared input size)")
-        .option("mean", "M[,M,M]", "per-channel mean subtracted after scaling (default: 0)")
-        .option("std", "S[,S,S]", "per-channel standard deviation dividing after the mean (default: 1)")
-        .option("scale", "F", "factor applied to 8-bit pixel values, e.g. 1/255 or 1", "1/255")
-        .toggle("bgr", "feed the channels as B, G, R (Caffe-style models)");
+        .option("image", "P.png[,Q.jpg...]", "image files, preprocessed into one batch");
+    add_preprocessing_flags(f);
 }
 
-/// The model's input batch and a name for each item (its file, or "input[n]").
+/// The model's input batch, a name for each item (its file, or "input[n]"), and how images were
+/// preprocessed (to show input-space images in true colours).
 struct input_batch {
     tensor x;
     std::vector<std::string> names;
+    preprocessing preprocess = {};
+    bool from_images = false;  ///< --image (preprocess applies) rather than --input
+
+    /// Item i as pixels in [0, 1], R, G, B, (C, H, W) for display: images with their
+    /// preprocessing undone; an .npy input, whose pixel meaning is unknown, min-max scaled.
+    tensor display_image(std::size_t i) const {
+        DEEPVIS_CHECK(x.dimension() == 4 && (x.shape()[1] == 1 || x.shape()[1] == 3), shape_error,
+                      "an image needs an input (N, 1 or 3, H, W), got " << shape_string(x.shape()));
+        const tensor one = xt::view(x, xt::range(i, i + 1));
+        const tensor pixels = from_images ? preprocess.from_model(one) : viz::normalize_min_max(one);
+        return xt::view(pixels, 0);
+    }
 };
 
 /// "input 'x' (-1, 3, 224, 224)"
@@ -46,14 +60,28 @@ inline std::string describe_input(const nn::network& net) {
     return "input '" + net.input_name() + "' " + shape_string(net.input_info().shape);
 }
 
+/// A flag that counts something (steps, a batch size): a whole number > 0.
+inline std::size_t positive_count(const command_line& f, const std::string& name) {
+    const long long v = f.get_int(name);
+    if (v <= 0) throw usage_error("flag --" + name + ": " + f.get_string(name) + " is not a positive count");
+    return static_cast<std::size_t>(v);
+}
+
+/// The model's fixed input size {H, W}, or {0, 0} when its spatial dimensions are free.
+inline std::array<std::size_t, 2> model_image_size(const nn::network& net) {
+    const auto& d = net.input_info().shape;
+    if (d.size() == 4 && d[2] > 0 && d[3] > 0) return {static_cast<std::size_t>(d[2]), static_cast<std::size_t>(d[3])};
+    return {0, 0};
+}
+
 /// Reads --input or --image (exactly one must be given) as the model expects it.
-inline input_batch load_input(const flags& f, const nn::network& net) {
+inline input_batch load_input(const command_line& f, const nn::network& net) {
     if (f.given("input") == f.given("image"))
         throw usage_error("give exactly one of --input X.npy and --image P.png[,Q.jpg...]" + f.see_help());
     const auto& declared = net.input_info().shape;
     input_batch batch;
     if (f.given("input")) {
-        for (const char* name : {"size", "mean", "std", "scale", "bgr"})
+        for (const char* name : preprocessing_flag_names)
             if (f.given(name)) throw usage_error(std::string("flag --") + name + " applies to --image only");
         batch.x = io::load_npy(f.get_string("input"));
         // One item without its batch dimension: add it.
@@ -71,30 +99,19 @@ inline input_batch load_input(const flags& f, const nn::network& net) {
     DEEPVIS_CHECK(declared.size() == 4, config_error,
                   "--image needs a model with an NCHW input; its " << describe_input(net) << " has " << declared.size()
                                                                    << " dimensions");
-    io::image_options options;
-    options.channels = declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
+    const int channels = declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
     DEEPVIS_CHECK(
-        options.channels == 1 || options.channels == 3, config_error,
+        channels == 1 || channels == 3, config_error,
         "--image: the model's " << describe_input(net) << " has " << declared[1] << " channels; images give 1 or 3");
-    if (f.given("size")) {
-        const auto hw = f.get_ints("size");
-        if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0)
-            throw usage_error("flag --size: '" + f.get_string("size") + "' is not H,W with H, W > 0");
-        options.size = {static_cast<std::size_t>(hw[0]), static_cast<std::size_t>(hw[1])};
-    } else if (declared[2] > 0 && declared[3] > 0) {
-        options.size = {static_cast<std::size_t>(declared[2]), static_cast<std::size_t>(declared[3])};
-    }
-    if (f.given("mean")) options.mean = f.get_floats("mean");
-    if (f.given("std")) options.std = f.get_floats("std");
-    options.scale = f.get_float("scale");
-    options.bgr = f.get_bool("bgr");
+    batch.preprocess = read_preprocessing(f, channels, model_image_size(net));
     std::vector<std::filesystem::path> paths;
     for (const auto& p : f.get_list("image")) {
         paths.emplace_back(p);
         batch.names.push_back(p);
     }
     try {
-        batch.x = io::load_images(paths, options);
+        batch.x = batch.preprocess.to_model(paths);
+        batch.from_images = true;
     } catch (const config_error& e) {
         // The library names its options; the user knows them as flags.
         throw config_error(std::string("image preprocessing flags: ") + e.what());
@@ -123,20 +140,45 @@ inline std::vector<std::vector<double>> softmax_rows(const tensor& scores) {
     return p;
 }
 
-/// --class C1[,C2,...]: one class per batch item, or one for all; each in [0, classes).
-inline std::vector<std::size_t> select_classes(const flags& f, std::size_t batch, std::size_t classes) {
-    const auto given = f.get_ints("class");
+/// The k most probable classes of a probability row, best first (ties: the lower index).
+inline std::vector<std::size_t> top_classes(const std::vector<double>& p, std::size_t k) {
+    std::vector<std::size_t> order(p.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    k = std::min(k, p.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                      [&](std::size_t a, std::size_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    order.resize(k);
+    return order;
+}
+
+/// The classes flag `name` (--class, --target) asks for, given the model's (N, K) scores of the
+/// batch: C1[,C2,...], one class for all items or one per item; each a class index in [0, K) or
+/// topR, the item's R-th most probable class (top1 = the prediction).
+inline std::vector<std::size_t> select_classes(const command_line& f, const tensor& scores,
+                                               const std::string& name = "class") {
+    const std::size_t batch = scores.shape()[0], classes = class_count(scores);
+    const auto given = f.get_list(name);
     DEEPVIS_CHECK(given.size() == 1 || given.size() == batch, config_error,
-                  "--class: " << given.size() << " classes for a batch of " << batch
-                              << "; give one class for all, or one per item");
+                  "--" << name << ": " << given.size() << " classes for a batch of " << batch
+                       << "; give one class for all, or one per item");
+    const auto probabilities = softmax_rows(scores);
     std::vector<std::size_t> out;
-    for (long long c : given) {
+    for (std::size_t n = 0; n < batch; ++n) {
+        const std::string& item = given[given.size() == 1 ? 0 : n];
+        if (item.rfind("top", 0) == 0) {
+            const long long rank = command_line::parse_int(name, item.substr(3));
+            DEEPVIS_CHECK(rank >= 1 && static_cast<std::size_t>(rank) <= classes, config_error,
+                          "--" << name << " " << item << ": the model has " << classes << " classes (top1 to top"
+                               << classes << ")");
+            out.push_back(top_classes(probabilities[n], static_cast<std::size_t>(rank)).back());
+            continue;
+        }
+        const long long c = command_line::parse_int(name, item);
         DEEPVIS_CHECK(c >= 0 && static_cast<std::size_t>(c) < classes, config_error,
-                      "--class " << c << " is out of range: the model has " << classes << " classes (0 to "
-                                 << classes - 1 << ")");
+                      "--" << name << " " << c << " is out of range: the model has " << classes << " classes (0 to "
+                           << classes - 1 << ")");
         out.push_back(static_cast<std::size_t>(c));
     }
-    if (out.size() == 1) out.assign(batch, out.front());
     return out;
 }
 

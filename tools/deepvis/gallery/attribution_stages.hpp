@@ -20,115 +20,76 @@
 #include <deepvis/viz/grid.hpp>
 #include <deepvis/viz/plot.hpp>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "../attribution_methods.hpp"
 #include "context.hpp"
 #include "stage.hpp"
 
 namespace deepvis::cli::gallery {
 
-/// How a method's raw output is shown and turned into a pixel-importance map.
-enum class map_kind {
-    unsigned_map,  ///< (N, H, W), ≥ 0: heatmap
-    cam,           ///< (N, H, W), ≥ 0, coarse: overlay on the image
-    signed_input,  ///< shaped like x, signed: diverging / RGB image
-    signed_map     ///< (N, H, W), signed: diverging heatmap
-};
-
-struct attribution_method {
-    std::string id, title, params;
-    map_kind kind;
-    std::function<tensor(const context&)> compute;
-};
-
-/// Every attribution method of the library, with the gallery's parameters. `perturbation`
-/// selects the methods that run the model once per perturbed copy (occlusion, Score-CAM).
-inline std::vector<attribution_method> attribution_methods(const context& ctx, bool perturbation) {
-    const std::size_t ig_steps = ctx.quick ? 16 : 50, sg_samples = ctx.quick ? 10 : 50;
-    const std::size_t side = ctx.x.shape()[2];
-    // Windows of 1/7 of the side; overlapping by half on small images, side by side on large ones
-    // (49 instead of 169 forward passes per image at 224×224).
-    const std::size_t window = std::max<std::size_t>(2, side / 7);
-    const std::size_t stride = ctx.is_large() ? window : std::max<std::size_t>(1, window / 2);
-    auto cls = [](const context& c) { return class_indices(c.top1.begin(), c.top1.end()); };
-    if (perturbation)
-        return {
-            {"occlusion", "Occlusion",
-             "window " + std::to_string(window) + "×" + std::to_string(window) + ", stride " + std::to_string(stride) +
-                 ", baseline 0",
-             map_kind::signed_map,
-             [=](const context& c) {
-                 return occlusion(
-                     c.model, c.x, cls(c),
-                     {.window_height = window, .window_width = window, .stride_y = stride, .stride_x = stride});
-             }},
-            {"score_cam", "Score-CAM", "last conv layer, weights = increase of confidence", map_kind::cam,
-             [=](const context& c) { return score_cam(c.model, c.x, cls(c)); }},
-        };
-    return {
-        {"saliency", "Saliency", "max over channels of |∂S_c/∂x|", map_kind::unsigned_map,
-         [=](const context& c) { return saliency(c.model, c.x, cls(c)); }},
-        {"input_x_gradient", "Input × gradient", "x ⊙ ∂S_c/∂x", map_kind::signed_input,
-         [=](const context& c) { return input_x_gradient(c.model, c.x, cls(c)); }},
-        {"guided_backprop", "Guided backprop", "guided rule at every ReLU", map_kind::signed_input,
-         [=](const context& c) { return guided_backprop(c.model, c.x, cls(c)); }},
-        {"deconvnet", "Deconvnet", "deconvnet rule at every ReLU", map_kind::signed_input,
-         [=](const context& c) { return deconvolution(c.model, c.x, cls(c)); }},
-        {"gradcam", "Grad-CAM", "last conv layer, ReLU, bilinear upsampling", map_kind::cam,
-         [=](const context& c) { return gradcam(c.model, c.x, cls(c)); }},
-        {"gradcam_pp", "Grad-CAM++", "last conv layer", map_kind::cam,
-         [=](const context& c) { return gradcam_plus_plus(c.model, c.x, cls(c)); }},
-        {"guided_gradcam", "Guided Grad-CAM", "guided backprop ⊙ Grad-CAM", map_kind::signed_input,
-         [=](const context& c) { return guided_gradcam(c.model, c.x, cls(c)); }},
-        {"integrated_gradients", "Integrated gradients",
-         std::to_string(ig_steps) + " Gauss–Legendre steps from a zero baseline", map_kind::signed_input,
-         [=](const context& c) { return integrated_gradients(c.model, c.x, cls(c), {.steps = ig_steps}); }},
-        {"smoothgrad", "SmoothGrad",
-         std::to_string(sg_samples) + " samples, σ = 0.15·range, seed " + std::to_string(ctx.seed),
-         map_kind::signed_input,
-         [=](const context& c) { return smoothgrad(c.model, c.x, cls(c), {.samples = sg_samples, .seed = c.seed}); }},
-    };
+/// The gallery's arguments of a registry method: fewer samples with --quick, a seed from
+/// --seed, occlusion windows of 1/7 of the side — overlapping by half on small images, side by
+/// side on large ones (49 instead of 169 forward passes per image at 224×224).
+inline method_arguments gallery_arguments(const context& ctx, const attribution_method& m) {
+    std::map<std::string, std::string> values;
+    if (m.name == "integrated-gradients") values["steps"] = ctx.quick ? "16" : "50";
+    if (m.name == "smoothgrad") {
+        values["samples"] = ctx.quick ? "10" : "50";
+        values["seed"] = std::to_string(ctx.seed);
+    }
+    if (m.name == "occlusion") {
+        const std::size_t window = std::max<std::size_t>(2, ctx.x.shape()[2] / 7);
+        values["window"] = std::to_string(window);
+        values["stride"] = std::to_string(ctx.is_large() ? window : std::max<std::size_t>(1, window / 2));
+    }
+    return {m.parameters, std::move(values)};
 }
 
-/// The method's map, computed on first use and kept in the context.
+/// The registry's methods shown in one of the two attribution sections: `perturbation` selects
+/// those that run the model once per perturbed copy (occlusion, Score-CAM).
+inline std::vector<const attribution_method*> gallery_methods(bool perturbation) {
+    std::vector<const attribution_method*> out;
+    for (const auto& m : attribution_methods())
+        if (m.perturbation == perturbation) out.push_back(&m);
+    return out;
+}
+
+/// "max over channels of |gradient| (Simonyan 2014); steps 16": the summary and the gallery's arguments.
+inline std::string method_parameters(const context& ctx, const attribution_method& m) {
+    const std::string overrides = gallery_arguments(ctx, m).overrides();
+    return m.summary + (overrides.empty() ? "" : "; " + overrides);
+}
+
+/// The method's map for the predicted classes, computed on first use and kept in the context.
 inline const tensor& method_map(context& ctx, const attribution_method& m) {
-    if (auto it = ctx.maps.find(m.id); it != ctx.maps.end()) return it->second;
+    if (auto it = ctx.maps.find(m.name); it != ctx.maps.end()) return it->second;
     const auto start = std::chrono::steady_clock::now();
-    tensor map = m.compute(ctx);
-    ctx.map_seconds[m.id] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return ctx.maps.emplace(m.id, std::move(map)).first->second;
+    tensor map =
+        m.compute(ctx.model, ctx.x, class_indices(ctx.top1.begin(), ctx.top1.end()), gallery_arguments(ctx, m));
+    ctx.map_seconds[m.name] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return ctx.maps.emplace(m.name, std::move(map)).first->second;
 }
 
 /// The picture of item i of a method's map.
 inline tensor method_image(const context& ctx, const attribution_method& m, const tensor& map, std::size_t i) {
-    switch (m.kind) {
-        case map_kind::unsigned_map:
+    switch (m.display) {
+        case display_kind::heatmap:
             return heat_image(item(map, i));
-        case map_kind::cam:
+        case display_kind::cam:
             return overlay_image(item(ctx.pixels, i), item(map, i));
-        case map_kind::signed_input:
+        case display_kind::signed_input:
             return signed_image(item(map, i));
-        case map_kind::signed_map: {
+        case display_kind::signed_map: {
             tensor plane = item(map, i);
             plane.reshape({std::size_t{1}, plane.shape()[0], plane.shape()[1]});
             return signed_image(plane);
         }
     }
     return {};
-}
-
-/// Pixel importance (N, H, W) for the faithfulness metrics: maps as they are; maps shaped like
-/// x summed over channels (signed: positive evidence first).
-inline tensor importance(const attribution_method& m, const tensor& map) {
-    if (m.kind != map_kind::signed_input) return map;
-    const std::size_t n = map.shape()[0], c = map.shape()[1], hw = map.shape()[2] * map.shape()[3];
-    tensor out(shape_type{n, map.shape()[2], map.shape()[3]}, 0.0f);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t k = 0; k < c; ++k)
-            for (std::size_t p = 0; p < hw; ++p) out.data()[i * hw + p] += map.data()[(i * c + k) * hw + p];
-    return out;
 }
 
 inline std::string image_row_header(const context& ctx, std::size_t i) {
@@ -155,7 +116,7 @@ inline stage predictions_stage(context& ctx) {
                     t.rows.push_back(std::move(r));
                     if (ctx.truth[i] >= 0) ++known, correct += ctx.truth[i] == ctx.top1[i];
                 }
-                t.caption = "Model " + ctx.model_path + "; " + ctx.preprocessing + ".";
+                t.caption = "Model " + ctx.model_path + "; " + ctx.preprocessing_caption + ".";
                 if (known)
                     t.caption +=
                         " Top-1 correct on " + std::to_string(correct) + " of " + std::to_string(known) + " images.";
@@ -172,18 +133,19 @@ inline stage attribution_stage(context& ctx, bool perturbation) {
         perturbation
             ? "Methods that explain by changing the input and running the model again (no gradient): occlusion "
               "(Zeiler & Fergus 2014) and Score-CAM (Wang et al. 2020), for the predicted class."
-            : "Every gradient-based explanation of the library for the predicted class of each image: saliency "
+            : "Every gradient-based explanation of the library for the predicted class of each image: the plain "
+              "gradient, saliency "
               "(Simonyan et al. 2014), input × gradient, guided backpropagation (Springenberg et al. 2015), the "
               "deconvnet (Zeiler & Fergus 2014), Grad-CAM and guided Grad-CAM (Selvaraju et al. 2017), Grad-CAM++, "
               "integrated gradients (Sundararajan et al. 2017) and SmoothGrad (Smilkov et al. 2017). Signed maps: red "
               "positive, blue negative (one channel) or an RGB image around grey (three channels), clipped at the "
               "99th percentile of |value|; CAMs are overlaid on the image (jet, α = 0.5).";
     return {id, title, description, [&ctx, perturbation](figures& f) {
-                const auto methods = attribution_methods(ctx, perturbation);
+                const auto methods = gallery_methods(perturbation);
                 viz::report_image_table t{.columns = {"image", "input"}};
-                for (const auto& m : methods) t.columns.push_back(m.title);
+                for (const auto* m : methods) t.columns.push_back(m->title);
                 std::vector<const tensor*> maps;
-                for (const auto& m : methods) maps.push_back(&method_map(ctx, m));
+                for (const auto* m : methods) maps.push_back(&method_map(ctx, *m));
                 const int width = ctx.is_large() ? 128 : 0;
                 for (std::size_t i = 0; i < ctx.count(); ++i) {
                     viz::report_image_table::row r{.header = image_row_header(ctx, i), .cells = {}};
@@ -191,16 +153,16 @@ inline stage attribution_stage(context& ctx, bool perturbation) {
                                        .label = "predicted: " + ctx.label(ctx.top1[i]),
                                        .width = width});
                     for (std::size_t k = 0; k < methods.size(); ++k)
-                        r.cells.push_back({.src = f.png(methods[k].id + "_" + std::to_string(i),
-                                                        zoom(method_image(ctx, methods[k], *maps[k], i), ctx.zoom)),
+                        r.cells.push_back({.src = f.png(methods[k]->name + "_" + std::to_string(i),
+                                                        zoom(method_image(ctx, *methods[k], *maps[k], i), ctx.zoom)),
                                            .label = {},
                                            .width = width});
                     t.rows.push_back(std::move(r));
                 }
                 std::string caption = "Parameters: ";
                 for (std::size_t k = 0; k < methods.size(); ++k)
-                    caption += (k ? "; " : "") + methods[k].title + ": " + methods[k].params + " (" +
-                               fixed(ctx.map_seconds[methods[k].id], 2) + " s for the batch)";
+                    caption += (k ? "; " : "") + methods[k]->title + ": " + method_parameters(ctx, *methods[k]) + " (" +
+                               fixed(ctx.map_seconds[methods[k]->name], 2) + " s for the batch)";
                 t.caption = caption + ". Images zoomed ×" + std::to_string(ctx.zoom) + " (nearest neighbour).";
                 f.add(std::move(t));
             }};
@@ -288,8 +250,6 @@ inline stage faithfulness_stage(context& ctx) {
         "class: lower area is better. Insertion starts from a blurred image and puts the pixels back: higher "
         "area is better. A random ordering is the reference.",
         [&ctx](figures& f) {
-            auto methods = attribution_methods(ctx, false);
-            for (auto& m : attribution_methods(ctx, true)) methods.push_back(std::move(m));
             const class_indices cls(ctx.top1.begin(), ctx.top1.end());
             const faithfulness_options options{.step_fraction = ctx.is_large() || ctx.quick ? 1.0 / 16.0 : 1.0 / 64.0};
             viz::report_table t{.columns = {"method", "deletion AUC ↓", "insertion AUC ↑", "insertion − deletion"}};
@@ -315,9 +275,9 @@ inline stage faithfulness_stage(context& ctx) {
                 insertion.push_back(mean_curve(in, title));
             };
             std::vector<std::string> failed;
-            for (const auto& m : methods) {
+            for (const auto& m : attribution_methods()) {
                 try {
-                    add(m.title, importance(m, method_map(ctx, m)));
+                    add(m.title, pixel_importance(m, method_map(ctx, m), true));
                 } catch (const std::exception& e) {
                     failed.push_back(m.title + ": " + e.what());
                 }

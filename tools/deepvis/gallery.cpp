@@ -1,4 +1,3 @@
-#pragma once
 /// deepvis gallery: runs every technique of the library on a classifier (by default the
 /// embedded Fashion-MNIST models) and writes one self-contained HTML report, index.html, with
 /// its PNG/SVG figures beside it, plus overview.png for the README.
@@ -22,8 +21,9 @@
 #include <system_error>
 #include <vector>
 
+#include "command_line.hpp"
+#include "commands.hpp"
 #include "common.hpp"
-#include "flags.hpp"
 #include "gallery/attribution_stages.hpp"
 #include "gallery/autoencoder_stages.hpp"
 #include "gallery/context.hpp"
@@ -31,8 +31,6 @@
 #include "gallery/synthesis_stages.hpp"
 
 namespace deepvis::cli {
-
-inline constexpr const char* gallery_summary = "run every technique on a model and write an HTML report (index.html)";
 
 namespace gallery {
 
@@ -83,12 +81,6 @@ inline std::vector<std::size_t> distinct_class_images(const std::vector<int>& la
     return out;
 }
 
-inline std::string join(const std::vector<float>& v) {
-    std::string s;
-    for (float x : v) s += (s.empty() ? "" : ", ") + fixed(x, 3);
-    return s;
-}
-
 /// Every stage, in report order. Stages that need the autoencoders or the dataset say "not
 /// available" when run without them.
 inline std::vector<stage> gallery_stages(context& ctx) {
@@ -115,27 +107,28 @@ inline std::vector<stage> gallery_stages(context& ctx) {
 
 }  // namespace gallery
 
-inline int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
+int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
     namespace fs = std::filesystem;
-    flags f("deepvis gallery", "[--model M.onnx] [--images DIR | --dataset fashion-mnist] [--out DIR] [options]",
-            gallery_summary);
+    command_line f("deepvis gallery", "[--model M.onnx] [--images DIR | --dataset fashion-mnist] [--out DIR] [options]",
+                   command_summary("gallery"));
     f.option("model", "M.onnx", "the classifier (default: the embedded models/fashion_cnn.onnx)")
         .option("images", "DIR", "explain the image files in DIR (png, jpg, bmp, gif, tga), sorted by name")
         .option("dataset", "NAME", "explain test images of a dataset: fashion-mnist (the default without --images)")
         .option("labels", "FILE", "class names, one per line (default: Fashion-MNIST's with the dataset)")
         .option("out", "DIR", "the report's folder (index.html, overview.png and the figures)", "gallery")
         .option("count", "N", "images to explain (default: 6, 3 with --quick)")
-        .option("size", "H,W", "--images: resize to H x W (default: the model's input size)")
-        .option("mean", "M[,M,M]", "--images: per-channel mean (default: ImageNet's for 3 channels, 0 for 1)")
-        .option("std", "S[,S,S]", "--images: per-channel std (default: ImageNet's for 3 channels, 1 for 1)")
-        .option("scale", "F", "--images: factor on 8-bit pixel values", "1/255")
-        .toggle("bgr", "--images: feed channels as B, G, R")
         .option("autoencoder", "M.onnx", "the autoencoder with a 2-D code (default: models/fashion_cae.onnx)")
         .option("denoiser", "M.onnx", "the denoising autoencoder (default: models/fashion_dae.onnx)")
         .option("noise", "SIGMA", "std of the noise in the denoising stage", "0.5")
         .option("only", "ID[,ID...]", "run only these stages (ids as in the report's anchors)")
         .option("seed", "S", "seed of every random choice", "0")
-        .toggle("quick", "fewer images, steps and samples (a smoke test in well under two minutes)");
+        .toggle("quick", "fewer images, steps and samples (a smoke test in well under two minutes)")
+        .example("deepvis gallery --quick --out gallery")
+        .example(
+            "deepvis gallery --model squeezenet1.0.onnx --images photos --labels imagenet_classes.txt "
+            "--preprocess caffe --out gallery-imagenet");
+    // With --images: how they become the model's input (default: torchvision's ImageNet normalisation).
+    add_preprocessing_flags(f, "imagenet");
     if (!f.parse(args)) {
         out << f.help();
         return 0;
@@ -145,7 +138,7 @@ inline int run_gallery(const std::vector<std::string>& args, std::ostream& out) 
     if (f.given("dataset") && f.get_string("dataset") != "fashion-mnist")
         throw usage_error("flag --dataset: '" + f.get_string("dataset") + "' is not a known dataset (fashion-mnist)");
     if (!f.given("images"))
-        for (const char* name : {"size", "mean", "std", "bgr"})
+        for (const char* name : preprocessing_flag_names)
             if (f.given(name)) throw usage_error(std::string("flag --") + name + " applies to --images only");
 
     const fs::path models = gallery::find_models_folder();
@@ -178,7 +171,7 @@ inline int run_gallery(const std::vector<std::string>& args, std::ostream& out) 
             ctx.truth.push_back(ctx.test->labels[i]);
         }
         ctx.pixels = ctx.x;
-        ctx.preprocessing = "Fashion-MNIST test images, pixels / 255";
+        ctx.preprocessing_caption = "Fashion-MNIST test images, pixels / 255";
         const auto set_default = [&](const char* flag, const char* file, fs::path& target) {
             if (f.given(flag))
                 target = f.get_string(flag);
@@ -191,40 +184,19 @@ inline int run_gallery(const std::vector<std::string>& args, std::ostream& out) 
     } else {
         const auto files = gallery::image_files(f.get_string("images"));
         std::vector<fs::path> chosen(files.begin(), files.begin() + std::min<std::ptrdiff_t>(count, std::ssize(files)));
-        io::image_options o;
-        o.channels = declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
-        DEEPVIS_CHECK(o.channels == 1 || o.channels == 3, config_error,
+        const int channels = declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
+        DEEPVIS_CHECK(channels == 1 || channels == 3, config_error,
                       "gallery: the model's " << describe_input(ctx.model) << " has " << declared[1]
                                               << " channels; images give 1 or 3");
-        if (f.given("size")) {
-            const auto hw = f.get_ints("size");
-            if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0)
-                throw usage_error("flag --size: '" + f.get_string("size") + "' is not H,W");
-            o.size = {static_cast<std::size_t>(hw[0]), static_cast<std::size_t>(hw[1])};
-        } else if (declared[2] > 0 && declared[3] > 0) {
-            o.size = {static_cast<std::size_t>(declared[2]), static_cast<std::size_t>(declared[3])};
-        } else {
-            o.size = {224, 224};
-        }
-        const bool colour = o.channels == 3;
-        o.mean = f.given("mean") ? f.get_floats("mean")
-                 : colour        ? std::vector<float>{0.485f, 0.456f, 0.406f}
-                                 : std::vector<float>{0.0f};
-        o.std = f.given("std") ? f.get_floats("std")
-                : colour       ? std::vector<float>{0.229f, 0.224f, 0.225f}
-                               : std::vector<float>{1.0f};
-        o.scale = f.get_float("scale");
-        o.bgr = f.get_bool("bgr");
-        ctx.x = io::load_images(chosen, o);
-        ctx.mean = o.mean, ctx.std = o.std, ctx.bgr = o.bgr;
+        ctx.preprocess = read_preprocessing(f, channels, model_image_size(ctx.model));
+        if (ctx.preprocess.size[0] == 0) ctx.preprocess.size = {224, 224};  // one batch needs one size
+        ctx.x = ctx.preprocess.to_model(chosen);
         for (const auto& p : chosen) {
             ctx.names.push_back(p.filename().string());
             ctx.truth.push_back(-1);
         }
-        ctx.pixels = gallery::to_pixels(ctx, ctx.x);
-        ctx.preprocessing = "images resized to " + std::to_string(o.size[0]) + "×" + std::to_string(o.size[1]) +
-                            " (bilinear), ×" + gallery::fixed(o.scale, 5) + ", mean (" + gallery::join(o.mean) +
-                            "), std (" + gallery::join(o.std) + ")" + (o.bgr ? ", BGR" : "");
+        ctx.pixels = ctx.preprocess.from_model(ctx.x);
+        ctx.preprocessing_caption = "images " + ctx.preprocess.describe();
     }
     ctx.zoom = std::max<std::size_t>(1, 112 / std::max(ctx.x.shape()[2], ctx.x.shape()[3]));
 
@@ -240,9 +212,8 @@ inline int run_gallery(const std::vector<std::string>& args, std::ostream& out) 
         ctx.labels.assign(io::fashion_mnist_classes().begin(), io::fashion_mnist_classes().end());
     else
         for (std::size_t c = 0; c < classes; ++c) ctx.labels.push_back("class " + std::to_string(c));
-    ctx.probabilities = gallery::softmax(ctx.scores);
-    for (const auto& p : ctx.probabilities)
-        ctx.top1.push_back(static_cast<std::int64_t>(gallery::top_classes(p, 1).front()));
+    ctx.probabilities = softmax_rows(ctx.scores);
+    for (const auto& p : ctx.probabilities) ctx.top1.push_back(static_cast<std::int64_t>(top_classes(p, 1).front()));
 
     std::vector<gallery::stage> stages = gallery::gallery_stages(ctx);
     if (f.given("only")) {
@@ -269,7 +240,7 @@ inline int run_gallery(const std::vector<std::string>& args, std::ostream& out) 
     viz::html_report report{.title = "deepvis gallery",
                             .subtitle = "Model " + ctx.model_path + " (" + describe_input(ctx.model) + ", " +
                                         std::to_string(classes) + " classes); " + std::to_string(ctx.count()) +
-                                        " images: " + ctx.preprocessing + "; seed " + std::to_string(ctx.seed) +
+                                        " images: " + ctx.preprocessing_caption + "; seed " + std::to_string(ctx.seed) +
                                         (ctx.quick ? "; --quick: fewer images, steps and samples" : "") + "."};
     const gallery::run_result result = gallery::run_stages(stages, folder, report, out);
     report.footer = "Times are wall-clock on this machine, single process; OpenBLAS threads: " +

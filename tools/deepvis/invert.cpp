@@ -1,0 +1,60 @@
+/// deepvis invert: reconstruct an input from its features at a layer, from several random
+/// starts (include/deepvis/synthesis/inversion.hpp).
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "synthesis_output.hpp"
+
+namespace deepvis::cli {
+
+int run_invert(const std::vector<std::string>& args, std::ostream& out) {
+    command_line f("deepvis invert", "--model M.onnx (--input X.npy | --image P.png) --layer L --out OUT.png [options]",
+                   command_summary("invert"));
+    add_model_flag(f);
+    add_input_flags(f);
+    f.required("layer", "L", "the layer whose features are inverted")
+        .required("out", "OUT.png|OUT.npy", "the best reconstruction (OUT.startK.EXT for the others)")
+        .option("starts", "K", "random starts", "3")
+        .option("iterations", "N", "Adam steps per start", "200")
+        .option("lr", "LR", "Adam step size (decayed to 0.1 at 90% of the steps)", "3")
+        .option("feature-weight", "W", "weight of the feature loss", "6e-2")
+        .option("tv-weight", "W", "weight of the total-variation prior", "2e-2")
+        .toggle("normalize", "divide the feature loss by |phi0|^2 (Mahendran & Vedaldi)")
+        .option("seed", "S", "random seed of the first start", "0");
+    if (!f.parse(args)) {
+        out << f.help();
+        return 0;
+    }
+    const nn::network net = io::load_network(f.get_string("model"));
+    const input_batch batch = load_input(f, net);
+    inversion_options o{.layer = f.get_string("layer")};
+    o.feature_weight = f.get_float("feature-weight");
+    o.normalize = f.get_bool("normalize");
+    o.tv_weight = f.get_float("tv-weight");
+    o.iterations = positive_count(f, "iterations");
+    o.step_size = f.get_float("lr");
+    o.decay_at = o.iterations * 9 / 10;
+    o.starts = positive_count(f, "starts");
+    o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
+    // Clamp to valid pixels only when the flags say how pixels map to the input.
+    if (f.given("preprocess") || f.given("mean") || f.given("std") || f.given("scale")) {
+        o.mean = batch.preprocess.unit_pixel_mean();
+        o.std = batch.preprocess.unit_pixel_std();
+    }
+    const auto r = invert(net, batch.x, o);
+    const std::filesystem::path path = f.get_string("out");
+    for (std::size_t s = 0; s < r.images.size(); ++s) {
+        out << "start " << s << ": relative feature error " << r.feature_error[s] << " (" << r.reports[s].message << ")"
+            << (s == r.best ? "  best" : "") << '\n';
+        std::filesystem::path p = path;
+        if (s != r.best) p.replace_extension(".start" + std::to_string(s) + path.extension().string());
+        synth::save_result(p, r.images[s], batch.preprocess);
+    }
+    out << "wrote " << path.string() << '\n';
+    return 0;
+}
+
+}  // namespace deepvis::cli
