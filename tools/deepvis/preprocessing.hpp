@@ -30,11 +30,15 @@ struct preprocessing {
     int channels = 3;
 
     /// "unit": RGB in [0, 1] (deepvis' default); "caffe": BGR in 0..255 minus the ImageNet mean
-    /// 104, 117, 123; "imagenet": RGB in [0, 1] with torchvision's mean and std.
+    /// 104, 117, 123, 227×227 as Caffe's ImageNet networks were trained; "imagenet": RGB in
+    /// [0, 1] with torchvision's mean and std, 224×224. The sizes apply to models whose spatial
+    /// dimensions are free.
     static preprocessing preset(const std::string& name) {
         if (name == "unit") return {};
-        if (name == "caffe") return {.scale = 1.0f, .mean = {104.0f, 117.0f, 123.0f}, .std = {1.0f}, .bgr = true};
-        if (name == "imagenet") return {.mean = {0.485f, 0.456f, 0.406f}, .std = {0.229f, 0.224f, 0.225f}};
+        if (name == "caffe")
+            return {.size = {227, 227}, .scale = 1.0f, .mean = {104.0f, 117.0f, 123.0f}, .std = {1.0f}, .bgr = true};
+        if (name == "imagenet")
+            return {.size = {224, 224}, .mean = {0.485f, 0.456f, 0.406f}, .std = {0.229f, 0.224f, 0.225f}};
         throw usage_error("flag --preprocess: '" + name + "' is not caffe, imagenet or unit");
     }
 
