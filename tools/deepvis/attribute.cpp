@@ -49,7 +49,7 @@ struct explained_batch {
 };
 
 explained_batch explain(const command_line& f) {
-    explained_batch e{io::load_network(f.get_string("model")), {}, {}, {}};
+    explained_batch e{load_model(f), {}, {}, {}};
     e.batch = load_input(f, e.net);
     e.net.forward(e.batch.x, e.trace);
     for (std::size_t c : select_classes(f, e.net.scores(e.trace))) e.classes.push_back(static_cast<std::int64_t>(c));
@@ -142,7 +142,7 @@ int run_top_k(const std::vector<std::string>& args, std::ostream& out) {
         out << f.help();
         return 0;
     }
-    const nn::network net = io::load_network(f.get_string("model"));
+    const nn::network net = load_model(f);
     const input_batch batch = load_input(f, net);
     const std::size_t k = positive_count(f, "k");
     const top_k_cams r = gradcam_top_k(net, batch.x, k, detail::cam_options(method_arguments::from(f, cam.parameters)));

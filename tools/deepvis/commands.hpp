@@ -24,6 +24,7 @@ int run_visualize_channel(const std::vector<std::string>& args, std::ostream& ou
 int run_fool(const std::vector<std::string>& args, std::ostream& out);
 int run_invert(const std::vector<std::string>& args, std::ostream& out);
 int run_style(const std::vector<std::string>& args, std::ostream& out);
+int run_convert(const std::vector<std::string>& args, std::ostream& out);
 
 struct command {
     const char* name;
@@ -46,6 +47,7 @@ inline constexpr command commands[] = {
     {"fool", "change an input until the model predicts a target class", run_fool},
     {"invert", "reconstruct an input from its features at a layer", run_invert},
     {"style", "render a content image in the style of other images (Gatys)", run_style},
+    {"convert", "write a model (a Caffe .caffemodel + .prototxt) as a checked ONNX file", run_convert},
 };
 
 /// The summary of a command by name, for its --help.

@@ -9,6 +9,9 @@
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/image.hpp>
+#ifdef DEEPVIS_CLI_WITH_CAFFE
+#include <deepvis/io/caffe.hpp>
+#endif
 #include <deepvis/io/npy.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/nn/network.hpp>
@@ -27,7 +30,42 @@ namespace deepvis::cli {
 /// The signature of every subcommand: arguments after its name, stdout; returns the exit code.
 using command_function = int (*)(const std::vector<std::string>& args, std::ostream& out);
 
-inline void add_model_flag(command_line& f) { f.required("model", "M.onnx", "the ONNX model"); }
+/// --prototxt, for a --model that is Caffe weights (.caffemodel).
+inline void add_prototxt_flag(command_line& f) {
+    f.option("prototxt", "D.prototxt",
+             "the Caffe network description of a --model M.caffemodel (default: deploy.prototxt in the "
+             "caffemodel's folder)");
+}
+
+/// --model M.onnx, or M.caffemodel with --prototxt.
+inline void add_model_flag(command_line& f) {
+    f.required("model", "M.onnx|M.caffemodel", "the model: an ONNX file, or Caffe weights with --prototxt");
+    add_prototxt_flag(f);
+}
+
+/// Whether a model file is Caffe weights (by its extension, .caffemodel).
+inline bool is_caffe_model(const std::filesystem::path& model) { return model.extension() == ".caffemodel"; }
+
+/// The one place the CLI loads a model: an ONNX file, or a .caffemodel with its prototxt
+/// (`prototxt`, else deploy.prototxt beside it: io::caffe_prototxt_for).
+inline nn::network load_model(const std::string& model, const std::string& prototxt = {}) {
+    if (!is_caffe_model(model)) {
+        if (!prototxt.empty())
+            throw usage_error("flag --prototxt applies to a Caffe --model M.caffemodel, not to '" + model + "'");
+        return io::load_network(model);
+    }
+#ifdef DEEPVIS_CLI_WITH_CAFFE
+    return io::load_caffe_network(io::caffe_prototxt_for(model, prototxt), model);
+#else
+    DEEPVIS_FAIL(unsupported_error, "model '" << model << "': this deepvis was built without Caffe support "
+                                              << "(deepvis::caffe needs libprotobuf-dev and protobuf-compiler)");
+#endif
+}
+
+/// load_model with --model and --prototxt.
+inline nn::network load_model(const command_line& f) {
+    return load_model(f.get_string("model"), f.given("prototxt") ? f.get_string("prototxt") : std::string());
+}
 
 /// --input / --image and the image preprocessing flags.
 inline void add_input_flags(command_line& f) {

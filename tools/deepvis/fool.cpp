@@ -25,7 +25,7 @@ int run_fool(const std::vector<std::string>& args, std::ostream& out) {
         out << f.help();
         return 0;
     }
-    const nn::network net = io::load_network(f.get_string("model"));
+    const nn::network net = load_model(f);
     const input_batch batch = load_input(f, net);
     nn::network::trace trace;
     net.forward(batch.x, trace);

@@ -111,7 +111,8 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
     namespace fs = std::filesystem;
     command_line f("deepvis gallery", "[--model M.onnx] [--images DIR | --dataset fashion-mnist] [--out DIR] [options]",
                    command_summary("gallery"));
-    f.option("model", "M.onnx", "the classifier (default: the embedded models/fashion_cnn.onnx)")
+    add_prototxt_flag(f);
+    f.option("model", "M.onnx|M.caffemodel", "the classifier (default: the embedded models/fashion_cnn.onnx)")
         .option("images", "DIR", "explain the image files in DIR (png, jpg, bmp, gif, tga), sorted by name")
         .option("dataset", "NAME", "explain test images of a dataset: fashion-mnist (the default without --images)")
         .option("labels", "FILE", "class names, one per line (default: Fashion-MNIST's with the dataset)")
@@ -149,7 +150,8 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
                       "beside the executable or above them); set DEEPVIS_MODELS_DIR or give --model");
         model_path = (models / "fashion_cnn.onnx").string();
     }
-    gallery::context ctx{.model = io::load_network(model_path), .model_path = model_path};
+    gallery::context ctx{.model = load_model(model_path, f.given("prototxt") ? f.get_string("prototxt") : std::string()),
+                         .model_path = model_path};
     ctx.quick = f.get_bool("quick");
     ctx.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     ctx.noise = f.get_float("noise");

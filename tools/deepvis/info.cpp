@@ -41,7 +41,7 @@ int run_info(const std::vector<std::string>& args, std::ostream& out) {
         return 0;
     }
     const std::string model_path = f.get_string("model");
-    const nn::network net = io::load_network(model_path);
+    const nn::network net = load_model(f);
     const nn::graph& g = net.definition();
     const shape_type input_shape = info_input_shape(f, net);
 

@@ -28,7 +28,7 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
         out << f.help();
         return 0;
     }
-    const nn::network net = io::load_network(f.get_string("model"));
+    const nn::network net = load_model(f);
     const input_batch batch = load_input(f, net);
     inversion_options o{.layer = f.get_string("layer")};
     o.feature_weight = f.get_float("feature-weight");

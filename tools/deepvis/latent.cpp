@@ -18,11 +18,13 @@
 
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 
 namespace deepvis::cli {
 
 int run_latent(const std::vector<std::string>& args, std::ostream& out) {
     command_line f("deepvis latent", "--model cae.onnx --out latent.svg [options]", command_summary("latent"));
+    add_prototxt_flag(f);
     f.required("model", "M.onnx", "the autoencoder")
         .required("out", "F.svg", "the scatter plot to write")
         .option("samples", "N", "test images to encode (chosen at random)", "1000")
@@ -35,7 +37,7 @@ int run_latent(const std::vector<std::string>& args, std::ostream& out) {
     }
     const long long samples = f.get_int("samples");
     if (samples < 10 || samples > 10000) throw usage_error("flag --samples: must be in [10, 10000]");
-    const nn::network net = io::load_network(f.get_string("model"));
+    const nn::network net = load_model(f);
     const std::string code = net.resolve(f.get_string("code"));
     const auto test = io::load_fashion_mnist(io::split::test);
     train::rng r(static_cast<std::uint64_t>(f.get_int("seed")));

@@ -31,7 +31,7 @@ int run_predict(const std::vector<std::string>& args, std::ostream& out) {
     const long long top = f.get_int("top");
     if (top <= 0) throw usage_error("flag --top: " + f.get_string("top") + " is not a positive count");
 
-    const nn::network net = io::load_network(f.get_string("model"));
+    const nn::network net = load_model(f);
     const input_batch batch = load_input(f, net);
     nn::network::trace trace;
     const tensor& output = net.forward(batch.x, trace);

@@ -17,11 +17,13 @@
 
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 
 namespace deepvis::cli {
 
 int run_reconstruct(const std::vector<std::string>& args, std::ostream& out) {
     command_line f("deepvis reconstruct", "--model cae.onnx --out grid.png [options]", command_summary("reconstruct"));
+    add_prototxt_flag(f);
     f.required("model", "M.onnx", "the autoencoder (input and output (N, 1, 28, 28))")
         .required("out", "F.png", "the grid to write")
         .option("samples", "N", "test images to show (chosen at random)", "10")
@@ -36,7 +38,7 @@ int run_reconstruct(const std::vector<std::string>& args, std::ostream& out) {
     const float noise = f.get_float("noise");
     if (noise < 0) throw usage_error("flag --noise: must be >= 0");
     const auto seed = static_cast<std::uint64_t>(f.get_int("seed"));
-    const nn::network net = io::load_network(f.get_string("model"));
+    const nn::network net = load_model(f);
     const auto test = io::load_fashion_mnist(io::split::test);
     train::rng r(seed);
     auto order = r.permutation(test.size());

@@ -44,7 +44,7 @@ int run_style(const std::vector<std::string>& args, std::ostream& out) {
         throw usage_error(
             "with --model, --content-layer and --style-layers are required (the layer names depend on the model)");
     const nn::network net = embedded ? nn::network(texture_network(static_cast<std::uint64_t>(f.get_int("seed"))))
-                                     : io::load_network(f.get_string("model"));
+                                     : load_model(f);
     // --size resizes the content image; style images keep their size unless the model fixes it.
     // The embedded network takes ImageNet-normalised pixels unless --preprocess says otherwise.
     preprocessing content_preprocessing = read_preprocessing(f, synth::model_channels(net), model_image_size(net));

@@ -8,18 +8,19 @@
 
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 
 namespace deepvis::cli {
 
 int run_summary(const std::vector<std::string>& args, std::ostream& out) {
     command_line f("deepvis summary", "--model M.onnx [--input-shape N,C,H,W]", command_summary("summary"));
-    f.required("model", "M.onnx", "the ONNX model")
-        .option("input-shape", "N,C,H,W", "the input shape to run (needed when the model's is dynamic)");
+    add_model_flag(f);
+    f.option("input-shape", "N,C,H,W", "the input shape to run (needed when the model's is dynamic)");
     if (!f.parse(args)) {
         out << f.help();
         return 0;
     }
-    const nn::network net = io::load_network(f.get_string("model"));
+    const nn::network net = load_model(f);
     shape_type shape;
     if (f.given("input-shape"))
         for (long long d : f.get_ints("input-shape")) {

@@ -23,10 +23,12 @@
 namespace deepvis::cli::synth {
 
 inline void add_common_flags(command_line& f, const char* iterations, bool model_required = true) {
-    if (model_required)
+    if (model_required) {
         add_model_flag(f);
-    else
-        f.option("model", "M.onnx", "the ONNX feature network (default: the embedded random-weight texture network)");
+    } else {
+        f.option("model", "M.onnx|M.caffemodel", "the feature network (default: the embedded random-weight texture network)");
+        add_prototxt_flag(f);
+    }
     f.required("out", "OUT.png|OUT.npy", "the result: a PNG (pixels) or a float32 .npy (model input space)")
         .option("iterations", "N", "optimisation steps", iterations)
         .option("seed", "S", "random seed (initial image, jitter)", "0")
