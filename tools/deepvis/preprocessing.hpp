@@ -88,9 +88,12 @@ private:
     static float channel_value(const std::vector<float>& v, std::size_t k) {
         return v.size() == 1 ? v[0] : v[std::min(k, v.size() - 1)];
     }
-    std::vector<float> per_unit_pixel(std::vector<float> v) const {
-        for (float& e : v) e /= 255.0f * scale;
-        return v;
+    /// One value per model channel (a single --mean or --std applies to every channel), in the
+    /// units of 8-bit pixels / 255, as the synthesis recipes take them.
+    std::vector<float> per_unit_pixel(const std::vector<float>& v) const {
+        std::vector<float> out(static_cast<std::size_t>(std::max(channels, 1)));
+        for (std::size_t k = 0; k < out.size(); ++k) out[k] = channel_value(v, k) / (255.0f * scale);
+        return out;
     }
     static std::string join(const std::vector<float>& v) {
         std::ostringstream os;
