@@ -51,7 +51,7 @@ private:
 
 namespace detail {
 /// Products below this many multiply-adds are one call: a second thread costs more than it saves.
-inline constexpr double gemm_block_work = double(1 << 22);
+inline constexpr double gemm_block_work = double(1 << 20);
 /// At most this many blocks per product: each block packs the operand it does not split again.
 inline constexpr std::ptrdiff_t gemm_max_blocks = 8;
 
