@@ -50,23 +50,10 @@ RULES = ["standard", "guided", "deconvnet"]
 MARGIN = 1e-5
 
 
-class RuleRelu(torch.autograd.Function):
-    """ReLU whose backward applies RuleRelu.rule."""
-
-    rule = "standard"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        if RuleRelu.rule == "deconvnet":
-            return gy.clamp(min=0)
-        mask = (x > 0).to(gy.dtype)
-        return gy * mask if RuleRelu.rule == "standard" else gy.clamp(min=0) * mask
+# The rule-switching ReLU of the PyTorch reference tests (its backward applies RuleRelu.rule).
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from make_reference import RuleRelu  # noqa: E402
 
 
 class Recorder:
