@@ -173,6 +173,7 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
             ctx.truth.push_back(ctx.test->labels[i]);
         }
         ctx.pixels = ctx.x;
+        ctx.preprocess.channels = static_cast<int>(ctx.x.shape()[1]);  // the synthesis bounds are per channel
         ctx.preprocessing_caption = "Fashion-MNIST test images, pixels / 255";
         const auto set_default = [&](const char* flag, const char* file, fs::path& target) {
             if (f.given(flag))
