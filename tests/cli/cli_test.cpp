@@ -199,3 +199,40 @@ TEST_CASE("cli: attribute object-mask writes binary masks with GrabCut, or says 
     CHECK(shape_string(masks.shape()) == "(2, 8, 8)");
     for (float v : masks) CHECK((v == 0.0f || v == 1.0f));
 }
+
+TEST_CASE("cli: convert stores preprocessing and class names in the model; predict then needs no flags") {
+    scratch_dir dir;
+    const auto annotated = (dir / "annotated.onnx").string();
+    const auto flags_out = (dir / "with_flags.npy").string(), meta_out = (dir / "from_metadata.npy").string();
+    const std::vector<std::string> preprocessing = {"--scale", "0.5", "--mean", "10,20,30", "--std", "40", "--bgr"};
+    std::vector<std::string> convert = {"convert", "--model", "tiny_cnn.onnx", "--labels", "labels.txt", "--out", annotated};
+    convert.insert(convert.end(), preprocessing.begin(), preprocessing.end());
+    const auto c = run_cli(dir, convert);
+    INFO(c.err);
+    REQUIRE(c.code == 0);
+    CHECK(c.out.find("deepvis.preprocess.mean=10,20,30") != std::string::npos);
+    CHECK(c.out.find("deepvis.labels=(5 names)") != std::string::npos);
+
+    std::vector<std::string> with_flags = {"predict", "--model", "tiny_cnn.onnx", "--image", "image.png", "--labels",
+                                           "labels.txt", "--out", flags_out};
+    with_flags.insert(with_flags.end(), preprocessing.begin(), preprocessing.end());
+    const auto a = run_cli(dir, with_flags);
+    const auto b = run_cli(dir, {"predict", "--model", annotated, "--image", "image.png", "--out", meta_out});
+    INFO(a.err << b.err);
+    REQUIRE(a.code == 0);
+    REQUIRE(b.code == 0);
+    // The same numbers and the same class names, the output paths aside.
+    CHECK(a.out.substr(0, a.out.find("wrote")) == b.out.substr(0, b.out.find("wrote")));
+    check_close(io::load_npy(meta_out), io::load_npy(flags_out), 0.0f);
+    CHECK(b.out.find("cherry") != std::string::npos);
+    // An explicit flag still wins over the model's metadata.
+    const auto u = run_cli(dir, {"predict", "--model", annotated, "--image", "image.png", "--preprocess", "unit",
+                                 "--out", meta_out});
+    REQUIRE(u.code == 0);
+    const tensor scores = io::load_npy(data_dir + "/image_scores.npy");
+    float sum = 0.0f;
+    tensor expected = scores;
+    for (auto& v : expected) sum += v = std::exp(v);
+    for (auto& v : expected) v /= sum;
+    check_close(io::load_npy(meta_out), expected, 1e-6f);
+}

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <doctest/doctest.h>
 
 #include <deepvis/io/image.hpp>
@@ -63,12 +64,31 @@ TEST_CASE("image: bilinear resize matches PyTorch interpolate(align_corners=Fals
                                  {1.5f, 1.75f, 2.25f, 2.5f},
                                  {2.0f, 2.25f, 2.75f, 3.0f}}};
     CHECK(xt::allclose(up, expected_up));
-    // ... torch.arange(12.).reshape(1, 1, 3, 4), size=(2, 3)
+    // ... torch.arange(12.).reshape(1, 1, 3, 4), size=(2, 3): plain sampling (antialias=False)
     tensor src = tensor(shape_type{1, 3, 4});
     for (std::size_t i = 0; i < 12; ++i) src.data()[i] = static_cast<float>(i);
-    const tensor down = io::resize_bilinear(src, 2, 3);
+    const tensor down = io::resize_bilinear(src, 2, 3, false);
     const tensor expected_down = {{{7.0f / 6.0f, 2.5f, 23.0f / 6.0f}, {43.0f / 6.0f, 8.5f, 59.0f / 6.0f}}};
     CHECK(xt::allclose(down, expected_down, 1e-5, 1e-5));
+    // ... and antialias=True, the default: the filter widens by the shrink factor.
+    CHECK(xt::allclose(io::resize_bilinear(src, 2, 3), tensor{{{1.8f, 3.0f, 4.2f}, {6.8f, 8.0f, 9.2f}}}, 1e-5, 1e-5));
+}
+
+TEST_CASE("image: antialiased resize matches PyTorch interpolate(antialias=True), shrinking and mixed") {
+    // g = torch.arange(63.).reshape(1, 1, 7, 9) ** 1.5
+    tensor g = tensor(shape_type{1, 7, 9});
+    for (std::size_t i = 0; i < 63; ++i) g.data()[i] = std::pow(static_cast<float>(i), 1.5f);
+    // interpolate(g, size=(2, 4), mode="bilinear", align_corners=False, antialias=True)
+    const tensor shrunk = {{{69.9552f, 81.2589f, 95.1864f, 108.3440f}, {265.5742f, 285.0074f, 307.5714f, 327.9867f}}};
+    CHECK(xt::allclose(io::resize_bilinear(g, 2, 4), shrunk, 1e-5, 1e-3));
+    // size=(3, 12): rows shrink (7 -> 3), columns grow (9 -> 12)
+    const tensor mixed = {{{27.9359f, 30.2614f, 33.2149f, 36.3721f, 39.7326f, 43.2705f, 46.9406f, 50.7373f, 54.6837f,
+                            58.7709f, 62.9666f, 66.5298f},
+                           {145.9066f, 150.7543f, 156.6272f, 162.5738f, 168.6112f, 174.7375f, 180.9339f, 187.1998f,
+                            193.5513f, 199.9869f, 206.4890f, 211.9487f},
+                           {317.3787f, 323.7744f, 331.4903f, 339.2611f, 347.1000f, 355.0060f, 362.9655f, 370.9780f,
+                            379.0565f, 387.2002f, 395.3957f, 402.2576f}}};
+    CHECK(xt::allclose(io::resize_bilinear(g, 3, 12), mixed, 1e-5, 1e-3));
 }
 
 TEST_CASE("image: size option resizes, a batch stacks several files") {

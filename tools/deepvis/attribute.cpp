@@ -148,10 +148,10 @@ int run_top_k(const std::vector<std::string>& args, std::ostream& out) {
     const top_k_cams r = gradcam_top_k(net, batch.x, k, detail::cam_options(method_arguments::from(f, cam.parameters)));
     const std::size_t n = batch.x.shape()[0];
     std::vector<std::string> labels;
-    if (f.has("labels")) {
+    if (f.has("labels") || net.definition().metadata.count(io::metadata_key::labels)) {
         nn::network::trace t;
         net.forward(batch.x, t);
-        labels = load_labels(f.get_string("labels"), class_count(net.scores(t)));
+        labels = model_labels(f, net, class_count(net.scores(t)));
     }
     for (std::size_t i = 0; i < n; ++i) {
         out << batch.names[i] << ':';

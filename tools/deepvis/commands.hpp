@@ -47,7 +47,7 @@ inline constexpr command commands[] = {
     {"fool", "change an input until the model predicts a target class", run_fool},
     {"invert", "reconstruct an input from its features at a layer", run_invert},
     {"style", "render a content image in the style of other images (Gatys)", run_style},
-    {"convert", "write a model (a Caffe .caffemodel + .prototxt) as a checked ONNX file", run_convert},
+    {"convert", "write a model (a Caffe .caffemodel + .prototxt, or ONNX) as a checked ONNX file, optionally with its preprocessing and class names", run_convert},
 };
 
 /// The summary of a command by name, for its --help.

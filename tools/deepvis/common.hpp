@@ -141,7 +141,7 @@ inline input_batch load_input(const command_line& f, const nn::network& net) {
     DEEPVIS_CHECK(
         channels == 1 || channels == 3, config_error,
         "--image: the model's " << describe_input(net) << " has " << declared[1] << " channels; images give 1 or 3");
-    batch.preprocess = read_preprocessing(f, channels, model_image_size(net));
+    batch.preprocess = read_preprocessing(f, channels, model_image_size(net), net.definition().metadata);
     std::vector<std::filesystem::path> paths;
     for (const auto& p : f.get_list("image")) {
         paths.emplace_back(p);
@@ -236,6 +236,18 @@ inline std::vector<std::string> load_labels(const std::filesystem::path& path, s
     DEEPVIS_CHECK(labels.size() == classes, config_error,
                   "labels '" << path.string() << "': has " << labels.size() << " labels, the model has " << classes
                              << " classes");
+    return labels;
+}
+
+/// The class names: --labels when given, else the model's own (deepvis.labels in its metadata,
+/// io/model_metadata.hpp), else none.
+inline std::vector<std::string> model_labels(const command_line& f, const nn::network& net, std::size_t classes) {
+    if (f.given("labels")) return load_labels(f.get_string("labels"), classes);
+    auto labels = io::read_labels(net.definition().metadata);
+    while (!labels.empty() && labels.back().empty()) labels.pop_back();
+    DEEPVIS_CHECK(labels.empty() || labels.size() == classes, io_error,
+                  "model metadata '" << io::metadata_key::labels << "': has " << labels.size()
+                                     << " class names, the model has " << classes << " classes");
     return labels;
 }
 

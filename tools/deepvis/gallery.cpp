@@ -115,7 +115,7 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
     f.option("model", "M.onnx|M.caffemodel", "the classifier (default: the embedded models/fashion_cnn.onnx)")
         .option("images", "DIR", "explain the image files in DIR (png, jpg, bmp, gif, tga), sorted by name")
         .option("dataset", "NAME", "explain test images of a dataset: fashion-mnist (the default without --images)")
-        .option("labels", "FILE", "class names, one per line (default: Fashion-MNIST's with the dataset)")
+        .option("labels", "FILE", "class names, one per line (default: the model's own, or Fashion-MNIST's with the dataset)")
         .option("out", "DIR", "the report's folder (index.html, overview.png and the figures)", "gallery")
         .option("count", "N", "images to explain (default: 6, 3 with --quick)")
         .option("autoencoder", "M.onnx", "the autoencoder with a 2-D code (default: models/fashion_cae.onnx)")
@@ -191,7 +191,7 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         DEEPVIS_CHECK(channels == 1 || channels == 3, config_error,
                       "gallery: the model's " << describe_input(ctx.model) << " has " << declared[1]
                                               << " channels; images give 1 or 3");
-        ctx.preprocess = read_preprocessing(f, channels, model_image_size(ctx.model));
+        ctx.preprocess = read_preprocessing(f, channels, model_image_size(ctx.model), ctx.model.definition().metadata);
         if (ctx.preprocess.size[0] == 0) ctx.preprocess.size = {224, 224};  // one batch needs one size
         ctx.x = ctx.preprocess.to_model(chosen);
         for (const auto& p : chosen) {
@@ -209,11 +209,10 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         ctx.scores = ctx.model.scores(t);
     }
     const std::size_t classes = class_count(ctx.scores);
-    if (f.given("labels"))
-        ctx.labels = load_labels(f.get_string("labels"), classes);
-    else if (dataset && classes == 10)
+    ctx.labels = model_labels(f, ctx.model, classes);
+    if (ctx.labels.empty() && dataset && classes == 10)
         ctx.labels.assign(io::fashion_mnist_classes().begin(), io::fashion_mnist_classes().end());
-    else
+    else if (ctx.labels.empty())
         for (std::size_t c = 0; c < classes; ++c) ctx.labels.push_back("class " + std::to_string(c));
     ctx.probabilities = softmax_rows(ctx.scores);
     for (const auto& p : ctx.probabilities) ctx.top1.push_back(static_cast<std::int64_t>(top_classes(p, 1).front()));

@@ -38,7 +38,7 @@ int run_predict(const std::vector<std::string>& args, std::ostream& out) {
     const tensor& scores = net.scores(trace);
     const std::size_t classes = class_count(scores);
     std::vector<std::string> labels;
-    if (f.given("labels")) labels = load_labels(f.get_string("labels"), classes);
+    labels = model_labels(f, net, classes);
     if (f.given("out")) io::save_npy(f.get_string("out"), output);
 
     const auto probabilities = softmax_rows(scores);

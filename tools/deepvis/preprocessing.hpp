@@ -12,6 +12,7 @@
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/image.hpp>
+#include <deepvis/io/model_metadata.hpp>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -120,14 +121,20 @@ inline void add_preprocessing_flags(command_line& f, const std::string& default_
 /// The names of those flags, for commands that must refuse them (an .npy input is not an image).
 inline constexpr const char* preprocessing_flag_names[] = {"preprocess", "size", "scale", "mean", "std", "bgr"};
 
-/// The preprocessing the flags ask for: the preset, then each explicit flag over it. The size is
-/// --size, else `declared` (H, W) when the model fixes it, else the preset's ({0, 0}: each
-/// file's own size).
+/// The preprocessing the flags ask for. Fields come, later ones winning, from: the default
+/// preset (the model's own metadata when it carries deepvis.preprocess.* keys and no
+/// --preprocess is given, io/model_metadata.hpp); `declared` (H, W) when the model fixes it;
+/// each explicit flag. ({0, 0} size: each file's own size.)
 inline preprocessing read_preprocessing(const command_line& f, int channels,
-                                        std::array<std::size_t, 2> declared = {0, 0}) {
+                                        std::array<std::size_t, 2> declared = {0, 0},
+                                        const io::metadata_map& metadata = {}) {
     // The presets are colour (ImageNet) conventions: a grayscale model gets "unit" unless asked.
     preprocessing p = preprocessing::preset(channels == 1 && !f.given("preprocess") ? std::string("unit")
                                                                                     : f.get_string("preprocess"));
+    if (!f.given("preprocess") && io::has_preprocessing(metadata)) {
+        const io::image_options o = io::read_preprocessing(metadata, preprocessing::preset("unit").image_options());
+        p = {.size = o.size, .scale = o.scale, .mean = o.mean, .std = o.std, .bgr = o.bgr};
+    }
     p.channels = channels;
     if (channels == 1 && !f.given("mean") && p.mean.size() > 1) p.mean = {p.mean[0]};
     if (channels == 1 && !f.given("std") && p.std.size() > 1) p.std = {p.std[0]};

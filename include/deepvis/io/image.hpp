@@ -8,8 +8,11 @@
 ///   1. decode to 8-bit with `channels` channels (grey = (77 R + 150 G + 29 B) >> 8, as stb_image);
 ///   2. x = scale · pixel (scale = 1/255 by default: values in [0, 1]);
 ///   3. if bgr: reverse the channel order (for Caffe-style models);
-///   4. if size is set: bilinear resize to size = {H, W}, with PyTorch's
-///      interpolate(mode="bilinear", align_corners=False) sampling and no antialiasing;
+///   4. if size is set: bilinear resize to size = {H, W}, sampling as PyTorch's
+///      interpolate(mode="bilinear", align_corners=False, antialias=True) — the triangle filter
+///      widened by the shrink factor, as PIL and torchvision resize photos. Without it a photo
+///      shrunk more than 2× aliases: SqueezeNet's top-1 for the astronaut photo (512² → 227²)
+///      changes from espresso maker to coffeepot;
 ///   5. x = (x - mean[c]) / std[c], with mean and std given in the model's channel order
 ///      (after step 3), e.g. ImageNet: {.mean = {0.485, 0.456, 0.406}, .std = {0.229, 0.224, 0.225}}.
 #include <stb_image_write.h>
@@ -46,6 +49,8 @@ struct image_options {
     bool bgr = false;
     /// 3 (colour) or 1 (grayscale models).
     int channels = 3;
+    /// Low-pass when shrinking (step 4); false: plain bilinear sampling, as interpolate's default.
+    bool antialias = true;
 };
 
 }  // namespace deepvis::io
@@ -86,20 +91,49 @@ inline void check_image_options(const io::image_options& o) {
     DEEPVIS_CHECK(std::isfinite(o.scale), config_error, "image options: scale is not finite");
 }
 
-// Source coordinate and weights of PyTorch's bilinear sampling with align_corners=False.
-struct bilinear_tap {
-    std::size_t i0, i1;
-    float w1;
+// The taps of one output row or column of a bilinear resize, as PyTorch's interpolate(mode=
+// "bilinear", align_corners=False) computes them: the triangle filter centred at the source
+// coordinate (o + ½)·in/out, widened by the shrink factor in/out when antialiasing (support
+// max(1, in/out)), normalised to sum 1. Without antialiasing, or when enlarging, this is the
+// usual two-tap interpolation with the source clamped to the image.
+struct resample_taps {
+    std::vector<std::size_t> first;  ///< first source index of each output position
+    std::vector<std::size_t> count;  ///< number of taps of each output position
+    std::size_t width = 0;           ///< taps stored per output position
+    std::vector<float> weights;      ///< width per output position; unused entries are 0
 };
-inline std::vector<bilinear_tap> bilinear_taps(std::size_t in, std::size_t out) {
-    std::vector<bilinear_tap> taps(out);
-    const double ratio = static_cast<double>(in) / static_cast<double>(out);
+inline resample_taps bilinear_taps(std::size_t in, std::size_t out, bool antialias) {
+    const double scale = static_cast<double>(in) / static_cast<double>(out);
+    const double support = antialias && scale > 1.0 ? scale : 1.0;
+    const double inverse = 1.0 / support;
+    resample_taps t;
+    t.width = static_cast<std::size_t>(std::ceil(support)) * 2 + 1;
+    t.first.resize(out);
+    t.count.resize(out);
+    t.weights.assign(out * t.width, 0.0f);
+    std::vector<double> w(t.width);
     for (std::size_t o = 0; o < out; ++o) {
-        const double src = std::max(0.0, (static_cast<double>(o) + 0.5) * ratio - 0.5);
-        const auto i0 = std::min(static_cast<std::size_t>(src), in - 1);
-        taps[o] = {i0, std::min(i0 + 1, in - 1), static_cast<float>(src - static_cast<double>(i0))};
+        double center = scale * (static_cast<double>(o) + 0.5);
+        if (support == 1.0) center = std::max(center, 0.5);  // the clamped source of align_corners=False
+        const auto lo = static_cast<std::size_t>(std::max(0.0, std::floor(center - support + 0.5)));
+        const auto hi = std::min(in, static_cast<std::size_t>(std::max(0.0, std::floor(center + support + 0.5))));
+        double total = 0.0;
+        std::size_t n = 0;
+        for (std::size_t j = lo; j < hi && n < t.width; ++j, ++n) {
+            w[n] = std::max(0.0, 1.0 - std::abs((static_cast<double>(j) - center + 0.5) * inverse));
+            total += w[n];
+        }
+        if (total == 0.0) {  // the source lies beyond the last pixel: take that pixel
+            t.first[o] = in - 1;
+            t.count[o] = 1;
+            t.weights[o * t.width] = 1.0f;
+            continue;
+        }
+        t.first[o] = lo;
+        t.count[o] = n;
+        for (std::size_t k = 0; k < n; ++k) t.weights[o * t.width + k] = static_cast<float>(w[k] / total);
     }
-    return taps;
+    return t;
 }
 
 }  // namespace deepvis::detail
@@ -107,8 +141,10 @@ inline std::vector<bilinear_tap> bilinear_taps(std::size_t in, std::size_t out) 
 namespace deepvis::io {
 
 /// Resizes the last two dimensions of `t` (rank ≥ 2: HW, CHW or NCHW) to {height, width} by
-/// bilinear interpolation, sampling as PyTorch's interpolate(mode="bilinear", align_corners=False).
-inline tensor resize_bilinear(const tensor& t, std::size_t height, std::size_t width) {
+/// bilinear interpolation, as PyTorch's interpolate(mode="bilinear", align_corners=False,
+/// antialias=antialias); antialiasing only changes a shrinking dimension.
+///   throws: config_error for an empty target size; shape_error for an empty input.
+inline tensor resize_bilinear(const tensor& t, std::size_t height, std::size_t width, bool antialias = true) {
     DEEPVIS_CHECK(t.dimension() >= 2, shape_error,
                   "resize_bilinear: input has shape " << shape_string(t.shape()) << ", expected at least 2 dimensions");
     DEEPVIS_CHECK(height > 0 && width > 0, config_error,
@@ -121,21 +157,28 @@ inline tensor resize_bilinear(const tensor& t, std::size_t height, std::size_t w
     out_shape[rank - 2] = height;
     out_shape[rank - 1] = width;
     tensor out(out_shape);
-    const auto rows = detail::bilinear_taps(in_h, height);
-    const auto cols = detail::bilinear_taps(in_w, width);
+    const auto rows = detail::bilinear_taps(in_h, height, antialias);
+    const auto cols = detail::bilinear_taps(in_w, width, antialias);
     const std::size_t planes = t.size() / (in_h * in_w);
+    std::vector<float> across(in_h * width);  // one plane resized along W only
     for (std::size_t p = 0; p < planes; ++p) {
         const float* src = t.data() + p * in_h * in_w;
+        for (std::size_t y = 0; y < in_h; ++y)
+            for (std::size_t x = 0; x < width; ++x) {
+                const float* w = cols.weights.data() + x * cols.width;
+                const float* s = src + y * in_w + cols.first[x];
+                float v = 0.0f;
+                for (std::size_t k = 0; k < cols.count[x]; ++k) v += w[k] * s[k];
+                across[y * width + x] = v;
+            }
         float* dst = out.data() + p * height * width;
         for (std::size_t y = 0; y < height; ++y) {
-            const auto& r = rows[y];
-            const float* a = src + r.i0 * in_w;
-            const float* b = src + r.i1 * in_w;
-            for (std::size_t x = 0; x < width; ++x) {
-                const auto& c = cols[x];
-                const float top = a[c.i0] + c.w1 * (a[c.i1] - a[c.i0]);
-                const float bottom = b[c.i0] + c.w1 * (b[c.i1] - b[c.i0]);
-                dst[y * width + x] = top + r.w1 * (bottom - top);
+            const float* w = rows.weights.data() + y * rows.width;
+            float* d = dst + y * width;
+            std::fill(d, d + width, 0.0f);
+            for (std::size_t k = 0; k < rows.count[y]; ++k) {
+                const float* s = across.data() + (rows.first[y] + k) * width;
+                for (std::size_t x = 0; x < width; ++x) d[x] += w[k] * s[x];
             }
         }
     }
@@ -177,7 +220,7 @@ inline tensor preprocess_image(const image_u8& img, const io::image_options& opt
         for (std::size_t i = 0; i < h * w; ++i) dst[i] = options.scale * static_cast<float>(img.pixels[i * c + from]);
     }
     if (options.size[0] != 0 && (options.size[0] != h || options.size[1] != w))
-        chw = resize_bilinear(chw, options.size[0], options.size[1]);
+        chw = resize_bilinear(chw, options.size[0], options.size[1], options.antialias);
     const std::size_t plane = chw.shape()[1] * chw.shape()[2];
     for (std::size_t k = 0; k < c; ++k) {
         const float m = options.mean.empty() ? 0.0f : options.mean[options.mean.size() == 1 ? 0 : k];

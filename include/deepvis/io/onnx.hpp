@@ -6,7 +6,8 @@
 ///                        be FLOAT, DOUBLE, INT32 or INT64 (integers are recorded in
 ///                        graph::integer_initializers), inline or in external files inside the
 ///                        model's folder. Constant nodes stay nodes; empty node names become
-///                        "<op_type>_<index>". Every failure is an io_error naming the file, or an
+///                        "<op_type>_<index>". metadata_props become graph::metadata (and are
+///                        written back by save_onnx). Every failure is an io_error naming the file, or an
 ///                        unsupported_error for element types and attribute kinds deepvis lacks.
 ///   save_onnx(g, file):  writes IR version 8 with the graph's opset, producer "deepvis"; the
 ///                        model is checked before it is written, through a temporary file that

@@ -37,6 +37,9 @@ struct graph {
     std::vector<value_info> inputs;   ///< excludes initialisers
     std::vector<value_info> outputs;
     std::int64_t opset = 13;
+    /// Key → value notes carried with the model (ONNX metadata_props): how its inputs are
+    /// preprocessed and what its classes are called, under the keys of io/model_metadata.hpp.
+    std::map<std::string, std::string> metadata;
 
     /// Appends a node and returns its first output's name, for fluent building in C++.
     const std::string& add(node n) {

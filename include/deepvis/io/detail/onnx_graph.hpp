@@ -72,6 +72,7 @@ inline nn::graph onnx_to_graph(const onnx::ModelProto& model, const std::filesys
     for (const auto& imp : model.opset_import())
         if (imp.domain().empty() || imp.domain() == "ai.onnx") out.opset = imp.version();
     DEEPVIS_CHECK(out.opset > 0, io_error, label << ": imports no opset of the default ONNX domain");
+    for (const auto& entry : model.metadata_props()) out.metadata[entry.key()] = entry.value();
 
     DEEPVIS_CHECK(g.sparse_initializer_size() == 0, unsupported_error,
                   label << ": sparse initialisers are not supported (initialiser '" << g.sparse_initializer(0).values().name()
@@ -242,6 +243,11 @@ inline void graph_to_onnx(const nn::graph& g, onnx::ModelProto& model) {
         tensor_to_onnx(value, name, g.integer_initializers.count(name) != 0, *graph->add_initializer());
     for (const auto& in : g.inputs) value_info_to_onnx(in, *graph->add_input());
     for (const auto& out : g.outputs) value_info_to_onnx(out, *graph->add_output());
+    for (const auto& [key, value] : g.metadata) {
+        auto* entry = model.add_metadata_props();
+        entry->set_key(key);
+        entry->set_value(value);
+    }
     complete_output_types(model);
 }
 
