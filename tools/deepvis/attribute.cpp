@@ -144,7 +144,7 @@ int run_top_k(const std::vector<std::string>& args, std::ostream& out) {
     }
     const nn::network net = load_model(f);
     const input_batch batch = load_input(f, net);
-    const std::size_t k = positive_count(f, "k");
+    const std::size_t k = f.get_count("k");
     const top_k_cams r = gradcam_top_k(net, batch.x, k, detail::cam_options(method_arguments::from(f, cam.parameters)));
     const std::size_t n = batch.x.shape()[0];
     std::vector<std::string> labels;
@@ -200,8 +200,8 @@ int run_faithfulness(const std::vector<std::string>& args, std::ostream& out) {
     const attribution_method* m = f.given("map") ? nullptr : &method_flag(f);
     const std::string what = m ? m->name : f.get_string("map");
     const tensor map = m ? pixel_importance(*m, m->compute(e.net, e.batch.x, e.classes, {m->parameters}))
-                         : io::load_npy(f.get_string("map"));
-    const faithfulness_options options{.step_fraction = f.get_float("step"), .batch_size = positive_count(f, "batch")};
+                         : detail::finite_npy(f.get_string("map"), "--map");
+    const faithfulness_options options{.step_fraction = f.get_float("step"), .batch_size = f.get_count("batch")};
     const faithfulness_curve deletion = deletion_curve(e.net, e.batch.x, map, e.classes, options);
     const faithfulness_curve insertion = insertion_curve(e.net, e.batch.x, map, e.classes, options);
     double mean_deletion = 0.0, mean_insertion = 0.0;

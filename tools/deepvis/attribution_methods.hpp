@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deepvis/attribution.hpp>
+#include <deepvis/core/checked.hpp>
 #include <deepvis/io/npy.hpp>
 #include <map>
 #include <sstream>
@@ -54,7 +55,9 @@ public:
     method_arguments(const std::vector<method_parameter>& parameters, std::map<std::string, std::string> values = {})
         : m_parameters(&parameters), m_values(std::move(values)) {
         // An override of an undeclared parameter is a bug in the caller (gallery, bench).
-        for (const auto& [name, value] : m_values) {
+        for (const auto& given : m_values) {
+            // Not a structured binding: clang < 16 cannot capture one in a lambda.
+            const std::string& name = given.first;
             DEEPVIS_ASSERT(std::any_of(parameters.begin(), parameters.end(),
                                        [&](const method_parameter& p) { return p.name == name; }));
             (void)name;
@@ -79,11 +82,8 @@ public:
     bool has(const std::string& name) const { return !text(name).empty(); }
     bool get_bool(const std::string& name) const { return has(name); }
     float get_float(const std::string& name) const { return command_line::parse_float(name, text(name)); }
-    std::size_t positive(const std::string& name) const {
-        const long long v = command_line::parse_int(name, text(name));
-        if (v <= 0) throw usage_error("flag --" + name + ": " + std::to_string(v) + " must be positive");
-        return static_cast<std::size_t>(v);
-    }
+    /// A count flag (command_line's count_flags): 1 to its maximum.
+    std::size_t positive(const std::string& name) const { return command_line::checked_count(name, text(name)); }
     std::uint64_t seed(const std::string& name) const {
         const long long v = command_line::parse_int(name, text(name));
         if (v < 0) throw usage_error("flag --" + name + ": must not be negative");
@@ -129,6 +129,13 @@ struct attribution_method {
 };
 
 namespace detail {
+
+/// An .npy file given to flag `flag`, all of whose values are finite.
+inline tensor finite_npy(const std::string& path, const std::string& flag) {
+    tensor t = io::load_npy(path);
+    check_finite(t, flag + " '" + path + "'");
+    return t;
+}
 
 inline std::vector<method_parameter> cam_parameters() {
     return {
@@ -240,7 +247,7 @@ inline const std::vector<attribution_method>& attribution_methods() {
              return integrated_gradients(net, x, c,
                                          {.steps = a.positive("steps"),
                                           .method = q,
-                                          .baseline = a.has("baseline") ? io::load_npy(a.text("baseline")) : tensor(),
+                                          .baseline = a.has("baseline") ? detail::finite_npy(a.text("baseline"), "--baseline") : tensor(),
                                           .batch_size = a.positive("batch")});
          }},
         {"smoothgrad",

@@ -11,11 +11,18 @@
 /// Lists are comma-separated (`--size 224,224`); numbers may be written a/b (`--scale 1/255`).
 /// Every CLI11 error is reworded into one line naming the flag and thrown as a usage_error
 /// (exit code 2), so that all of deepvis' errors read alike.
+///
+/// Two checks every command gets from parse(): a count flag (count_flags: --steps, --samples,
+/// --iterations, ...) must be a whole number from 1 to its maximum, else one error (a value beyond
+/// the maximum is a config_error, exit 1: hours of work are refused, not started); an output flag
+/// (output_flags: --out, --difference, --csv, --plot) must not name the same file as any other
+/// flag's value (std::filesystem::equivalent), so that `--out` never overwrites an input.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <deepvis/core/error.hpp>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +35,30 @@ namespace deepvis::cli {
 struct usage_error : config_error {
     using config_error::config_error;
 };
+
+/// A flag that counts something, and the most it accepts (README: "Reliability / hostile input").
+/// The maxima are far beyond any useful run (each is hours of work on a large model) and stop
+/// a typing slip such as `--steps 1000000000` from running unbounded.
+struct count_flag {
+    const char* name;
+    long long maximum;
+};
+inline constexpr count_flag count_flags[] = {
+    {"steps", 10'000},       {"samples", 10'000}, {"iterations", 100'000}, {"starts", 100},
+    {"batch", 4'096},        {"k", 1'000},        {"top", 1'000'000},      {"epochs", 1'000},
+    {"every", 100'000},      {"blur-every", 100'000}, {"decay-at", 100'000}, {"zoom", 64},
+    {"count", 64},
+};
+
+/// The largest value of count flag `name`, or 0 when `name` is not a count flag.
+inline long long count_maximum(const std::string& name) {
+    for (const auto& c : count_flags)
+        if (name == c.name) return c.maximum;
+    return 0;
+}
+
+/// Flags naming a file that a command writes.
+inline constexpr const char* output_flags[] = {"out", "difference", "csv", "plot"};
 
 class command_line {
 public:
@@ -106,6 +137,8 @@ public:
             fail(std::string(e.what()) + see_help());
         }
         check_remaining();
+        check_counts();
+        check_outputs();
         return true;
     }
 
@@ -158,6 +191,21 @@ public:
     /// "; see 'deepvis predict --help'": for errors about this command's arguments.
     std::string see_help() const { return "; see '" + m_command + " --help'"; }
 
+    /// The value of count flag `name` (see count_flags), checked: 1 to its maximum.
+    std::size_t get_count(const std::string& name) const { return checked_count(name, get_string(name)); }
+
+    /// `text` as the value of count flag `name`: a whole number from 1 to count_maximum(name).
+    ///   throws: usage_error when it is not a positive whole number; config_error beyond the maximum.
+    static std::size_t checked_count(const std::string& name, const std::string& text) {
+        const long long v = parse_int(name, text);
+        fail_if(v <= 0, "flag --" + name + ": " + text + " is not a positive count");
+        const long long most = count_maximum(name);
+        DEEPVIS_ASSERT(most > 0);  // a count without a maximum is a bug in the table
+        if (v > most)
+            throw config_error("flag --" + name + ": " + text + " is more than the maximum " + std::to_string(most));
+        return static_cast<std::size_t>(v);
+    }
+
     /// Parses a whole number as flag `name` would ("flag --top: 'many' is not an integer").
     static long long parse_int(const std::string& name, const std::string& text) {
         long long v = 0;
@@ -197,6 +245,9 @@ private:
             std::string text = o->get_description();
             if (o->get_required()) text += " (required)";
             if (!o->get_default_str().empty()) text += " (default: " + o->get_default_str() + ")";
+            const std::string long_name = o->get_name();  // "--steps"
+            const std::string name = long_name.rfind("--", 0) == 0 ? long_name.substr(2) : long_name;
+            if (count_maximum(name) > 0) text += " (at most " + std::to_string(count_maximum(name)) + ")";
             return text;
         }
 
@@ -214,6 +265,35 @@ private:
                 fail("unexpected argument '" + arg + "'" + see_help());
             if (m_positionals.size() >= m_max_positionals) fail("unexpected argument '" + arg + "'" + see_help());
             m_positionals.push_back(arg);
+        }
+    }
+
+    /// Every count flag given (or defaulted) is in range.
+    void check_counts() const {
+        for (const auto& [name, o] : m_options)
+            if (count_maximum(name) > 0 && has(name)) (void)get_count(name);
+    }
+
+    /// No output flag names the same file as another flag's value (each item of a list).
+    void check_outputs() const {
+        for (const char* out_name : output_flags) {
+            if (!m_options.count(out_name) || !given(out_name)) continue;
+            const std::filesystem::path out = get_string(out_name);
+            std::error_code ec;
+            if (!std::filesystem::exists(out, ec)) continue;
+            for (const auto& [name, o] : m_options) {
+                if (name == out_name || o->count() == 0 || o->get_type_size() == 0) continue;
+                const std::string value = o->results().back();
+                for (std::size_t start = 0; start <= value.size();) {
+                    const auto comma = std::min(value.find(',', start), value.size());
+                    const std::filesystem::path item = value.substr(start, comma - start);
+                    if (!item.empty() && std::filesystem::equivalent(out, item, ec))
+                        throw config_error("flag --" + std::string(out_name) + " '" + out.string() +
+                                           "' is the file of --" + name + " '" + item.string() +
+                                           "'; refusing to overwrite an input");
+                    start = comma + 1;
+                }
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/image.hpp>
@@ -98,13 +99,6 @@ inline std::string describe_input(const nn::network& net) {
     return "input '" + net.input_name() + "' " + shape_string(net.input_info().shape);
 }
 
-/// A flag that counts something (steps, a batch size): a whole number > 0.
-inline std::size_t positive_count(const command_line& f, const std::string& name) {
-    const long long v = f.get_int(name);
-    if (v <= 0) throw usage_error("flag --" + name + ": " + f.get_string(name) + " is not a positive count");
-    return static_cast<std::size_t>(v);
-}
-
 /// The model's fixed input size {H, W}, or {0, 0} when its spatial dimensions are free.
 inline std::array<std::size_t, 2> model_image_size(const nn::network& net) {
     const auto& d = net.input_info().shape;
@@ -131,6 +125,7 @@ inline input_batch load_input(const command_line& f, const nn::network& net) {
         DEEPVIS_CHECK(
             batch.x.dimension() >= 1, shape_error,
             "--input '" << f.get_string("input") << "': a scalar is not a batch; the model's " << describe_input(net));
+        check_finite(batch.x, "--input '" + f.get_string("input") + "'");
         for (std::size_t n = 0; n < batch.x.shape()[0]; ++n) batch.names.push_back("input[" + std::to_string(n) + "]");
         return batch;
     }
@@ -154,14 +149,20 @@ inline input_batch load_input(const command_line& f, const nn::network& net) {
         // The library names its options; the user knows them as flags.
         throw config_error(std::string("image preprocessing flags: ") + e.what());
     }
+    check_finite(batch.x, "--image after preprocessing (N, C, H, W)");
     return batch;
 }
 
-/// The class scores of a batch as (N, K): any trailing dimensions are flattened.
+/// The class scores of a batch as (N, K): any trailing dimensions are flattened. A model
+/// without classes (K = 0) is refused here, before anything reads a score.
 inline std::size_t class_count(const tensor& scores) {
     DEEPVIS_CHECK(scores.dimension() >= 1 && scores.shape()[0] > 0, shape_error,
                   "the class scores have shape " << shape_string(scores.shape()) << ", expected (N, K)");
-    return scores.size() / scores.shape()[0];
+    const std::size_t classes = scores.size() / scores.shape()[0];
+    DEEPVIS_CHECK(classes > 0, shape_error,
+                  "the model has no classes: its class scores have shape " << shape_string(scores.shape())
+                                                                           << ", expected (N, K) with K >= 1");
+    return classes;
 }
 
 /// Row-wise softmax of (N, K) scores, in double for the sums.

@@ -33,7 +33,7 @@ int run_fool(const std::vector<std::string>& args, std::ostream& out) {
     for (std::size_t t : select_classes(f, net.scores(trace), "target"))
         targets.push_back(static_cast<std::int64_t>(t));
     const auto r = fool(net, batch.x, targets,
-                        {.max_iterations = positive_count(f, "iterations"), .step_size = f.get_float("lr")});
+                        {.max_iterations = f.get_count("iterations"), .step_size = f.get_float("lr")});
     synth::save_result(f.get_string("out"), r.image, batch.preprocess);
     if (f.given("difference")) {
         const std::filesystem::path d = f.get_string("difference");

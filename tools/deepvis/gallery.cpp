@@ -156,8 +156,7 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
     ctx.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     ctx.noise = f.get_float("noise");
     if (ctx.noise < 0) throw usage_error("flag --noise: must be >= 0");
-    const long long count = f.given("count") ? f.get_int("count") : (ctx.quick ? 3 : 6);
-    if (count < 1 || count > 64) throw usage_error("flag --count: must be in [1, 64]");
+    const std::size_t count = f.given("count") ? f.get_count("count") : (ctx.quick ? 3 : 6);
 
     const auto& declared = ctx.model.input_info().shape;
     DEEPVIS_CHECK(declared.size() == 4, config_error,
@@ -186,7 +185,7 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         ctx.metrics_folder = models;
     } else {
         const auto files = gallery::image_files(f.get_string("images"));
-        std::vector<fs::path> chosen(files.begin(), files.begin() + std::min<std::ptrdiff_t>(count, std::ssize(files)));
+        std::vector<fs::path> chosen(files.begin(), files.begin() + std::min(static_cast<std::ptrdiff_t>(count), std::ssize(files)));
         const int channels = declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
         DEEPVIS_CHECK(channels == 1 || channels == 3, config_error,
                       "gallery: the model's " << describe_input(ctx.model) << " has " << declared[1]

@@ -34,10 +34,10 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     o.feature_weight = f.get_float("feature-weight");
     o.normalize = f.get_bool("normalize");
     o.tv_weight = f.get_float("tv-weight");
-    o.iterations = positive_count(f, "iterations");
+    o.iterations = f.get_count("iterations");
     o.step_size = f.get_float("lr");
     o.decay_at = o.iterations * 9 / 10;
-    o.starts = positive_count(f, "starts");
+    o.starts = f.get_count("starts");
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     // Clamp to valid pixels only when the flags say how pixels map to the input.
     if (f.given("preprocess") || f.given("mean") || f.given("std") || f.given("scale")) {

@@ -35,8 +35,8 @@ int run_latent(const std::vector<std::string>& args, std::ostream& out) {
         out << f.help();
         return 0;
     }
-    const long long samples = f.get_int("samples");
-    if (samples < 10 || samples > 10000) throw usage_error("flag --samples: must be in [10, 10000]");
+    const std::size_t samples = f.get_count("samples");
+    if (samples < 10) throw usage_error("flag --samples: must be at least 10");
     const nn::network net = load_model(f);
     const std::string code = net.resolve(f.get_string("code"));
     const auto test = io::load_fashion_mnist(io::split::test);

@@ -28,8 +28,7 @@ int run_predict(const std::vector<std::string>& args, std::ostream& out) {
         out << f.help();
         return 0;
     }
-    const long long top = f.get_int("top");
-    if (top <= 0) throw usage_error("flag --top: " + f.get_string("top") + " is not a positive count");
+    const std::size_t top = f.get_count("top");
 
     const nn::network net = load_model(f);
     const input_batch batch = load_input(f, net);

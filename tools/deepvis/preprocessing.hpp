@@ -9,6 +9,7 @@
 /// --std and --bgr override single fields of it.
 #include <algorithm>
 #include <array>
+#include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/image.hpp>
@@ -144,6 +145,10 @@ inline preprocessing read_preprocessing(const command_line& f, int channels,
         if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0)
             throw usage_error("flag --size: '" + f.get_string("size") + "' is not H,W with H, W > 0");
         p.size = {static_cast<std::size_t>(hw[0]), static_cast<std::size_t>(hw[1])};
+        // The pixel budget of a decoded image (core/checked.hpp) bounds a resized one too.
+        if (p.size[0] > max_pixels() / p.size[1])
+            throw config_error("flag --size: " + f.get_string("size") + " is more than the maximum of " +
+                               std::to_string(max_pixels()) + " pixels (DEEPVIS_MAX_PIXELS)");
     }
     if (f.given("scale")) p.scale = f.get_float("scale");
     if (f.given("mean")) p.mean = f.get_floats("mean");

@@ -33,8 +33,7 @@ int run_reconstruct(const std::vector<std::string>& args, std::ostream& out) {
         out << f.help();
         return 0;
     }
-    const long long samples = f.get_int("samples");
-    if (samples <= 0 || samples > 10000) throw usage_error("flag --samples: must be in [1, 10000]");
+    const std::size_t samples = f.get_count("samples");
     const float noise = f.get_float("noise");
     if (noise < 0) throw usage_error("flag --noise: must be >= 0");
     const auto seed = static_cast<std::uint64_t>(f.get_int("seed"));

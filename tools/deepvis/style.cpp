@@ -91,16 +91,16 @@ int run_style(const std::vector<std::string>& args, std::ostream& out) {
     if (opt != "lbfgs" && opt != "adam") throw usage_error("flag --optimizer: '" + opt + "' is not lbfgs or adam");
     o.init = init == "noise" ? style_init::noise : style_init::content;
     o.optimizer = opt == "adam" ? style_optimizer::adam : style_optimizer::lbfgs;
-    o.iterations = positive_count(f, "iterations");
+    o.iterations = f.get_count("iterations");
     o.step_size = f.get_float("lr");
-    o.decay_at = f.given("decay-at") ? positive_count(f, "decay-at") : o.iterations * 9 / 10;
+    o.decay_at = f.given("decay-at") ? f.get_count("decay-at") : o.iterations * 9 / 10;
     o.decayed_step_size = f.get_float("decayed-lr");
     o.mean = content_preprocessing.unit_pixel_mean();
     o.std = content_preprocessing.unit_pixel_std();
     o.preserve_colour = f.get_bool("preserve-colour");
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     const auto r = style_transfer(net, content, styles, o, synth::make_progress(f, content_preprocessing));
-    synth::save_result(f.get_string("out"), r.image, content_preprocessing, positive_count(f, "zoom"));
+    synth::save_result(f.get_string("out"), r.image, content_preprocessing, f.get_count("zoom"));
     out << r.report.message << "; objective " << r.report.value << '\n'
         << "style loss " << r.start.style << " -> " << r.end.style << " ("
         << r.start.style / std::max(r.end.style, 1e-300) << "x lower), content loss " << r.start.content << " -> "

@@ -82,8 +82,8 @@ struct progress {
 };
 
 inline progress make_progress(const command_line& f, const preprocessing& p) {
-    progress result{f.get_string("out"), 0, p, positive_count(f, "zoom")};
-    if (f.given("every")) result.every = positive_count(f, "every");
+    progress result{f.get_string("out"), 0, p, f.get_count("zoom")};
+    if (f.given("every")) result.every = f.get_count("every");
     return result;
 }
 
@@ -99,11 +99,11 @@ inline void add_recipe_flags(command_line& f) {
 /// has p's size when --size is given (models with free spatial dimensions need it).
 inline class_model_options recipe_options(const command_line& f, const preprocessing& p) {
     class_model_options o;
-    o.iterations = positive_count(f, "iterations");
+    o.iterations = f.get_count("iterations");
     o.l2_weight = f.get_float("l2");
     if (f.given("lr")) o.step_size = f.get_float("lr");
     o.blur_sigma = f.get_float("blur-sigma");
-    o.blur_every = positive_count(f, "blur-every");
+    o.blur_every = f.get_count("blur-every");
     if (f.given("jitter")) o.jitter_pixels = f.get_int("jitter");
     o.mean = p.unit_pixel_mean();
     o.std = p.unit_pixel_std();

@@ -109,9 +109,8 @@ int run_train(const std::vector<std::string>& args, std::ostream& out) {
     const std::string kind = f.positional_args().front();
     if (kind != "classifier" && kind != "autoencoder" && kind != "denoising")
         throw usage_error("unknown model '" + kind + "', expected classifier, autoencoder or denoising" + f.see_help());
-    const long long epochs = f.get_int("epochs"), batch = f.get_int("batch"), limit = f.get_int("train-limit");
-    if (epochs <= 0) throw usage_error("flag --epochs: must be > 0");
-    if (batch <= 0) throw usage_error("flag --batch: must be > 0");
+    const std::size_t epochs = f.get_count("epochs"), batch = f.get_count("batch");
+    const long long limit = f.get_int("train-limit");
     if (limit < 0) throw usage_error("flag --train-limit: must be >= 0");
     const float lr = f.get_float("lr"), noise = f.get_float("noise"), decay = f.get_float("lr-decay");
     if (!(lr > 0)) throw usage_error("flag --lr: must be > 0");

@@ -26,7 +26,7 @@ int run_visualize_class(const std::vector<std::string>& args, std::ostream& out)
     const nn::network net = load_model(f);
     const preprocessing p = read_preprocessing(f, synth::model_channels(net), model_image_size(net));
     const auto r = visualize_class(net, f.get_int("class"), synth::recipe_options(f, p), synth::make_progress(f, p));
-    synth::save_result(f.get_string("out"), r.image, p, positive_count(f, "zoom"));
+    synth::save_result(f.get_string("out"), r.image, p, f.get_count("zoom"));
     out << r.report.message << "; objective " << r.report.value << '\n';
     synth::report_scores(out, net, r.image);
     out << "wrote " << f.get_string("out") << '\n';
@@ -57,7 +57,7 @@ int run_visualize_channel(const std::vector<std::string>& args, std::ostream& ou
     } else {
         r = visualize_channel(net, f.get_string("layer"), f.get_int("channel"), o, synth::make_progress(f, p));
     }
-    synth::save_result(f.get_string("out"), r.image, p, positive_count(f, "zoom"));
+    synth::save_result(f.get_string("out"), r.image, p, f.get_count("zoom"));
     out << r.report.message << "; objective " << r.report.value << "\nwrote " << f.get_string("out") << '\n';
     return r.report.ok() ? 0 : 1;
 }

@@ -11,12 +11,15 @@
 ///                                  strides multiply the other dimensions), else shape_error
 ///                                  naming `what` and the shape
 ///   checked_size(v, what)          a finite, non-negative double as a size, at most max_elements()
+///   check_finite(x, what)          every value of a tensor finite, else config_error naming `what`,
+///                                  the position of the first NaN or infinity and its value
 #include <cmath>
 #include <cstddef>
 #include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <deepvis/core/error.hpp>
 
@@ -89,6 +92,28 @@ inline std::size_t checked_size(double v, const std::string& what) {
     DEEPVIS_CHECK(std::isfinite(v) && v >= 0.0 && v <= double(max_elements()), shape_error,
                   what << ": " << v << " is not a size between 0 and " << max_elements() << " (DEEPVIS_MAX_ELEMENTS)");
     return static_cast<std::size_t>(v);
+}
+
+/// Refuses a tensor (any contiguous row-major container with data(), size(), shape()) holding
+/// a NaN or an infinity: "<what>: element (0, 2, 5, 1) is nan; inputs must be finite". A model
+/// run on such an input gives NaN everywhere, which looks like an answer.
+template <class Tensor>
+void check_finite(const Tensor& x, const std::string& what) {
+    const auto* data = x.data();
+    std::size_t i = 0;
+    while (i < x.size() && std::isfinite(data[i])) ++i;
+    if (i == x.size()) return;
+    const auto& shape = x.shape();
+    std::vector<std::size_t> index(shape.size());
+    for (std::size_t d = shape.size(), rest = i; d-- > 0;) {
+        index[d] = rest % shape[d];
+        rest /= shape[d];
+    }
+    std::ostringstream position;
+    position << '(';
+    for (std::size_t d = 0; d < index.size(); ++d) position << (d ? ", " : "") << index[d];
+    position << (index.size() == 1 ? ",)" : ")");
+    DEEPVIS_FAIL(config_error, what << ": element " << position.str() << " is " << data[i] << "; inputs must be finite");
 }
 
 }  // namespace deepvis
