@@ -18,12 +18,13 @@ inline void small_limits() {
     ::setenv("DEEPVIS_MAX_PIXELS", "1048576", 1);    // 1 megapixel
 }
 
-/// Writes the input to a file of this process (overwritten on each run) and returns its path.
-inline const std::filesystem::path& scratch_file(const std::uint8_t* data, std::size_t size, const char* ext) {
+/// Writes the input to a file of this process and extension (overwritten on each run) and
+/// returns its path.
+inline std::filesystem::path scratch_file(const std::uint8_t* data, std::size_t size, const char* ext) {
     // In memory (/dev/shm) when there is one: a disk file per input costs most of the run.
     static const std::filesystem::path dir =
         std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
-    static const std::filesystem::path path = dir / ("deepvis_fuzz_" + std::to_string(::getpid()) + ext);
+    const std::filesystem::path path = dir / ("deepvis_fuzz_" + std::to_string(::getpid()) + ext);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
     return path;

@@ -294,6 +294,16 @@ private:
         m_init_values.assign(m_names.size(), nullptr);
         for (auto& [name, value] : m_graph.initializers) m_init_values[m_ids.at(name)] = &value;
         m_input_id = m_ids.at(input_name());
+        // forward() feeds the first input only: a node reading another data input would read a
+        // tensor nothing computed (fuzz_caffe: an Input layer with two tops).
+        for (std::size_t i = 1; i < m_graph.inputs.size(); ++i) {
+            const std::string& extra = m_graph.inputs[i].name;
+            if (m_graph.initializers.count(extra)) continue;
+            for (const auto& nd : m_graph.nodes)
+                DEEPVIS_CHECK(std::find(nd.inputs.begin(), nd.inputs.end(), extra) == nd.inputs.end(), config_error,
+                              "graph '" << m_graph.name << "': node '" << nd.name << "' reads data input '" << extra
+                                        << "', but deepvis runs a graph on one data input ('" << input_name() << "')");
+        }
         DEEPVIS_CHECK(m_ids.count(output_name()), config_error,
                       "graph output '" << output_name() << "' is not produced by any node");
         m_output_id = m_ids.at(output_name());
