@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses of tests/fuzz with clang (build/fuzz) and runs each for SECONDS
-# (default 60), from a copy of its committed seed corpus. Exits non-zero when any harness finds a
+# (default 60), from a copy of its committed seed corpus (tests/fuzz/corpus/KIND; make_seeds.py
+# writes the caffe and cli seeds). Exits non-zero when any harness finds a
 # crash, leak, hang (> 10 s per input), out-of-memory (> 2 GB) or sanitizer report; the input is
 # left in build/fuzz/artifacts/. Usage: scripts/fuzz.sh [SECONDS] [HARNESS...]
 set -euo pipefail
@@ -12,9 +13,11 @@ cxx=${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}
 [[ -n "$cxx" ]] || { echo "fuzz: clang++ not found (apt-get install clang)" >&2; exit 2; }
 
 harnesses=("$@")
-((${#harnesses[@]})) || harnesses=(fuzz_onnx_load fuzz_onnx_run fuzz_npy fuzz_image fuzz_idx)
-declare -A corpus=([fuzz_onnx_load]=onnx [fuzz_onnx_run]=onnx [fuzz_npy]=npy [fuzz_image]=image [fuzz_idx]=idx)
-declare -A max_len=([fuzz_onnx_load]=16384 [fuzz_onnx_run]=16384 [fuzz_npy]=4096 [fuzz_image]=32768 [fuzz_idx]=4096)
+((${#harnesses[@]})) || harnesses=(fuzz_onnx_load fuzz_onnx_run fuzz_caffe fuzz_npy fuzz_image fuzz_idx fuzz_cli)
+declare -A corpus=([fuzz_onnx_load]=onnx [fuzz_onnx_run]=onnx [fuzz_caffe]=caffe [fuzz_npy]=npy [fuzz_image]=image
+                   [fuzz_idx]=idx [fuzz_cli]=cli)
+declare -A max_len=([fuzz_onnx_load]=16384 [fuzz_onnx_run]=16384 [fuzz_caffe]=16384 [fuzz_npy]=4096 [fuzz_image]=32768
+                    [fuzz_idx]=4096 [fuzz_cli]=1024)
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" -DDEEPVIS_FUZZ=ON \
   -DDEEPVIS_BUILD_TESTS=OFF -DDEEPVIS_BUILD_EXAMPLES=OFF -DDEEPVIS_WITH_OPENMP=OFF -DDEEPVIS_WITH_GRABCUT=OFF >/dev/null

@@ -9,9 +9,11 @@ core=(build-essential cmake pkg-config
       libstb-dev libpng-dev libjpeg62-turbo-dev doctest-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
       libcli11-dev
       libonnx-testdata dataset-fashion-mnist)
-# PyTorch is the numerical and speed reference; OpenCV gives GrabCut; Chromium tests the report.
+# PyTorch is the numerical and speed reference; OpenCV gives GrabCut; Chromium tests the report;
+# clang 14 with its runtime libraries (libFuzzer, ASan, UBSan; only recommended by clang-14) builds
+# the fuzz harnesses (scripts/fuzz.sh, run by .ci/run); time measures the hostile-input table.
 extra=(python3-torch python3-torchvision python3-onnx python3-numpy
-       libbenchmark-dev libopencv-dev chromium time)
+       libbenchmark-dev libopencv-dev chromium time clang-14 libclang-rt-14-dev)
 
 want=("${core[@]}")
 [[ "${1:-}" == "--minimal" ]] || want+=("${extra[@]}")

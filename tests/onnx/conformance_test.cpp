@@ -259,5 +259,6 @@ TEST_CASE("onnx conformance: supported ops match the ONNX backend node tests") {
     for (const auto& r : results)
         if (r.status == outcome::fail) failures << "\n  " << r.test << " [" << join(r.ops) << "]: " << r.detail;
     CHECK_MESSAGE(failed == 0, "conformance failures:" << failures.str());
-    CHECK(seconds < 60.0);
+    // The time is reported, not checked: the suite must pass on a loaded machine
+    // (scripts/test-under-load.sh), and CTest's timeout bounds a hang.
 }
