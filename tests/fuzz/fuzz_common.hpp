@@ -31,3 +31,18 @@ inline std::filesystem::path scratch_file(const std::uint8_t* data, std::size_t 
 }
 
 }  // namespace deepvis::fuzz
+
+/// The libFuzzer entry points of a harness that calls `run(data, size)` on each input, with the
+/// small limits; a deepvis::error is a clear refusal, the right outcome, and is ignored.
+#define DEEPVIS_FUZZ_HARNESS(run)                                                    \
+    extern "C" int LLVMFuzzerInitialize(int*, char***) {                             \
+        deepvis::fuzz::small_limits();                                               \
+        return 0;                                                                    \
+    }                                                                                \
+    extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
+        try {                                                                        \
+            (void)run(data, size);                                                   \
+        } catch (const deepvis::error&) {                                            \
+        }                                                                            \
+        return 0;                                                                    \
+    }
