@@ -4,7 +4,7 @@
 Cases, each one command line of the CLI:
   - the CLI error cases of tests/cli/CMakeLists.txt (every deepvis_cli_test entry);
   - the fuzz reproducers of tests/fuzz/regressions/ (through `info`, `predict` or the
-    Fashion-MNIST reader, by the harness prefix of their name);
+    Fashion-MNIST reader, by the harness prefix of their name; a Caffe one split into its two files);
   - the files of issue 18's findings, written here into a scratch folder (no binary committed):
     Resize scales, initialiser dims, decompression-bomb headers, IDX/npy sizes, window attributes,
     and the flag cases (counts beyond their maximum, NaN/Inf inputs, --out onto an input).
@@ -123,8 +123,16 @@ def regression_cases(scratch):
             argv, env = ["predict", "--model", os.path.join(CLI_DATA, "tiny_cnn.onnx"), "--image", path], {}
         elif f.startswith("idx_"):
             argv, env = reconstruct_with(fashion_folder(scratch, f, open(path, "rb").read()))
+        elif f.startswith("caffe_"):
+            # One input holds both files (targets.hpp: run_caffe); the CLI reads them apart.
+            data = open(path, "rb").read()
+            text, _, weights = data.partition(b"\n#caffemodel#\n")
+            base = os.path.join(scratch, f)
+            open(base + ".prototxt", "wb").write(text)
+            open(base + ".caffemodel", "wb").write(weights)
+            argv, env = ["info", "--model", base + ".caffemodel", "--prototxt", base + ".prototxt"], {}
         else:
-            continue  # caffe_ and cli_ reproducers are replayed by their tests, not through a file flag
+            continue
         cases.append(("fuzz_" + f, argv, 1, CLI_DATA, env))
     return cases
 
