@@ -82,10 +82,17 @@ inline onnx::ModelProto parse_onnx_file(const std::filesystem::path& file, const
     std::error_code ec;
     DEEPVIS_CHECK(std::filesystem::exists(file, ec), io_error, label << ": file not found");
     DEEPVIS_CHECK(std::filesystem::is_regular_file(file, ec), io_error, label << ": not a regular file");
+    const auto size = std::filesystem::file_size(file, ec);
+    DEEPVIS_CHECK(!ec, io_error, label << ": cannot read the file's size: " << ec.message());
+    DEEPVIS_CHECK(size <= static_cast<std::uintmax_t>(INT_MAX), io_error,
+                  label << ": the file is larger than 2 GB; store the weights as ONNX external data");
     std::ifstream in(file, std::ios::binary);
     DEEPVIS_CHECK(in.is_open(), io_error, label << ": cannot open the file for reading");
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    DEEPVIS_CHECK(!in.bad(), io_error, label << ": read error");
+    // One read of the whole file (a character iterator took 14 s for VGG's 530 MB).
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+    DEEPVIS_CHECK(static_cast<std::uintmax_t>(in.gcount()) == size, io_error,
+                  label << ": read " << in.gcount() << " of " << size << " bytes (the file changed or a read error)");
     return parse_onnx_bytes(bytes, label);
 }
 
