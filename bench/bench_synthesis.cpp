@@ -41,7 +41,6 @@ namespace {
 using namespace bench;
 using deepvis::tensor;
 
-const std::vector<float> imagenet_mean = {0.485f, 0.456f, 0.406f}, imagenet_std = {0.229f, 0.224f, 0.225f};
 
 struct options {
     std::string model, task, content, style, check, content_layer;
@@ -125,8 +124,7 @@ deepvis::style_transfer_options style_options(const options& o, std::size_t iter
                                       .optimizer = deepvis::style_optimizer::adam,
                                       .iterations = iterations,
                                       .step_size = 3.0,
-                                      .mean = imagenet_mean,
-                                      .std = imagenet_std};
+                                      .preprocessing = deepvis::input_preprocessing::imagenet()};
     for (std::size_t k = 0; k < o.style_layers.size(); ++k) s.style_layers.emplace_back(o.style_layers[k], o.style_weights[k]);
     return s;
 }
@@ -149,7 +147,7 @@ int main(int argc, char** argv) {
             ends.reserve(o.steps + 1);
             if (o.task == "class") {
                 deepvis::visualize_class(net, o.cls,
-                                         {.iterations = o.steps + 1, .mean = imagenet_mean, .std = imagenet_std,
+                                         {.iterations = o.steps + 1, .preprocessing = deepvis::input_preprocessing::imagenet(),
                                           .seed = static_cast<std::uint64_t>(r), .shape = shape},
                                          step_clock{&ends});
             } else {

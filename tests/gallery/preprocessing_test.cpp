@@ -35,8 +35,10 @@ TEST_CASE("preprocessing: the caffe preset is BGR in 0..255 minus 104, 117, 123 
     CHECK(p.scale == 1.0f);
     CHECK(p.mean == std::vector<float>{104.0f, 117.0f, 123.0f});
     CHECK(p.size == std::array<std::size_t, 2>{227, 227});
-    // The synthesis recipes take the same normalisation for pixels in [0, 1].
-    CHECK(std::abs(p.unit_pixel_mean()[0] - 104.0f / 255.0f) < 1e-6f);
-    CHECK(std::abs(p.unit_pixel_std()[0] - 1.0f / 255.0f) < 1e-6f);
+    // The synthesis recipes take the same map: a mid-grey pixel is 128 − mean in every channel.
+    const deepvis::input_preprocessing q = p.model_input();
+    CHECK(q.bgr);
+    CHECK(q.scale == 1.0f);
+    CHECK(q.mean == p.mean);
     CHECK_THROWS_AS(preprocessing::preset("vgg"), deepvis::cli::usage_error);
 }

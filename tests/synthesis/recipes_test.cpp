@@ -22,7 +22,7 @@ TEST_CASE("class model: the visualisation of every class is classified as that c
     const nn::network net = testing::synthesis_net();
     for (std::int64_t c = 0; c < 5; ++c) {
         // Pixels in [0, 1] normalised with mean 0.5, std 0.25: the image lives in [-2, 2].
-        const auto r = visualize_class(net, c, {.mean = {0.5f}, .std = {0.25f}, .seed = 3});
+        const auto r = visualize_class(net, c, {.preprocessing = {.mean = {0.5f}, .std = {0.25f}}, .seed = 3});
         CHECK(r.report.status == solve_status::completed);
         CHECK(r.image.shape() == shape_type{1, 3, 8, 8});
         CHECK(xt::amin(r.image)() >= -2.0f);
@@ -112,8 +112,8 @@ TEST_CASE("style transfer: L-BFGS and Adam lower the loss; colour preservation k
     }
     // Colour preservation: the luminance of the result with the chrominance of the content.
     const tensor a = random_tensor({1, 3, 4, 4}, 75, 0.2f) + 0.5f, b = random_tensor({1, 3, 4, 4}, 76, 0.2f) + 0.5f;
-    CHECK(xt::allclose(preserve_colour(a, a, {}, {}), a, 1e-3, 1e-3));
-    const tensor p = preserve_colour(a, b, {}, {});
+    CHECK(xt::allclose(preserve_colour(a, a), a, 1e-3, 1e-3));
+    const tensor p = preserve_colour(a, b);
     auto luma = [](const tensor& t, std::size_t e) { return 0.299f * t.data()[e] + 0.587f * t.data()[16 + e] + 0.114f * t.data()[32 + e]; };
     for (std::size_t e = 0; e < 16; ++e) CHECK(luma(p, e) == doctest::Approx(luma(a, e)).epsilon(1e-2));
 }

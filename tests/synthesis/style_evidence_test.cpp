@@ -122,8 +122,7 @@ TEST_CASE("style transfer evidence: squeezenet1_1, the style loss falls 10x and 
                              .step_size = 3.0,
                              .decay_at = 135,
                              .decayed_step_size = 0.1,
-                             .mean = imagenet_mean,
-                             .std = imagenet_std};
+                             .preprocessing = input_preprocessing::imagenet()};
     check_style_evidence(net, content, style, o, 0.25);
 }
 #endif

@@ -39,11 +39,9 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     o.decay_at = o.iterations * 9 / 10;
     o.starts = f.get_count("starts");
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
-    // Clamp to valid pixels only when the flags say how pixels map to the input.
-    if (f.given("preprocess") || f.given("mean") || f.given("std") || f.given("scale")) {
-        o.mean = batch.preprocess.unit_pixel_mean();
-        o.std = batch.preprocess.unit_pixel_std();
-    }
+    o.preprocessing = batch.preprocess.model_input();
+    // An .npy input need not be pixels: clamp only when the flags or an image say what pixels are.
+    o.clamp = batch.from_images || f.given("preprocess") || f.given("mean") || f.given("std") || f.given("scale");
     const auto r = invert(net, batch.x, o);
     const std::filesystem::path path = f.get_string("out");
     for (std::size_t s = 0; s < r.images.size(); ++s) {

@@ -14,6 +14,7 @@
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/image.hpp>
 #include <deepvis/io/model_metadata.hpp>
+#include <deepvis/synthesis/pixel_space.hpp>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -73,10 +74,9 @@ struct preprocessing {
         return out;
     }
 
-    /// The same normalisation written for pixels in [0, 1], x = (pixel − mean′) / std′ per model
-    /// channel, as the synthesis recipes take it (they clamp to the valid pixel range).
-    std::vector<float> unit_pixel_mean() const { return per_unit_pixel(mean); }
-    std::vector<float> unit_pixel_std() const { return per_unit_pixel(std); }
+    /// The same map as the library's input_preprocessing, as the synthesis recipes take it
+    /// (they optimise in the pixel space of synthesis/pixel_space.hpp and map through it).
+    input_preprocessing model_input() const { return {.scale = scale, .mean = mean, .std = std, .bgr = bgr}; }
 
     /// "×0.00392, mean (0, 0, 0), std (1, 1, 1), RGB" for captions and logs.
     std::string describe() const {
@@ -89,13 +89,6 @@ struct preprocessing {
 private:
     static float channel_value(const std::vector<float>& v, std::size_t k) {
         return v.size() == 1 ? v[0] : v[std::min(k, v.size() - 1)];
-    }
-    /// One value per model channel (a single --mean or --std applies to every channel), in the
-    /// units of 8-bit pixels / 255, as the synthesis recipes take them.
-    std::vector<float> per_unit_pixel(const std::vector<float>& v) const {
-        std::vector<float> out(static_cast<std::size_t>(std::max(channels, 1)));
-        for (std::size_t k = 0; k < out.size(); ++k) out[k] = channel_value(v, k) / (255.0f * scale);
-        return out;
     }
     static std::string join(const std::vector<float>& v) {
         std::ostringstream os;

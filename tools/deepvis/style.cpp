@@ -95,8 +95,7 @@ int run_style(const std::vector<std::string>& args, std::ostream& out) {
     o.step_size = f.get_float("lr");
     o.decay_at = f.given("decay-at") ? f.get_count("decay-at") : o.iterations * 9 / 10;
     o.decayed_step_size = f.get_float("decayed-lr");
-    o.mean = content_preprocessing.unit_pixel_mean();
-    o.std = content_preprocessing.unit_pixel_std();
+    o.preprocessing = content_preprocessing.model_input();
     o.preserve_colour = f.get_bool("preserve-colour");
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     const auto r = style_transfer(net, content, styles, o, synth::make_progress(f, content_preprocessing));

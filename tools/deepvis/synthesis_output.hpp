@@ -1,8 +1,9 @@
 #pragma once
 /// What the synthesis commands (visualize-class, visualize-channel, fool, invert, style) share:
 /// their common flags, the recipe flags, and writing results. Images are optimised in the
-/// model's input space; the preprocessing flags say how pixels map to it, so that images are
-/// clamped to valid pixels and saved in true colours. --out writes a .png (preprocessing undone,
+/// standardised pixel space of synthesis/pixel_space.hpp; the preprocessing flags say how pixels
+/// map to the model's input, so the recipes' numbers mean the same for every model, images stay
+/// valid pixels and are saved in true colours. --out writes a .png (preprocessing undone,
 /// one image) or a .npy (the raw input-space tensor). --every K saves snapshots OUT.stepK.EXT.
 /// On a terminal a progress bar is drawn on stderr.
 #include <unistd.h>
@@ -96,7 +97,8 @@ inline void add_recipe_flags(command_line& f) {
 }
 
 /// The recipe's options from the flags; the image is clamped to the pixels `p` maps to, and
-/// has p's size when --size is given (models with free spatial dimensions need it).
+/// has p's size when it has one (--size, the preset's or the model's: models with free spatial
+/// dimensions need it).
 inline class_model_options recipe_options(const command_line& f, const preprocessing& p) {
     class_model_options o;
     o.iterations = f.get_count("iterations");
@@ -105,10 +107,9 @@ inline class_model_options recipe_options(const command_line& f, const preproces
     o.blur_sigma = f.get_float("blur-sigma");
     o.blur_every = f.get_count("blur-every");
     if (f.given("jitter")) o.jitter_pixels = f.get_int("jitter");
-    o.mean = p.unit_pixel_mean();
-    o.std = p.unit_pixel_std();
+    o.preprocessing = p.model_input();
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
-    if (f.given("size")) o.shape = {1, static_cast<std::size_t>(p.channels), p.size[0], p.size[1]};
+    if (p.size[0] > 0) o.shape = {1, static_cast<std::size_t>(p.channels), p.size[0], p.size[1]};
     return o;
 }
 

@@ -3,12 +3,16 @@
 /// with the regularisers of the CS231n recipe (REFERENCE.md, Synthesis): λ = 1e-3, 100 steps of
 /// I ← I + lr·g/‖g‖ with lr = 25, Gaussian blur σ = 0.5 every 10 steps (also at step 0), random
 /// circular jitter of up to 16 px undone after each step, clamping to the valid pixel range,
-/// initial image N(0, 1). On images of other sizes the jitter and the step keep their size per
-/// pixel (16·side/224 px; lr 25·√(C·H·W/150528)). The same recipe visualises any objective: a channel or a neuron of any
+/// initial image N(0, 1). I is the standardised pixel image of synthesis/pixel_space.hpp (the
+/// space the recipe was written for), mapped to the model's input through
+/// options.preprocessing, so the numbers mean the same for every model. On images of other
+/// sizes the jitter and the step keep their size per pixel (16·side/224 px; lr
+/// 25·√(C·H·W/150528)). The same recipe visualises any objective: a channel or a neuron of any
 /// layer (Erhan et al. 2009), or a user's own.
 ///
-///   auto r = deepvis::visualize_class(model, 3, {.mean = {0.485f, 0.456f, 0.406f},
-///                                               .std = {0.229f, 0.224f, 0.225f}, .seed = 1});
+///   auto r = deepvis::visualize_class(model, 285, {.preprocessing = deepvis::input_preprocessing::caffe(),
+///                                                 .shape = {1, 3, 227, 227}, .seed = 1});
+///   // r.image: the model's input (BGR, 0..255 minus the mean for a Caffe network)
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -25,6 +29,7 @@
 #include <deepvis/solvers/gradient_descent.hpp>
 #include <deepvis/solvers/solve.hpp>
 #include <deepvis/synthesis/common.hpp>
+#include <deepvis/synthesis/pixel_space.hpp>
 
 namespace deepvis {
 
@@ -40,10 +45,9 @@ struct class_model_options {
     std::size_t blur_every = 10;
     /// Largest jitter in pixels; unset: 16 px scaled to the image (16 at 224 px, 2 at 28 px).
     std::optional<std::ptrdiff_t> jitter_pixels = std::nullopt;
-    /// The model's input normalisation x' = (x − mean)/std of pixels x in [0, 1]; the image is
-    /// clamped to the range it maps [0, 1] to. One value or one per channel; empty: no clamp.
-    std::vector<float> mean = {0.0f};
-    std::vector<float> std = {1.0f};
+    /// How pixels become the model's input (synthesis/pixel_space.hpp).
+    input_preprocessing preprocessing = {};
+    bool clamp = true;  ///< keep the image inside the image of [0, 1] pixels
     initial_image init = initial_image::normal;
     std::uint64_t seed = 0;
     shape_type shape = {};  ///< (N, C, H, W); default: the model's input with N = 1
@@ -66,15 +70,18 @@ synthesis_result visualize(const M& model, const O& objective, const class_model
     static_assert(Model<M>, "visualize: the model must satisfy deepvis::Model (nn/model.hpp)");
     static_assert(Objective<O>, "visualize: the objective must satisfy deepvis::Objective (objectives/objective.hpp)");
     const shape_type shape = detail::input_shape(model, o.shape);
-    synthesis_result r{detail::initial(shape, o.init, o.seed), {}};
+    const pixel_space<M> space(model, o.preprocessing);
+    tensor u = detail::initial(shape, o.init, o.seed);
     clamp_pixels clamp{.low = {-INFINITY}, .high = {INFINITY}};
-    if (!o.mean.empty()) clamp = clamp_pixels::from_normalization(o.mean, o.std);
+    if (o.clamp) clamp = space.clamp(shape[1]);
     const periodic_blur blur{.sigma = o.blur_sigma, .every = o.blur_sigma > 0.0 ? o.blur_every : 0};
     const jitter jit{.pixels = o.jitter_pixels.value_or(recipe_jitter(shape))};
     // after_step hooks run in reverse: unjitter, clamp, blur — the recipe's order.
-    r.report = solve(model, objective, l2{.weight = o.l2_weight}, blur, clamp, jit,
-                     gradient_descent{.step_size = o.step_size.value_or(recipe_step_size(shape)), .normalize = true}, r.image,
-                     solve_options{.iterations = o.iterations, .seed = o.seed}, callback);
+    synthesis_result r;
+    r.report = solve(space, objective, l2{.weight = o.l2_weight}, blur, clamp, jit,
+                     gradient_descent{.step_size = o.step_size.value_or(recipe_step_size(shape)), .normalize = true}, u,
+                     solve_options{.iterations = o.iterations, .seed = o.seed}, detail::in_input_space(space, callback));
+    r.image = space.to_input(u);
     return r;
 }
 

@@ -12,6 +12,9 @@
 /// artistic style transfer", luminance transfer in YIQ). The result carries each term's value at
 /// the first and the last image (style_terms), so a caller can see how far the style loss fell;
 /// make_style_transfer_objective() builds the same objective for use with solve() directly.
+/// The image moves in the standardised pixel space of synthesis/pixel_space.hpp: the step sizes
+/// and the TV weight mean the same for every model's preprocessing (the content and style
+/// weights scale with the model's features, which depend on the network, not on its input).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,6 +30,7 @@
 #include <deepvis/solvers/lbfgs.hpp>
 #include <deepvis/solvers/solve.hpp>
 #include <deepvis/synthesis/common.hpp>
+#include <deepvis/synthesis/pixel_space.hpp>
 
 namespace deepvis {
 
@@ -55,43 +59,30 @@ struct style_transfer_options {
     std::size_t history = 100;    ///< L-BFGS
     std::size_t decay_at = 0;     ///< Adam: switch to decayed_step_size at this step (course: 180)
     double decayed_step_size = 0.1;
-    /// Pixel normalisation of the model's input (x' = (x − mean)/std for x in [0, 1]): used to
-    /// clamp to the valid range (while step < clamp_until; 0 = always) and by colour preservation.
-    /// Empty: no clamping.
-    std::vector<float> mean = {};
-    std::vector<float> std = {};
-    std::size_t clamp_until = 0;
+    /// How pixels become the model's input (synthesis/pixel_space.hpp).
+    input_preprocessing preprocessing = {};
+    bool clamp = true;            ///< keep the image inside the image of [0, 1] pixels …
+    std::size_t clamp_until = 0;  ///< … while step < clamp_until (0: always)
     bool preserve_colour = false;
     std::uint64_t seed = 0;
 };
 
-namespace detail {
-inline float channel_value(const std::vector<float>& v, std::size_t c, float fallback) {
-    return v.empty() ? fallback : v[v.size() == 1 ? 0 : c];
-}
-}  // namespace detail
-
-/// Keeps the colours of `content` and the luminance of `result` (both (N, 3, H, W) in the
-/// model's input space with the given normalisation): Y from result, I and Q from content.
-inline tensor preserve_colour(const tensor& result, const tensor& content, const std::vector<float>& mean,
-                              const std::vector<float>& std) {
+/// Keeps the colours of `content` and the luminance of `result`, both pixels (N, 3, H, W) R, G, B
+/// in [0, 1]: Y from result, I and Q from content.
+inline tensor preserve_colour(const tensor& result, const tensor& content) {
     DEEPVIS_CHECK(result.dimension() == 4 && result.shape()[1] == 3 && result.shape() == content.shape(), shape_error,
                   "preserve_colour: needs two (N, 3, H, W) images of one shape, got " << shape_string(result.shape())
                                                                                       << " and " << shape_string(content.shape()));
     tensor out = result;
     const std::size_t n = result.shape()[0], plane = result.shape()[2] * result.shape()[3];
-    auto rgb = [&](const tensor& t, std::size_t b, std::size_t c, std::size_t e) {
-        return t.data()[(b * 3 + c) * plane + e] * detail::channel_value(std, c, 1.0f) + detail::channel_value(mean, c, 0.0f);
-    };
+    auto rgb = [&](const tensor& t, std::size_t b, std::size_t c, std::size_t e) { return t.data()[(b * 3 + c) * plane + e]; };
     for (std::size_t b = 0; b < n; ++b)
         for (std::size_t e = 0; e < plane; ++e) {
             const float y = 0.299f * rgb(result, b, 0, e) + 0.587f * rgb(result, b, 1, e) + 0.114f * rgb(result, b, 2, e);
             const float r = rgb(content, b, 0, e), g = rgb(content, b, 1, e), bl = rgb(content, b, 2, e);
             const float i = 0.596f * r - 0.274f * g - 0.322f * bl, q = 0.211f * r - 0.523f * g + 0.312f * bl;
             const float out_rgb[3] = {y + 0.956f * i + 0.621f * q, y - 0.272f * i - 0.647f * q, y - 1.106f * i + 1.703f * q};
-            for (std::size_t c = 0; c < 3; ++c)
-                out.data()[(b * 3 + c) * plane + e] =
-                    (out_rgb[c] - detail::channel_value(mean, c, 0.0f)) / detail::channel_value(std, c, 1.0f);
+            for (std::size_t c = 0; c < 3; ++c) out.data()[(b * 3 + c) * plane + e] = out_rgb[c];
         }
     return out;
 }
@@ -126,7 +117,8 @@ std::vector<style_layer> style_targets(const M& model, const std::vector<style_i
     return layers;
 }
 
-/// The three terms of the style-transfer objective at one image (each already weighted):
+/// The three terms of the style-transfer objective at one image (each already weighted; the TV
+/// term of the image the model is given — style_transfer() gives its pixel_space):
 /// content w_c·Σ(F − P)², style Σ_ℓ w_ℓ·r·Σ(G_ℓ − A_ℓ)², tv w_TV·TV(x).
 struct style_terms {
     double content = 0.0, style = 0.0, tv = 0.0;
@@ -196,23 +188,26 @@ style_transfer_result style_transfer(const M& model, const tensor& content, cons
     static_assert(Model<M>, "style_transfer: the model must satisfy deepvis::Model (nn/model.hpp)");
     const style_transfer_objective parts = make_style_transfer_objective(model, content, styles, o);
     const auto objective = parts.sum();
+    const pixel_space<M> space(model, o.preprocessing);
+    const tensor start = space.from_input(content);
+    tensor u = o.init == style_init::content ? start
+                                             : detail::initial(shape_of(content), initial_image::normal, o.seed, o.noise_scale);
     style_transfer_result r;
-    r.image = o.init == style_init::content ? content : detail::initial(shape_of(content), initial_image::normal, o.seed, o.noise_scale);
-    r.start = parts.terms(model, r.image);
-    clamp_pixels clamp{.low = {-INFINITY}, .high = {INFINITY}, .until_step = o.clamp_until};
-    if (!o.mean.empty()) {
-        clamp = clamp_pixels::from_normalization(o.mean, o.std);
-        clamp.until_step = o.clamp_until;
-    }
+    r.start = parts.terms(space, u);
+    clamp_pixels clamp{.low = {-INFINITY}, .high = {INFINITY}};
+    if (o.clamp) clamp = space.clamp(content.shape()[1], o.clamp_until);
     const solve_options so{.iterations = o.iterations, .seed = o.seed};
+    auto cb = detail::in_input_space(space, callback);
     if (o.optimizer == style_optimizer::lbfgs)
-        r.report = solve(model, objective, clamp, lbfgs{.step_size = o.step_size, .history = o.history}, r.image, so, callback);
+        r.report = solve(space, objective, clamp, lbfgs{.step_size = o.step_size, .history = o.history}, u, so, cb);
     else
-        r.report = solve(model, objective, clamp,
+        r.report = solve(space, objective, clamp,
                          adam{.step_size = o.step_size, .decay_at = o.decay_at, .decayed_step_size = o.decayed_step_size},
-                         r.image, so, callback);
-    r.end = parts.terms(model, r.image);
-    if (o.preserve_colour) r.image = preserve_colour(r.image, content, o.mean, o.std);
+                         u, so, cb);
+    r.end = parts.terms(space, u);
+    if (o.preserve_colour)
+        u = pixel_space<M>::from_pixels(preserve_colour(pixel_space<M>::to_pixels(u), pixel_space<M>::to_pixels(start)));
+    r.image = space.to_input(u);
     return r;
 }
 

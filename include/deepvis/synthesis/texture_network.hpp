@@ -51,8 +51,7 @@ inline style_transfer_options texture_network_style_options() {
     o.style_layers = {{"relu1_1", 1e4}, {"relu2_1", 2.5e5}, {"relu3_1", 1e6}, {"relu4_1", 4e6}};
     o.content_weight = 2e-2;
     o.tv_weight = 1e-3;
-    o.mean = texture_network_mean();
-    o.std = texture_network_std();
+    o.preprocessing = {.mean = texture_network_mean(), .std = texture_network_std()};
     return o;
 }
 

@@ -44,8 +44,7 @@ inline stage class_model_stage(context& ctx) {
                 which = "the predicted classes of the images (the model has " + std::to_string(ctx.classes()) + ")";
             }
             const class_model_options o{.iterations = ctx.quick ? 30u : 100u,
-                                        .mean = ctx.preprocess.unit_pixel_mean(),
-                                        .std = ctx.preprocess.unit_pixel_std(),
+                                        .preprocessing = ctx.preprocess.model_input(),
                                         .seed = ctx.seed,
                                         // The images' shape: a model with free spatial dimensions does not give one.
                                         .shape = {1, ctx.x.shape()[1], ctx.x.shape()[2], ctx.x.shape()[3]}};
@@ -90,8 +89,7 @@ inline stage fooling_stage(context& ctx) {
                                       static_cast<std::int64_t>(ctx.classes()));
                 const fooling_options o{.max_iterations = ctx.quick ? 50u : 100u,
                                         .step_size = 1.0,
-                                        .mean = ctx.preprocess.unit_pixel_mean(),
-                                        .std = ctx.preprocess.unit_pixel_std()};
+                                        .preprocessing = ctx.preprocess.model_input()};
                 const fooling_result r = fool(ctx.model, items(ctx.x, which), targets, o);
                 const tensor fooled = to_pixels(ctx, r.image), originals = items(ctx.pixels, which);
                 viz::report_image_table t{.columns = {"image", "original", "fooling image", "difference (amplified)"}};
@@ -119,7 +117,7 @@ inline stage fooling_stage(context& ctx) {
                 }
                 t.caption = "Target = (predicted + " + std::to_string(ctx.classes() / 2) + ") mod " +
                             std::to_string(ctx.classes()) + "; steps of L2 length " + fixed(o.step_size, 1) +
-                            " in the model's input space, at most " + std::to_string(o.max_iterations) +
+                            " in the standardised pixel space, at most " + std::to_string(o.max_iterations) +
                             ", pixels clamped to [0, 1]; " + status_text(r.report) +
                             ". Difference in pixels: red brighter, blue darker, scaled to its own 99th percentile.";
                 f.add(std::move(t));
@@ -151,8 +149,7 @@ inline stage inversion_stage(context& ctx) {
                                     .iterations = iterations,
                                     .decay_at = iterations * 9 / 10,
                                     .seed = ctx.seed,
-                                    .mean = ctx.preprocess.unit_pixel_mean(),
-                                    .std = ctx.preprocess.unit_pixel_std()};
+                                    .preprocessing = ctx.preprocess.model_input()};
                 if (!ctx.is_large()) {
                     // Pixels in [0, 1] on a 28×28 image: the course's Adam step of 3 (for ImageNet-normalised
                     // 224×224 inputs) would jump across the whole range every step.
@@ -192,9 +189,9 @@ inline stage style_transfer_stage(context& ctx) {
                 const std::size_t style_index = ctx.count() - 1;
                 // Adam rather than the recipe's L-BFGS: with pixels clamped after every step, L-BFGS's
                 // curvature pairs no longer describe the steps taken and the image turns to noise.
-                // The step is 0.05 in pixel units, whatever the input normalisation.
+                // The step is 0.05 in pixel units: the pixel space's σ apart (synthesis/pixel_space.hpp).
                 double mean_std = 0;
-                const std::vector<float> unit_std = ctx.preprocess.unit_pixel_std();
+                const std::vector<float> unit_std = pixel_standardization::for_channels(ctx.x.shape()[1]).std;
                 for (float v : unit_std) mean_std += v / double(unit_std.size());
                 style_transfer_options o{.content_layer = relus.back(),
                                          .content_weight = 5e-2,
@@ -203,8 +200,7 @@ inline stage style_transfer_stage(context& ctx) {
                                          .optimizer = style_optimizer::adam,
                                          .iterations = ctx.quick ? 50u : 200u,
                                          .step_size = 0.05 / mean_std,
-                                         .mean = ctx.preprocess.unit_pixel_mean(),
-                                         .std = ctx.preprocess.unit_pixel_std(),
+                                         .preprocessing = ctx.preprocess.model_input(),
                                          .seed = ctx.seed};
                 for (const auto& l : spread(relus, 5)) o.style_layers.emplace_back(l, ctx.is_large() ? 1e3 : 1e5);
                 const synthesis_result r =
