@@ -33,12 +33,14 @@ TEST_CASE("class model: the visualisation of every class is classified as that c
 
 TEST_CASE("class model: channel and neuron visualisations raise their unit") {
     const nn::network net = testing::synthesis_net();
-    const class_model_options o{.iterations = 40, .seed = 4};
+    // Step 4 in pixel space (σ ≈ 0.23): 0.065 per pixel of [0, 1], the recipe's 25·√(192/150528) ≈ 0.9 of an
+    // image optimised directly in [0, 1].
+    const class_model_options o{.iterations = 40, .step_size = 4.0, .seed = 4};
     nn::network::trace t;
-    const tensor start = detail::initial({1, 3, 8, 8}, initial_image::normal, 4);
-    tensor clamped = start;
-    clamp_pixels{}.apply(clamped);
-    net.forward(clamped, t);
+    // The recipe's start: N(0, 1) in the pixel space, clamped to valid pixels, as the model sees it.
+    tensor start = detail::initial({1, 3, 8, 8}, initial_image::normal, 4);
+    pixel_space<nn::network>::clamp(3).apply(start);
+    net.forward(pixel_space(net, o.preprocessing).to_input(start), t);
     const float before = xt::mean(xt::view(net.activation(t, "c2"), 0, 5))();
     const auto r = visualize_channel(net, "conv2", 5, o);
     net.forward(r.image, t);
@@ -54,7 +56,12 @@ TEST_CASE("fooling: ascends the target until the prediction flips and reports th
     const tensor s = logits(net, x);
     std::vector<std::int64_t> targets;
     for (std::size_t b = 0; b < 2; ++b) targets.push_back(std::int64_t((detail::argmax_row(s, b) + 2) % 5));
-    const auto r = fool(net, x, targets, {.max_iterations = 200, .step_size = 0.1});
+    // The inputs are not pixels: no clamping, and the preprocessing whose pixel space is the input itself.
+    const fooling_options fooling_in_input_space{.max_iterations = 200,
+                                                 .step_size = 0.1,
+                                                 .preprocessing = input_preprocessing::imagenet(),
+                                                 .clamp = false};
+    const auto r = fool(net, x, targets, fooling_in_input_space);
     INFO(r.report.message);
     REQUIRE(r.success);
     CHECK(r.iterations > 0);
@@ -62,11 +69,13 @@ TEST_CASE("fooling: ascends the target until the prediction flips and reports th
     CHECK(r.original_class[0] != targets[0]);
     const tensor fs = logits(net, r.image);
     for (std::size_t b = 0; b < 2; ++b) CHECK(detail::argmax_row(fs, b) == std::size_t(targets[b]));
-    CHECK(xt::allclose(r.difference, r.image - x));
+    const pixel_space space(net, fooling_in_input_space.preprocessing);  // the difference is in pixels
+    CHECK(xt::allclose(r.difference, space.to_pixels(space.from_input(r.image)) - space.to_pixels(space.from_input(x)),
+                       1e-4, 1e-5));
     CHECK(r.linf[0] == doctest::Approx(double(xt::amax(xt::abs(xt::view(r.difference, 0)))())));
     CHECK(r.l2[1] > r.linf[1]);
     // Image 0 is already of the target class: it never moves while image 1 is pushed there.
-    const auto same = fool(net, x, std::int64_t(detail::argmax_row(s, 0)), {.max_iterations = 200, .step_size = 0.1});
+    const auto same = fool(net, x, std::int64_t(detail::argmax_row(s, 0)), fooling_in_input_space);
     CHECK(same.success);
     CHECK(same.linf[0] == 0.0);
     const auto one = fool(net, xt::eval(xt::view(x, xt::range(0, 1))), std::int64_t(detail::argmax_row(s, 0)));
@@ -78,7 +87,8 @@ TEST_CASE("inversion: reconstructs the features of a layer from several random s
     const nn::network net = testing::synthesis_net();
     const tensor x = random_tensor({1, 3, 8, 8}, 71, 0.5f);
     const auto r = invert(net, x, {.layer = "conv1", .feature_weight = 1.0, .normalize = true, .tv_weight = 1e-4,
-                                   .iterations = 150, .step_size = 0.05, .decay_at = 0, .starts = 2, .seed = 9});
+                                   .iterations = 150, .step_size = 0.05, .decay_at = 0, .starts = 2, .seed = 9,
+                                   .preprocessing = input_preprocessing::imagenet(), .clamp = false});
     REQUIRE(r.images.size() == 2);
     CHECK(r.best < 2);
     CHECK(r.feature_error[r.best] < 0.05);
@@ -100,7 +110,9 @@ TEST_CASE("style transfer: L-BFGS and Adam lower the loss; colour preservation k
                                        .tv_weight = 1e-3,
                                        .optimizer = method,
                                        .iterations = 40,
-                                       .step_size = method == style_optimizer::lbfgs ? 1.0 : 0.05},
+                                       .step_size = method == style_optimizer::lbfgs ? 1.0 : 0.05,
+                                       .preprocessing = input_preprocessing::imagenet(),
+                                       .clamp = false},
                                       [&](const step_report& s) {
                                           values.push_back(s.value);
                                           return false;
