@@ -94,7 +94,8 @@ substitutions = {"--out squeezenet1.0.onnx": "--out converted.onnx",
                  "--out OUT.png": "--out out.png",
                  "squeezenet1.0.caffemodel": os.path.join(shared_caffe, "squeezenet1.0.caffemodel"),
                  "--prototxt deploy.prototxt": "--prototxt " + os.path.join(shared_caffe, "deploy.prototxt"),
-                 "chelsea.png": os.path.join(root, "..", "shared", "images", "photos", "chelsea.png")}
+                 "chelsea.png": os.path.join(root, "..", "shared", "images", "photos", "chelsea.png"),
+                 "starry_night.jpg": os.path.join(root, "..", "shared", "images", "paintings", "starry_night.jpg")}
 
 
 def runnable(line):

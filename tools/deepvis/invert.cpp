@@ -17,12 +17,15 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     add_input_flags(f);
     f.required("layer", "L", "the layer whose features are inverted")
         .required("out", "OUT.png|OUT.npy", "the best reconstruction (OUT.startK.EXT for the others)")
-        .option("starts", "K", "random starts", "3")
+        .option("starts", "K", "random starts", "1")
         .option("iterations", "N", "Adam steps per start", "200")
-        .option("lr", "LR", "Adam step size (decayed to 0.1 at 90% of the steps)", "3")
-        .option("feature-weight", "W", "weight of the feature loss", "6e-2")
-        .option("tv-weight", "W", "weight of the total-variation prior", "2e-2")
-        .toggle("normalize", "divide the feature loss by |phi0|^2 (Mahendran & Vedaldi)")
+        .option("lr", "LR", "Adam step size in the standardised pixel space (decayed to 0.1 at 90% of the steps)",
+                "0.3")
+        .option("feature-weight", "W", "weight of the feature loss", "1")
+        .option("tv-weight", "W", "weight of the total-variation prior (pixel space)", "1e-4")
+        .toggle("unnormalized",
+                "do not divide the feature loss by |phi0|^2 (the course's form, e.g. --feature-weight 6e-2 "
+                "--tv-weight 2e-2 --lr 3 for torchvision-scale features)")
         .option("seed", "S", "random seed of the first start", "0");
     if (!f.parse(args)) {
         out << f.help();
@@ -32,7 +35,9 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     const input_batch batch = load_input(f, net);
     inversion_options o{.layer = f.get_string("layer")};
     o.feature_weight = f.get_float("feature-weight");
-    o.normalize = f.get_bool("normalize");
+    // Normalised (Mahendran & Vedaldi): the weights do not depend on the scale of the network's
+    // features (a Caffe network's are ~100x a torchvision network's).
+    o.normalize = !f.get_bool("unnormalized");
     o.tv_weight = f.get_float("tv-weight");
     o.iterations = f.get_count("iterations");
     o.step_size = f.get_float("lr");
@@ -45,7 +50,8 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     const auto r = invert(net, batch.x, o);
     const std::filesystem::path path = f.get_string("out");
     for (std::size_t s = 0; s < r.images.size(); ++s) {
-        out << "start " << s << ": relative feature error " << r.feature_error[s] << " (" << r.reports[s].message << ")"
+        out << "start " << s << ": relative feature error " << r.initial_feature_error[s] << " -> "
+            << r.feature_error[s] << " (" << r.reports[s].message << ")"
             << (s == r.best ? "  best" : "") << '\n';
         std::filesystem::path p = path;
         if (s != r.best) p.replace_extension(".start" + std::to_string(s) + path.extension().string());

@@ -11,7 +11,7 @@
 /// layer (Erhan et al. 2009), or a user's own.
 ///
 ///   auto r = deepvis::visualize_class(model, 285, {.preprocessing = deepvis::input_preprocessing::caffe(),
-///                                                 .shape = {1, 3, 227, 227}, .seed = 1});
+///                                                 .seed = 1, .shape = {1, 3, 227, 227}});
 ///   // r.image: the model's input (BGR, 0..255 minus the mean for a Caffe network)
 #include <cmath>
 #include <cstdint>

@@ -45,6 +45,7 @@ struct inversion_options {
 struct inversion_result {
     std::vector<tensor> images = {};        ///< one per start, in the model's input space
     std::vector<double> feature_error = {}; ///< per start: ‖Φ(x) − Φ₀‖² / ‖Φ₀‖² at the end
+    std::vector<double> initial_feature_error = {};  ///< the same at the start's random image
     std::vector<solve_report> reports = {};
     std::size_t best = 0;              ///< the start with the smallest feature_error
 };
@@ -73,13 +74,15 @@ inversion_result invert(const M& model, const tensor& reference, const inversion
     for (std::size_t s = 0; s < o.starts; ++s) {
         tensor x = detail::initial(shape_of(reference), initial_image::normal, o.seed + s, o.init_scale);
         solve_report rep = {};
+        tensor g = {};
+        r.initial_feature_error.push_back(evaluate(space, space_trace, measure, x, g) /
+                                          static_cast<double>(reference.shape()[0]));
         if (o.alpha_weight > 0.0)
             rep = solve(space, objective, alpha_norm{.alpha = o.alpha, .weight = o.alpha_weight}, clamp, opt, x,
                         solve_options{.iterations = o.iterations, .seed = o.seed + s}, cb);
         else
             rep = solve(space, objective, clamp, opt, x, solve_options{.iterations = o.iterations, .seed = o.seed + s},
                         cb);
-        tensor g = {};
         const double err = evaluate(space, space_trace, measure, x, g) / static_cast<double>(reference.shape()[0]);
         if (err < best) {
             best = err;

@@ -150,7 +150,14 @@ inline stage inversion_stage(context& ctx) {
                                     .decay_at = iterations * 9 / 10,
                                     .seed = ctx.seed,
                                     .preprocessing = ctx.preprocess.model_input()};
-                if (!ctx.is_large()) {
+                if (ctx.is_large()) {
+                    // Normalised feature loss: its weight does not depend on the scale of the network's features
+                    // (the course's 6e-2 unnormalised assumed torchvision's SqueezeNet; a Caffe network's are ~100x).
+                    o.normalize = true;
+                    o.feature_weight = 1.0;
+                    o.tv_weight = 1e-4;
+                    o.step_size = 0.3;
+                } else {
                     // Pixels in [0, 1] on a 28×28 image: the course's Adam step of 3 (for ImageNet-normalised
                     // 224×224 inputs) would jump across the whole range every step.
                     o.step_size = 0.1;
@@ -166,7 +173,8 @@ inline stage inversion_stage(context& ctx) {
                                          .width = width});
                 }
                 t.rows.push_back(std::move(row));
-                t.caption = "minimise " + fixed(o.feature_weight, 3) + "·‖Φ(x) − Φ(x₀)‖² + " + fixed(o.tv_weight, 3) +
+                t.caption = "minimise " + fixed(o.feature_weight, 3) + "·‖Φ(x) − Φ(x₀)‖²" +
+                            (o.normalize ? std::string(" / ‖Φ(x₀)‖²") : std::string()) + " + " + fixed(o.tv_weight, 4) +
                             "·TV(x); Adam, " + std::to_string(iterations) + " steps, step " + fixed(o.step_size, 2) +
                             " → " + fixed(o.decayed_step_size, 2) + " at step " + std::to_string(o.decay_at) +
                             ", start N(0, " + fixed(o.init_scale, 2) + "²) seed " + std::to_string(ctx.seed) +
