@@ -21,6 +21,7 @@ inline const std::map<std::string, std::string> expected_errors = {
     {"onnx_run_conv_group_2e62.onnx", "group 4611686018427387904, expected >= 1 and <= 2147483648"},
     {"npy_empty_shape_strides_overflow.npy", "elements in its non-zero dimensions, more than the limit of"},
     {"idx_empty_shape_strides_overflow.idx", "elements in its non-zero dimensions, more than the limit of"},
+    {"image_png_ztxt_1gb_chunk.png", "image 'fuzz': cannot decode PNG: "},
     {"caffe_input_layer_two_tops.caffe", "reads data input 'fc', but deepvis runs a graph on one data input ('data')"},
 };
 

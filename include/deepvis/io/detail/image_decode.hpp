@@ -108,6 +108,14 @@ inline io::image_u8 decode_png(std::span<const std::uint8_t> bytes, const std::s
     } guard{&png, &info};
     DEEPVIS_CHECK(info != nullptr, io_error, "image '" << name << "': cannot start libpng");
     png_set_read_fn(png, &ctx, deepvis_png_read);
+    // libpng buffers an ancillary chunk (text, ICC profile, ...) whole, sized by its declared
+    // length, and an oversized one is only a warning: a 65-byte file declaring a 1.1 GB zTXt
+    // chunk allocated and cleared it (fuzz_image). deepvis reads none of them (no colour
+    // management, no text), so each is skipped unread, as an unknown chunk; only tRNS is kept.
+    // Pixel data (IDAT) is streamed, bounded by max_pixels().
+    static constexpr png_byte ignored[] = "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0"
+                                          "sCAL\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored, static_cast<int>(sizeof(ignored) / 5));
 
     png_uint_32 width = 0, height = 0;
     int channels = 0;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <deepvis/core/checked.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/axis_gather.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
@@ -82,6 +83,12 @@ private:
         DEEPVIS_CHECK(pads.size() == 2 * axes.size(), shape_error,
                       m_what << ": pads has " << pads.size() << " values, expected " << 2 * axes.size() << " for input "
                              << shape_string(xs));
+        // Each pad at most max_elements() in size: the sums below cannot overflow, and the output
+        // shape is checked before its index tables are allocated (a pad of 2^40 asked for 16 TB).
+        const auto most = static_cast<std::int64_t>(max_elements());
+        for (std::int64_t p : pads)
+            DEEPVIS_CHECK(p >= -most && p <= most, shape_error,
+                          m_what << ": pad " << p << ", expected at most " << most << " in size (DEEPVIS_MAX_ELEMENTS)");
         for (std::size_t k = 0; k < axes.size(); ++k) {
             begin[axes[k]] = pads[k];
             end[axes[k]] = pads[k + axes.size()];
@@ -95,6 +102,7 @@ private:
                           m_what << ": cannot pad the empty axis " << d << " in a non-constant mode");
             ys[d] = static_cast<std::size_t>(n);
         }
+        (void)checked_element_count(ys, m_what + ": output");
         detail::axis_maps maps(ys, s, 0);
         for (std::size_t d = 0; d < r; ++d) {
             const auto in = static_cast<std::int64_t>(xs[d]);
