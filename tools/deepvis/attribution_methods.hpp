@@ -71,6 +71,13 @@ public:
         return {parameters, std::move(values)};
     }
 
+    /// A copy with parameter `name` set to `value` (batch: a per-item seed).
+    method_arguments with(const std::string& name, std::string value) const {
+        method_arguments copy = *this;
+        copy.m_values[name] = std::move(value);
+        return copy;
+    }
+
     /// Given, or its default ("" for an unset switch or a parameter without default).
     std::string text(const std::string& name) const {
         if (auto it = m_values.find(name); it != m_values.end()) return it->second;

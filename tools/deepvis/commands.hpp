@@ -25,6 +25,7 @@ int run_fool(const std::vector<std::string>& args, std::ostream& out);
 int run_invert(const std::vector<std::string>& args, std::ostream& out);
 int run_style(const std::vector<std::string>& args, std::ostream& out);
 int run_convert(const std::vector<std::string>& args, std::ostream& out);
+int run_batch(const std::vector<std::string>& args, std::ostream& out);
 
 struct command {
     const char* name;
@@ -36,6 +37,7 @@ inline constexpr command commands[] = {
     {"info", "list a model's inputs, outputs, parameters and nodes with their shapes", run_info},
     {"predict", "run a model and print the top classes of each input", run_predict},
     {"attribute", "explain a class decision: attribution maps (METHOD: see --help)", run_attribute},
+    {"batch", "attribution maps of a whole folder or CSV manifest, sharded (--shard K/N) and resumable (--resume); 'batch merge DIR' joins the shard tables", run_batch},
     {"methods", "list the attribution methods with their parameters (--markdown: the docs table)", run_methods},
     {"train", "train a Fashion-MNIST classifier, autoencoder or denoising autoencoder", run_train},
     {"summary", "print a model's layers, output shapes and parameter counts (Keras style)", run_summary},

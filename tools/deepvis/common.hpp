@@ -190,34 +190,38 @@ inline std::vector<std::size_t> top_classes(const std::vector<double>& p, std::s
     return order;
 }
 
+/// One class as flag `name` gives it for an item with class probabilities `p`: a class index in
+/// [0, K) or topR, the item's R-th most probable class (top1 = the prediction).
+inline std::size_t class_from_spec(const std::string& name, const std::string& item, const std::vector<double>& p) {
+    const std::size_t classes = p.size();
+    if (item.rfind("top", 0) == 0) {
+        const long long rank = command_line::parse_int(name, item.substr(3));
+        DEEPVIS_CHECK(rank >= 1 && static_cast<std::size_t>(rank) <= classes, config_error,
+                      "--" << name << " " << item << ": the model has " << classes << " classes (top1 to top" << classes
+                           << ")");
+        return top_classes(p, static_cast<std::size_t>(rank)).back();
+    }
+    const long long c = command_line::parse_int(name, item);
+    DEEPVIS_CHECK(c >= 0 && static_cast<std::size_t>(c) < classes, config_error,
+                  "--" << name << " " << c << " is out of range: the model has " << classes << " classes (0 to "
+                       << classes - 1 << ")");
+    return static_cast<std::size_t>(c);
+}
+
 /// The classes flag `name` (--class, --target) asks for, given the model's (N, K) scores of the
 /// batch: C1[,C2,...], one class for all items or one per item; each a class index in [0, K) or
 /// topR, the item's R-th most probable class (top1 = the prediction).
 inline std::vector<std::size_t> select_classes(const command_line& f, const tensor& scores,
                                                const std::string& name = "class") {
-    const std::size_t batch = scores.shape()[0], classes = class_count(scores);
+    const std::size_t batch = scores.shape()[0];
     const auto given = f.get_list(name);
     DEEPVIS_CHECK(given.size() == 1 || given.size() == batch, config_error,
                   "--" << name << ": " << given.size() << " classes for a batch of " << batch
                        << "; give one class for all, or one per item");
     const auto probabilities = softmax_rows(scores);
     std::vector<std::size_t> out;
-    for (std::size_t n = 0; n < batch; ++n) {
-        const std::string& item = given[given.size() == 1 ? 0 : n];
-        if (item.rfind("top", 0) == 0) {
-            const long long rank = command_line::parse_int(name, item.substr(3));
-            DEEPVIS_CHECK(rank >= 1 && static_cast<std::size_t>(rank) <= classes, config_error,
-                          "--" << name << " " << item << ": the model has " << classes << " classes (top1 to top"
-                               << classes << ")");
-            out.push_back(top_classes(probabilities[n], static_cast<std::size_t>(rank)).back());
-            continue;
-        }
-        const long long c = command_line::parse_int(name, item);
-        DEEPVIS_CHECK(c >= 0 && static_cast<std::size_t>(c) < classes, config_error,
-                      "--" << name << " " << c << " is out of range: the model has " << classes << " classes (0 to "
-                           << classes - 1 << ")");
-        out.push_back(static_cast<std::size_t>(c));
-    }
+    for (std::size_t n = 0; n < batch; ++n)
+        out.push_back(class_from_spec(name, given[given.size() == 1 ? 0 : n], probabilities[n]));
     return out;
 }
 
