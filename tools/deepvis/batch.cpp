@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -188,7 +189,7 @@ public:
     explicit table_appender(const fs::path& path) : m_path(path) {
         m_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
         DEEPVIS_CHECK(m_fd >= 0, io_error,
-                      "results table '" << path.string() << "': cannot open: " << detail::io_system_reason(errno));
+                      "results table '" << path.string() << "': cannot open: " << deepvis::detail::io_system_reason(errno));
     }
     table_appender(const table_appender&) = delete;
     table_appender& operator=(const table_appender&) = delete;
@@ -201,7 +202,7 @@ public:
             const ssize_t n = ::write(m_fd, line.data() + written, line.size() - written);
             if (n < 0 && errno == EINTR) continue;
             DEEPVIS_CHECK(n > 0, io_error,
-                          "results table '" << m_path.string() << "': cannot write: " << detail::io_system_reason(errno));
+                          "results table '" << m_path.string() << "': cannot write: " << deepvis::detail::io_system_reason(errno));
             written += static_cast<std::size_t>(n);
         }
     }
@@ -373,7 +374,7 @@ std::string number(double v, int precision = 9) {
 constexpr std::size_t top_k = 5;
 
 struct run_setup {
-    const nn::network* net;
+    const nn::network* net = nullptr;
     preprocessing preprocess;
     std::vector<const attribution_method*> methods;
     std::vector<method_arguments> arguments;
@@ -494,7 +495,7 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out) {
         std::smatch m;
         const std::string name = e.path().filename().string();
         if (!std::regex_match(name, m, shard_name)) continue;
-        const std::size_t k = std::stoul(m[1]), count = std::stoul(m[2]);
+        const std::size_t k = std::stoul(m[1].str()), count = std::stoul(m[2].str());
         DEEPVIS_CHECK(n == 0 || n == count, config_error,
                       "batch merge: '" << dir.string() << "' holds tables of " << n << " and of " << count
                                        << " shards; remove the stale ones");
