@@ -558,7 +558,7 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
                           "is started afresh")
         .toggle("png", "also write each map as a heatmap DIR/<id>/<method>.png")
         .toggle("faithfulness", "also score each map: deletion and insertion AUC (Petsiuk 2018)")
-        .option("progress-every", "N", "without a terminal: a progress line every N items", "10");
+        .option("every", "N", "without a terminal: a progress line every N items", "10");
     add_preprocessing_flags(f);
     // The methods' own parameters; a name several methods share (--layer, --batch) applies to all
     // of them that are listed, each keeping its own default otherwise.
@@ -604,7 +604,7 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
             }))
             throw usage_error("flag --" + name + " is a parameter of none of the methods listed");
     const shard sh = f.given("shard") ? parse_shard(f.get_string("shard")) : shard{};
-    const std::size_t every = positive_count(f, "progress-every");
+    const std::size_t every = f.get_count("every");
     s.class_flag = f.get_string("class");
     s.seed_base = f.given("seed") ? static_cast<std::uint64_t>(f.get_int("seed")) : 0;
     s.png = f.get_bool("png");
