@@ -146,16 +146,15 @@ while p.poll() is None and time.time() < deadline:
 p.send_signal(signal.SIGKILL)
 p.wait()
 before = open(table, "rb").read().count(b"\n") - 1
-print(f"killed after {before} items (exit {p.returncode})")
+ok_before = open(table, "rb").read().count(b",ok,")
+print(f"killed after {before} items, {ok_before} of them ok (exit {p.returncode})")
 with open(table, "ab") as f:  # a kill in the middle of writing a row
     f.write(b"999,half-written-row,par")
 r = run(["batch"] + common + ["--out", killed, "--resume"])
 print(r.stdout + r.stderr)
 check(r.returncode == 1, "the resumed run exits 1 (the undecodable file)")
 check("torn" in r.stderr, "the torn line is reported")
-done_before = len([1 for line in open(os.path.join(plain, "results.csv")) if ",ok," in line])
-check(f"{count - min(before, done_before)} items" in r.stdout or before == 0,
-      "the resumed run computes only the items not done before")
+check(f"batch: {count - ok_before} items" in r.stdout, "the resumed run computes only the items not done before")
 resumed_header, resumed_rows = read_table(table)
 check(without_times(resumed_header, resumed_rows) == without_times(header, rows),
       "the resumed table equals the plain one except the time columns")
