@@ -47,7 +47,7 @@ int run_style(const std::vector<std::string>& args, std::ostream& out) {
                                      : load_model(f);
     // --size resizes the content image; style images keep their size unless the model fixes it.
     // The embedded network takes ImageNet-normalised pixels unless --preprocess says otherwise.
-    preprocessing content_preprocessing = read_preprocessing(f, synth::model_channels(net), model_image_size(net));
+    preprocessing content_preprocessing = read_preprocessing(f, synth::model_channels(net), model_image_size(net), net.definition().metadata);
     if (embedded && !f.given("preprocess")) {
         if (!f.given("mean")) content_preprocessing.mean = texture_network_mean();
         if (!f.given("std")) content_preprocessing.std = texture_network_std();
