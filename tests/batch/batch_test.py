@@ -24,6 +24,9 @@ import sys
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from png_writer import write_png  # noqa: E402
+
 deepvis, model, work = (os.path.abspath(a) for a in sys.argv[1:4])
 failures = []
 
@@ -36,22 +39,6 @@ def check(cond, message):
 
 def run(args, **kw):
     return subprocess.run([deepvis] + args, capture_output=True, text=True, timeout=300, **kw)
-
-
-def write_png(path, width, height, channels, seed):
-    rows = b""
-    for y in range(height):
-        row = bytearray([0])
-        for x in range(width):
-            for c in range(channels):
-                row.append((x * (7 + seed) + y * (5 + 3 * seed) + c * 60 + seed * 31) % 256)
-        rows += bytes(row)
-    colour = {1: 0, 3: 2}[channels]
-    chunk = lambda tag, data: (struct.pack(">I", len(data)) + tag + data +
-                               struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)) +
-                chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def read_table(path):

@@ -21,6 +21,9 @@ import subprocess
 import sys
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from png_writer import write_png  # noqa: E402
+
 deepvis, root, work = (os.path.abspath(a) for a in sys.argv[1:4])
 update = "--update" in sys.argv[4:]
 readme_path = os.path.join(root, "README.md")
@@ -46,23 +49,6 @@ elif shown != table.strip("\n"):
 
 
 # --- 2. fixtures -------------------------------------------------------------------------------
-def write_png(path, width, height, channels):
-    """A small deterministic gradient image (stb reads it like any photo)."""
-    rows = b""
-    for y in range(height):
-        row = bytearray([0])
-        for x in range(width):
-            for c in range(channels):
-                row.append((x * 7 + y * 5 + c * 60) % 256)
-        rows += bytes(row)
-    colour = {1: 0, 3: 2}[channels]
-    chunk = lambda tag, data: (struct.pack(">I", len(data)) + tag + data +
-                               struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)) +
-                chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def write_npy(path, shape):
     header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(f"{d}, " for d in shape)
     header += " " * (63 - (len(header) + 10) % 64) + "\n"
