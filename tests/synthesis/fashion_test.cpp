@@ -63,7 +63,7 @@ TEST_CASE("fashion_cnn: fooling 100 correctly classified test images with random
         ++tried;
         std::int64_t target = std::uniform_int_distribution<std::int64_t>(0, 8)(rng);
         if (target >= predicted) ++target;  // any class but the true one
-        const auto r = fool(net, x, target, {.max_iterations = 100});
+        const auto r = fool(net, x, target, {.method = fooling_method::normalized_gradient, .max_iterations = 100});
         if (!r.success) continue;
         ++fooled;
         iterations.push_back(static_cast<double>(r.iterations));

@@ -2,6 +2,8 @@
 // style transfer (L-BFGS and Adam, colour preservation).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <deepvis/synthesis.hpp>
 
 #include "support/gradient_check.hpp"
@@ -57,7 +59,8 @@ TEST_CASE("fooling: ascends the target until the prediction flips and reports th
     std::vector<std::int64_t> targets;
     for (std::size_t b = 0; b < 2; ++b) targets.push_back(std::int64_t((detail::argmax_row(s, b) + 2) % 5));
     // The inputs are not pixels: no clamping, and the preprocessing whose pixel space is the input itself.
-    const fooling_options fooling_in_input_space{.max_iterations = 200,
+    const fooling_options fooling_in_input_space{.method = fooling_method::normalized_gradient,
+                                                 .max_iterations = 200,
                                                  .step_size = 0.1,
                                                  .preprocessing = input_preprocessing::imagenet(),
                                                  .clamp = false};
@@ -81,6 +84,48 @@ TEST_CASE("fooling: ascends the target until the prediction flips and reports th
     const auto one = fool(net, xt::eval(xt::view(x, xt::range(0, 1))), std::int64_t(detail::argmax_row(s, 0)));
     CHECK(one.success);
     CHECK(one.iterations == 0);
+}
+
+TEST_CASE("fooling: the L-inf method stays inside its budget and inside [0, 1] pixels") {
+    const nn::network net = testing::synthesis_net();
+    // Pixels in [0, 1] (uniform, seeded), fed through the torchvision preprocessing.
+    tensor p = random_tensor({2, 3, 8, 8}, 72, 0.5f);
+    for (auto& v : p) v = std::clamp(0.5f + v, 0.0f, 1.0f);
+    const input_preprocessing pre = input_preprocessing::imagenet();
+    const pixel_space space(net, pre);
+    const tensor x = space.to_input(pixel_space<nn::network>::from_pixels(p));
+    const tensor s = logits(net, x);
+    std::vector<std::int64_t> targets;
+    for (std::size_t b = 0; b < 2; ++b) targets.push_back(std::int64_t((detail::argmax_row(s, b) + 2) % 5));
+    const double eps = 0.25;
+    const auto r = fool(net, x, targets,
+                        {.max_iterations = 200, .linf = eps, .linf_step = 0.01, .preprocessing = pre});
+    INFO(r.report.message);
+    REQUIRE(r.success);
+    const tensor fs = logits(net, r.image);
+    const tensor fooled = space.to_pixels(space.from_input(r.image));
+    for (std::size_t b = 0; b < 2; ++b) {
+        CHECK(detail::argmax_row(fs, b) == std::size_t(targets[b]));
+        CHECK(r.steps[b] >= 1);
+        CHECK(r.steps[b] <= r.iterations);
+        // The definition of the method: no pixel moves more than ε·(1 + float rounding) or k steps of α.
+        CHECK(r.linf[b] <= eps + 1e-6);
+        CHECK(r.linf[b] <= 0.01 * double(r.steps[b]) + 1e-6);
+    }
+    // Measured from the returned image, not from the reported difference.
+    CHECK(double(xt::amax(xt::abs(fooled - p))()) <= eps + 1e-5);
+    CHECK(xt::amin(fooled)() >= -1e-5f);
+    CHECK(xt::amax(fooled)() <= 1.0f + 1e-5f);
+    CHECK(xt::allclose(r.difference, fooled - p, 1e-4, 1e-5));
+    // A budget too small to reach the target: not fooled, and still no larger change.
+    const auto tiny = fool(net, x, targets, {.max_iterations = 20, .linf = 1e-3, .linf_step = 1e-3, .preprocessing = pre});
+    CHECK_FALSE(tiny.success);
+    CHECK(tiny.report.status == solve_status::completed);
+    CHECK(tiny.iterations == 20);
+    CHECK(tiny.linf[0] <= 1e-3 + 1e-7);
+    CHECK(tiny.linf[1] <= 1e-3 + 1e-7);
+    CHECK_THROWS_AS(fool(net, x, targets, {.linf = 0.0}), config_error);
+    CHECK_THROWS_AS(fool(net, x, targets, {.linf_step = -1.0}), config_error);
 }
 
 TEST_CASE("inversion: reconstructs the features of a layer from several random starts") {

@@ -93,32 +93,37 @@ TEST_CASE("squeezenet caffe: class models survive the PNG round trip with p >= 0
 TEST_CASE("squeezenet caffe: fooling images reach their target with L-inf <= 8/255 on most tries") {
     if (!have_shared()) return;
     const nn::network net = io::load_network(model_file());
+    const pixel_space space(net, input_preprocessing::caffe());
     std::mt19937_64 rng(7);
+    MESSAGE("seed 7: random targets in 0..999");
     std::uniform_int_distribution<std::int64_t> any_class(0, 999);
+    const double budget = 8.0 / 255.0;
     int tries = 0, small = 0;
     for (const char* file : {"chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"})
         for (int k = 0; k < 2; ++k) {
             const std::int64_t target = any_class(rng);
             const tensor x = photo("photos", file);
+            // The defaults: sign steps of 1/255 projected onto the 8/255 ball (synthesis/fooling.hpp).
             const auto r = fool(net, x, target, {.max_iterations = 60, .preprocessing = input_preprocessing::caffe()});
             ++tries;
-            CHECK(r.success);
-            const bool ok = r.success && r.linf[0] <= 8.0 / 255.0;
+            // Checked on the returned image itself: its class, and its largest pixel change.
+            nn::network::trace t;
+            const tensor scores = net.forward(r.image, t);
+            const bool reached = static_cast<std::int64_t>(detail::argmax_row(scores, 0)) == target;
+            const double linf =
+                double(xt::amax(xt::abs(space.to_pixels(space.from_input(r.image)) - space.to_pixels(space.from_input(x))))());
+            CHECK(reached == r.success);
+            CHECK(linf <= budget + 1e-5);  // the method's bound, float rounding aside
+            const bool ok = reached && linf <= budget + 1e-5;
             small += ok;
-            MESSAGE(std::string(file) << " -> " << target << ": " << r.report.message << ", L-inf " << r.linf[0] * 255.0 << "/255");
-            if (r.success) {
-                nn::network::trace t;
-                const tensor scores = net.forward(r.image, t);
-                CHECK(static_cast<std::int64_t>(detail::argmax_row(scores, 0)) == target);
-            }
+            MESSAGE(std::string(file) << " -> " << target << ": " << r.report.message << ", L-inf " << linf * 255.0
+                                      << "/255");
         }
-    // Measured: every target reached in 2-15 steps, but with lr 1 only 2 of 8 within 8/255 (4.6 to
-    // 20.6/255): the issue's "majority within 8/255" is not met yet, so it is reported, not checked.
-    MESSAGE(small << " of " << tries << " fooling images within L-inf 8/255");
+    MESSAGE(small << " of " << tries << " fooling images reach their target within L-inf 8/255");
+    CHECK(2 * small > tries);
 }
 
-// fire5/concat: 4.5 -> 0.09 (~50x). The deeper fire9/concat (the CLI's README example) stops near 0.17
-// from 1.13 (~6.5x in 200 steps) although the result shows the cat; it is not held to 10x.
+// fire5/concat with a short run: 150 steps, lr 0.3 decayed to 0.1 at step 135.
 TEST_CASE("squeezenet caffe: inversion of fire5/concat lowers the feature error 10x") {
     if (!have_shared()) return;
     const nn::network net = io::load_network(model_file());
