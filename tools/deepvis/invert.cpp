@@ -19,7 +19,7 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
         .required("out", "OUT.png|OUT.npy", "the best reconstruction (OUT.startK.EXT for the others)")
         .option("starts", "K", "random starts", "1")
         .option("iterations", "N", "Adam steps per start", "200")
-        .option("lr", "LR", "Adam step size in the standardised pixel space (decayed to 0.1 at 90% of the steps)",
+        .option("lr", "LR", "Adam step size in the standardised pixel space (decayed linearly to 0 over the steps)",
                 "0.3")
         .option("feature-weight", "W", "weight of the feature loss", "1")
         .option("tv-weight", "W", "weight of the total-variation prior (pixel space)", "1e-4")
@@ -41,7 +41,11 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     o.tv_weight = f.get_float("tv-weight");
     o.iterations = f.get_count("iterations");
     o.step_size = f.get_float("lr");
-    o.decay_at = o.iterations * 9 / 10;
+    if (!(o.step_size > 0.0)) throw usage_error("flag --lr: '" + f.get_string("lr") + "' is not a positive step");
+    if (!(o.feature_weight > 0.0))
+        throw usage_error("flag --feature-weight: '" + f.get_string("feature-weight") + "' is not positive");
+    if (!(o.tv_weight >= 0.0))
+        throw usage_error("flag --tv-weight: '" + f.get_string("tv-weight") + "' is negative");
     o.starts = f.get_count("starts");
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     o.preprocessing = batch.preprocess.model_input();

@@ -2,7 +2,10 @@
 /// Adam (Kingma & Ba 2015, Algorithm 1), elementwise, as torch.optim.Adam without weight decay:
 ///   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  x ← x − lr · (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε).
 /// decay_at / decayed_step_size: from iteration decay_at on, use decayed_step_size (the course
-/// style transfer: lr 3.0, then 0.1 from iteration 180). An Optimizer (solvers/optimizer.hpp).
+/// style transfer: lr 3.0, then 0.1 from iteration 180). linear_decay_steps = T > 0 instead: the step
+/// falls linearly, lr_k = step_size · max(0, 1 − k/T) (feature inversion: solves a deep layer's
+/// inversion in fewer steps than a constant or step-decayed lr). An Optimizer (solvers/optimizer.hpp).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -17,9 +20,13 @@ struct adam {
     double epsilon = 1e-8;
     std::size_t decay_at = 0;
     double decayed_step_size = 0.0;
+    std::size_t linear_decay_steps = 0;  ///< T of the linear decay; 0: off (overrides decay_at when set)
 
     void step(tensor& x, const tensor& g, std::size_t iteration) {
-        const double lr = decay_at && iteration >= decay_at ? decayed_step_size : step_size;
+        const double lr =
+            linear_decay_steps
+                ? step_size * std::max(0.0, 1.0 - double(iteration) / double(linear_decay_steps))
+                : (decay_at && iteration >= decay_at ? decayed_step_size : step_size);
         if (state.t == 0 || state.m.shape() != x.shape()) {
             ensure_shape(state.m, x.shape());
             ensure_shape(state.v, x.shape());
