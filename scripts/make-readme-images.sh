@@ -1,101 +1,109 @@
 #!/usr/bin/env bash
-# Regenerates the synthesis images shown in README.md (docs/synthesis/), every one written by the
-# deepvis CLI itself:
-#   fashion_class_<c>.png  `deepvis visualize-class` on models/fashion_cnn.onnx for the 10
-#                          Fashion-MNIST classes (the recipe's defaults, seed 1, zoom ×4)
-#   style_*.png            `deepvis style` with torchvision squeezenet1_1 features (seeded random
-#                          weights: this machine has no pretrained ones) at 192×256: the content and
-#                          style images (inputs, drawn by the Python below: no photos ship with
-#                          Debian's base packages) and the result.
-# It rewrites the two image blocks of README.md between their markers (readme-images:classes and
-# readme-images:style): class names with the probability the model gives the class for its image;
-# the style run's losses.
-# Usage: scripts/make-readme-images.sh [BUILD_DIR]    (default: build; needs BUILD_DIR/tools/deepvis/deepvis,
-#        and /usr/bin/python3 with torch, torchvision and PIL for the export and the drawings)
+# Regenerates the pictures of README.md, every one written by the deepvis CLI itself:
+#   docs/overview.png          `deepvis gallery --only overview` on the trained ImageNet SqueezeNet
+#                              1.0 (Caffe convention) and the shared photos: input, saliency, Grad-CAM
+#   docs/real/cat_*.png        chelsea.png: saliency, guided backprop, Grad-CAM (`deepvis attribute`)
+#   docs/real/class_<c>.png    `deepvis visualize-class` of five ImageNet classes (seed 1), each read
+#                              back from its PNG by `deepvis predict` for the p shown under it
+#   docs/real/style_<p>.png    `deepvis style`: chelsea.png in the style of each painting, with the
+#                              course's layers and weights
+#   docs/synthesis/fashion_class_<c>.png  the embedded Fashion-MNIST classifier's class models
+# It rewrites the image blocks of README.md between their markers (readme-images:real,
+# readme-images:classes, readme-images:style) with the measured probabilities and losses.
+# The shared model, photos and paintings are read, never copied into the repository.
+# Usage: scripts/make-readme-images.sh [BUILD_DIR [SHARED]]
+#   BUILD_DIR (default build) holds tools/deepvis/deepvis; SHARED (default ../shared beside the
+#   repository) is laid out as ../shared: models/squeezenet1.0/squeezenet1.0.onnx,
+#   models/imagenet_classes.txt, images/photos/chelsea.png, images/paintings/*.jpg.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 [[ "$build" = /* ]] || build="$root/$build"
+shared=${2:-$root/../shared}
 deepvis="$build/tools/deepvis/deepvis"
 [[ -x "$deepvis" ]] || { echo "make-readme-images: $deepvis not found; build the target deepvis_cli" >&2; exit 1; }
-out="$root/docs/synthesis"
+imagenet_args=$("$root/scripts/imagenet-gallery-args.sh" "$shared")  # checks the shared files
+model="$shared/models/squeezenet1.0/squeezenet1.0.onnx"
+labels="$shared/models/imagenet_classes.txt"
+cat_png="$shared/images/photos/chelsea.png"
+net=(--model "$model" --preprocess caffe)
+real="$root/docs/real"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$out"
+mkdir -p "$real" "$root/docs/synthesis"
 
-# --- class-model visualisations of all 10 classes
+# The probability `deepvis predict` gives class C for an image file: "0.9934".
+probability() {
+  "$deepvis" predict "${net[@]}" --labels "$labels" --image "$1" --top 1000 |
+    awk -v c="$2" '$1 == "#" c || $2 == c || $2 == "#" c { for (i = 1; i <= NF; ++i) if ($i ~ /^p=/) { sub(/^p=/, "", $i); print $i; exit } }'
+}
+
+# --- the overview picture and the cat's attribution maps
+mapfile -t gargs <<<"$imagenet_args"
+"$deepvis" gallery "${gargs[@]}" --only overview --out "$work/overview" >/dev/null
+cp "$work/overview/overview.png" "$root/docs/overview.png"
+"$deepvis" attribute saliency "${net[@]}" --image "$cat_png" --class top1 --out "$real/cat_saliency.png" >/dev/null
+"$deepvis" attribute guided-backprop "${net[@]}" --image "$cat_png" --class top1 --out "$real/cat_guided_backprop.png" >/dev/null
+"$deepvis" attribute gradcam "${net[@]}" --image "$cat_png" --class top1 --overlay --out "$real/cat_gradcam.png" >/dev/null
+
+# --- class models of five ImageNet classes, each read back from its PNG
+classes=(130 285 417 945 980)
+header="|" rule="|" cells="|"
+for c in "${classes[@]}"; do
+  name=$(sed -n "$((c + 1))p" "$labels" | sed 's/^n[0-9]* //; s/,.*//')
+  "$deepvis" visualize-class "${net[@]}" --class "$c" --seed 1 --out "$real/class_$c.png" >/dev/null
+  p=$(probability "$real/class_$c.png" "$c")
+  header+=" $name ($c) |" rule+="---|" cells+=" ![$name](docs/real/class_$c.png)<br>p = ${p:-?} |"
+done
+class_block=$(printf '%s\n%s\n%s\n' "$header" "$rule" "$cells")
+
+# --- style transfer: chelsea.png in the style of each painting (the course's layers and weights)
+style_rows="| style | result | losses (weighted, first step → last) |
+|---|---|---|"
+for painting in "$shared"/images/paintings/*.jpg; do
+  stem=$(basename "$painting" .jpg)
+  log=$("$deepvis" style "${net[@]}" --content "$cat_png" --style "$painting" --content-layer fire2/concat \
+        --style-layers relu_conv1,fire3/concat,fire4/concat,fire5/concat --layer-weights 20000,500,12,1 \
+        --optimizer adam --lr 0.05 --iterations 200 --seed 0 --out "$real/style_$stem.png")
+  losses=$(grep -E '^(style|content) loss' <<<"$log" | paste -sd ';' | sed 's/;/; /g')
+  style_rows+="
+| $stem | ![$stem](docs/real/style_$stem.png) | $losses |"
+done
+
+real_block="| saliency | guided backprop | Grad-CAM |
+|---|---|---|
+| ![saliency](docs/real/cat_saliency.png) | ![guided backprop](docs/real/cat_guided_backprop.png) | ![Grad-CAM](docs/real/cat_gradcam.png) |
+
+Class models (\`deepvis visualize-class --preprocess caffe --class C --seed 1\`, 227×227), with the
+probability \`deepvis predict\` gives the class for the written PNG:
+
+$class_block
+Style transfer of chelsea.png (\`deepvis style\`, content fire2/concat, style relu_conv1,
+fire3/concat, fire4/concat, fire5/concat with weights 20000, 500, 12, 1, Adam 0.05, 200 steps):
+
+$style_rows"
+
+# --- the embedded Fashion-MNIST classifier's class models (the default gallery's model)
 names=("T-shirt/top" "Trouser" "Pullover" "Dress" "Coat" "Sandal" "Shirt" "Sneaker" "Bag" "Ankle boot")
 header="|" rule="|" cells="|"
 for c in $(seq 0 9); do
   log=$("$deepvis" visualize-class --model "$root/models/fashion_cnn.onnx" --class "$c" --seed 1 --zoom 4 \
-        --out "$out/fashion_class_$c.png")
+        --out "$root/docs/synthesis/fashion_class_$c.png")
   p=$(sed -n 's/.*predicted class \([0-9]*\) p=\([0-9.]*\).*/\1 \2/p' <<<"$log")
   read -r predicted prob <<<"$p"
   [[ "$predicted" == "$c" ]] || { echo "make-readme-images: class $c visualisation is predicted as $predicted" >&2; exit 1; }
   header+=" ${names[$c]} |" rule+="---|" cells+=" ![${names[$c]}](docs/synthesis/fashion_class_$c.png)<br>p = $prob |"
 done
+fashion_block=$(printf '%s\n%s\n%s\n' "$header" "$rule" "$cells")
 
-# --- style transfer: squeezenet1_1 features at 192x256, the course's layers and weights but content
-#     weight 5e-3 (with random features, 5e-2 keeps the content so tightly that the style loss falls
-#     only ~1.7x); Adam lr 3, then 0.1 for the last 10 % of the steps
-/usr/bin/python3 "$root/bench/benchlib.py" export squeezenet1_1 "$work/squeezenet1_1.onnx" --size 192,256 >/dev/null
-/usr/bin/python3 - "$work" <<'EOF'
-# Content: a small landscape; style: swirling brush strokes in a few colours. Seeded.
-import math, random, sys
-from PIL import Image, ImageDraw, ImageFilter
-work, w, h = sys.argv[1], 256, 192
-img = Image.new("RGB", (w, h))
-d = ImageDraw.Draw(img)
-for y in range(h):  # sky
-    t = y / h
-    d.line([(0, y), (w, y)], fill=(int(90 + 100 * t), int(150 + 70 * t), int(230 - 20 * t)))
-d.ellipse([180, 20, 225, 65], fill=(255, 215, 90))  # sun
-d.polygon([(0, 120), (60, 60), (110, 110), (170, 50), (256, 125), (256, 192), (0, 192)], fill=(95, 110, 125))
-d.polygon([(40, 85), (60, 60), (78, 78)], fill=(240, 240, 245))  # snow caps
-d.polygon([(150, 70), (170, 50), (188, 66)], fill=(240, 240, 245))
-d.rectangle([0, 135, 256, 192], fill=(70, 140, 60))  # meadow
-d.rectangle([70, 115, 130, 160], fill=(200, 70, 50))  # house
-d.polygon([(62, 117), (100, 88), (138, 117)], fill=(110, 40, 35))
-d.rectangle([92, 135, 108, 160], fill=(70, 45, 30))
-d.rectangle([76, 122, 88, 132], fill=(250, 240, 170))
-d.rectangle([188, 120, 196, 165], fill=(90, 60, 35))  # tree
-d.ellipse([170, 85, 214, 130], fill=(40, 110, 45))
-img.filter(ImageFilter.SMOOTH).save(f"{work}/content.png")
-
-rng = random.Random(7)
-style = Image.new("RGB", (w, h), (20, 40, 110))
-d = ImageDraw.Draw(style)
-palette = [(25, 55, 140), (60, 110, 200), (240, 200, 60), (250, 240, 180), (20, 30, 70), (110, 170, 220)]
-for _ in range(2600):  # short strokes along a swirling flow field
-    x, y = rng.uniform(0, w), rng.uniform(0, h)
-    a = math.sin(x / 23.0) * 1.8 + math.cos(y / 17.0) * 1.5
-    length = rng.uniform(6, 14)
-    d.line([(x, y), (x + length * math.cos(a), y + length * math.sin(a))], fill=rng.choice(palette),
-           width=rng.choice([2, 3, 3, 4]))
-style.save(f"{work}/style.png")
-EOF
-layers="/features/features.1/Relu,/features/features.4/Concat,/features/features.6/Concat,/features/features.7/Concat"
-norm=(--preprocess imagenet)
-cp "$work/content.png" "$out/style_content.png"
-cp "$work/style.png" "$out/style_style.png"
-style_log=$("$deepvis" style --model "$work/squeezenet1_1.onnx" --content "$work/content.png" --style "$work/style.png" \
-  --content-layer /features/features.3/Concat --style-layers "$layers" --layer-weights 20000,500,12,1 \
-  --content-weight 5e-3 --tv-weight 5e-2 --optimizer adam --lr 3 --iterations 200 --seed 0 "${norm[@]}" \
-  --out "$out/style_result.png")
-losses=$(grep '^style loss' <<<"$style_log")
-
-classes=$(printf '%s\n%s\n%s\n' "$header" "$rule" "$cells")
-style=$(printf '%s\n%s\n%s\n\n%s\n' "| content | style | result |" "|---|---|---|" \
-  "| ![content](docs/synthesis/style_content.png) | ![style](docs/synthesis/style_style.png) | ![result](docs/synthesis/style_result.png) |" \
-  "Losses of this run (weighted; first image → last): ${losses}.")
-# Rewrite the two blocks of README.md between their markers (nothing else).
-/usr/bin/python3 - "$root" "$classes" "$style" <<'EOF'
+# Rewrite the blocks of README.md between their markers (nothing else).
+/usr/bin/python3 - "$root" "$real_block" "$fashion_block" <<'PY'
 import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, sys.argv[1] + "/bench")
 import benchlib as bl
 readme = sys.argv[1] + "/README.md"
-bl.replace_between_markers(readme, "<!-- readme-images:classes:begin -->", "<!-- readme-images:classes:end -->", sys.argv[2])
-bl.replace_between_markers(readme, "<!-- readme-images:style:begin -->", "<!-- readme-images:style:end -->", sys.argv[3])
-EOF
-printf '%s\n\n%s\n' "$classes" "$style"
+bl.replace_between_markers(readme, "<!-- readme-images:real:begin -->", "<!-- readme-images:real:end -->", sys.argv[2])
+bl.replace_between_markers(readme, "<!-- readme-images:classes:begin -->", "<!-- readme-images:classes:end -->", sys.argv[3])
+PY
+printf '%s\n\n%s\n' "$real_block" "$fashion_block"

@@ -6,6 +6,7 @@
 #include <deepvis/regularizers/all.hpp>
 #include <deepvis/solvers/all.hpp>
 #include <deepvis/synthesis/class_model.hpp>
+#include <deepvis/synthesis/deep_dream.hpp>
 #include <deepvis/synthesis/fooling.hpp>
 #include <deepvis/synthesis/inversion.hpp>
 #include <deepvis/synthesis/pixel_space.hpp>

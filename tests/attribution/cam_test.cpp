@@ -5,6 +5,8 @@
 #include <deepvis/guided_backprop.hpp>
 #include <deepvis/guided_gradcam.hpp>
 #include <deepvis/score_cam.hpp>
+#include <functional>
+#include <xtensor/xmath.hpp>
 
 #include "attribution/tiny_net.hpp"
 
@@ -181,4 +183,20 @@ TEST_CASE("score_cam: matches a direct loop over masked inputs") {
     const tensor got_soft =
         score_cam(net, x, classes, {.weights = score_cam_weights::softmax_over_maps, .upsample = upsample_mode::none});
     CHECK(deepvis::testing::max_rel_diff(got_soft, combine(a, w_soft, true)) < 1e-4);
+
+    // Faster Score-CAM: only each item's 2 maps of largest variance keep their weight.
+    std::vector<std::vector<double>> w_top2 = w_increase;
+    for (std::size_t i = 0; i < 2; ++i) {
+        std::vector<std::pair<double, std::size_t>> var;
+        for (std::size_t k = 0; k < 5; ++k) {
+            const tensor m = xt::view(a, i, k);
+            var.push_back({double(xt::variance(m)()), k});
+        }
+        std::sort(var.begin(), var.end(), std::greater<>());
+        for (std::size_t r = 2; r < 5; ++r) w_top2[i][var[r].second] = 0.0;
+    }
+    const tensor got_top2 = score_cam(net, x, classes, {.upsample = upsample_mode::none, .max_channels = 2});
+    CHECK(deepvis::testing::max_rel_diff(got_top2, combine(a, w_top2, true)) < 1e-4);
+    const tensor got_all = score_cam(net, x, classes, {.upsample = upsample_mode::none, .max_channels = 5});
+    CHECK(deepvis::testing::max_rel_diff(got_all, got) < 1e-6);
 }

@@ -65,8 +65,10 @@ os.makedirs(os.path.join(work, "photos"))
 os.symlink(os.path.join(root, "models"), os.path.join(work, "models"))
 for name in ["shirt.png", "cat.png", "content.png", "style.png", "C.png", "S.png"]:
     write_png(os.path.join(work, name), 40, 32, 3)
+os.makedirs(os.path.join(work, "paintings"))
 for name in ["a.png", "b.png"]:
     write_png(os.path.join(work, "photos", name), 40, 32, 3)
+write_png(os.path.join(work, "paintings", "p.png"), 48, 40, 3)
 write_npy(os.path.join(work, "x.npy"), (1, 1, 28, 28))
 with open(os.path.join(work, "imagenet_classes.txt"), "w") as f:
     f.write("".join(f"class {c}\n" for c in range(10)))
@@ -78,6 +80,8 @@ shared_caffe = os.path.join(root, "..", "shared", "models", "squeezenet1.0")
 substitutions = {"--out squeezenet1.0.onnx": "--out converted.onnx",
                  "squeezenet1.0.onnx": "models/fashion_cnn.onnx", "--class C": "--class 3",
                  "--out OUT.png": "--out out.png",
+                 # ImageNet class indices, for the 10-class stand-in model
+                 "--classes 130,285,417,945,980": "--classes 1,2",
                  "squeezenet1.0.caffemodel": os.path.join(shared_caffe, "squeezenet1.0.caffemodel"),
                  "--prototxt deploy.prototxt": "--prototxt " + os.path.join(shared_caffe, "deploy.prototxt"),
                  "chelsea.png": os.path.join(root, "..", "shared", "images", "photos", "chelsea.png"),

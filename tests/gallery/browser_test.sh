@@ -4,28 +4,50 @@
 # Chromium and reads back the marker the page's own script writes on <body> once everything
 # has loaded (data-broken = images that failed to load), and saves a screenshot.
 #
-# usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER
-# Exit codes: 0 pass, 1 fail, 77 skipped (Chromium is not installed).
+# With --imagenet SHARED (a folder laid out as ../shared; $DEEPVIS_SHARED_DIR overrides it): the whole ImageNet gallery instead
+# (scripts/imagenet-gallery-args.sh: the trained SqueezeNet 1.0 on the photos and paintings), its
+# images checked and screenshot the same way; skipped (77) when SHARED is absent.
+#
+# usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER [--imagenet SHARED]
+# Exit codes: 0 pass, 1 fail, 77 skipped (Chromium is not installed, or SHARED is absent).
 set -uo pipefail
 
-deepvis=${1:?usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER}
-shots=${2:?usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER}
+usage="usage: browser_test.sh DEEPVIS_EXECUTABLE SCREENSHOT_FOLDER [--imagenet SHARED]"
+deepvis=${1:?$usage}
+shots=${2:?$usage}
+imagenet=0
+[[ "${3:-}" == "--imagenet" ]] && { imagenet=1; shared=${DEEPVIS_SHARED_DIR:-${4:?$usage}}; }
+name=$([[ $imagenet == 1 ]] && echo gallery_imagenet || echo gallery_browser)
+here=$(cd "$(dirname "$0")" && pwd)
 
-fail() { echo "gallery_browser: FAIL: $*" >&2; exit 1; }
+fail() { echo "$name: FAIL: $*" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/deepvis-gallery.XXXXXX") || fail "cannot create a temporary folder"
 trap 'rm -rf "$tmp"' EXIT
 out="$tmp/gallery"
 
-# 1. The gallery itself (the whole quick run must finish well within two minutes).
+# 1. The gallery itself: --quick (well within two minutes), or the ImageNet one (its time is
+#    printed, not checked: no test depends on the machine's load).
+if [[ $imagenet == 1 ]]; then
+  if [[ ! -d "$shared/models/squeezenet1.0" ]]; then
+    echo "$name: SKIPPED: $shared/models/squeezenet1.0 is absent (the shared ImageNet model and photos)"
+    exit 77
+  fi
+  args=$("$here/../../scripts/imagenet-gallery-args.sh" "$shared") || fail "the ImageNet gallery's files are incomplete"
+  mapfile -t gallery_args <<<"$args"
+else
+  gallery_args=(--quick)
+fi
 start=$(date +%s)
-"$deepvis" gallery --quick --out "$out" >"$tmp/stdout.txt" 2>"$tmp/stderr.txt"
+"$deepvis" gallery "${gallery_args[@]}" --out "$out" >"$tmp/stdout.txt" 2>"$tmp/stderr.txt"
 rc=$?
 cat "$tmp/stdout.txt"
-[[ $rc == 0 ]] || { cat "$tmp/stderr.txt" >&2; fail "deepvis gallery --quick exited with $rc"; }
+[[ $rc == 0 ]] || { cat "$tmp/stderr.txt" >&2; fail "deepvis gallery ${gallery_args[*]} exited with $rc"; }
 elapsed=$(( $(date +%s) - start ))
-echo "gallery_browser: deepvis gallery --quick took ${elapsed} s"
-(( elapsed < 120 )) || fail "the quick gallery took ${elapsed} s (limit 120 s)"
+echo "$name: deepvis gallery ${gallery_args[*]} took ${elapsed} s"
+if [[ $imagenet == 0 ]]; then
+  (( elapsed < 120 )) || fail "the quick gallery took ${elapsed} s (limit 120 s)"
+fi
 grep -q "stages, 0 failed" "$tmp/stdout.txt" || fail "some stages failed (see the progress lines above)"
 [[ -s "$out/index.html" ]] || fail "no index.html in $out"
 [[ -s "$out/overview.png" ]] || fail "no overview.png in $out"
@@ -41,10 +63,12 @@ while IFS= read -r src; do
   [[ -s "$out/$src" ]] || fail "image '$src' is missing or empty"
 done <<<"$srcs"
 ! grep -qE '(src|href)="(https?:)?//' "$out/index.html" || fail "index.html references the network"
-echo "gallery_browser: $count images referenced, all present"
+echo "$name: $count images referenced, all present"
 
-# 3. Failures: a stage that throws is reported and the others run (exit 0); when every stage
-#    fails, or the output folder cannot be created, the exit code is non-zero with one error line.
+# 3. Failures (with the embedded models): a stage that throws is reported and the others run
+#    (exit 0); when every stage fails, or the output folder cannot be created, the exit code is
+#    non-zero with one error line.
+if [[ $imagenet == 0 ]]; then
 "$deepvis" gallery --quick --only predictions,reconstruction --autoencoder "$tmp/missing.onnx" --out "$tmp/partial" \
   >"$tmp/partial.txt" 2>&1 || fail "one failed stage made the whole gallery fail: $(cat "$tmp/partial.txt")"
 grep -q "FAILED" "$tmp/partial.txt" || fail "the failed stage has no FAILED progress line"
@@ -59,7 +83,8 @@ if "$deepvis" gallery --quick --only predictions --out "$tmp/not_a_folder/sub" >
   fail "an unwritable --out did not fail"
 fi
 grep -q "^deepvis: error: " "$tmp/err.txt" || fail "an unwritable --out gave no error line: $(cat "$tmp/err.txt")"
-echo "gallery_browser: failing stages are reported as they should be"
+echo "$name: failing stages are reported as they should be"
+fi
 
 # 4. Headless Chromium: every image must load.
 browser=""
@@ -67,7 +92,7 @@ for b in chromium chromium-browser; do
   command -v "$b" >/dev/null 2>&1 && { browser=$(command -v "$b"); break; }
 done
 if [[ -z "$browser" ]]; then
-  echo "gallery_browser: SKIPPED the browser part: Chromium is not installed (Debian package 'chromium')"
+  echo "$name: SKIPPED the browser part: Chromium is not installed (Debian package 'chromium')"
   exit 77
 fi
 chrome() {
@@ -79,7 +104,7 @@ chrome() {
 url="file://$out/index.html"
 chrome --virtual-time-budget=5000 --dump-dom "$url" >"$tmp/dom.html" || fail "chromium --dump-dom failed: $(tail -3 "$tmp/chromium.log")"
 body=$(grep -o '<body[^>]*>' "$tmp/dom.html" | head -1)
-echo "gallery_browser: $body"
+echo "$name: $body"
 [[ "$body" =~ data-images=\"([0-9]+)\" ]] || fail "the page's load check did not run (no data-images on <body>)"
 loaded_count=${BASH_REMATCH[1]}
 [[ "$body" =~ data-broken=\"([0-9]+)\" ]] || fail "no data-broken on <body>"
@@ -88,10 +113,11 @@ broken=${BASH_REMATCH[1]}
 (( broken == 0 )) || fail "$broken images did not load: $(grep -o 'data-broken-list="[^"]*"' "$tmp/dom.html")"
 
 mkdir -p "$shots"
-rm -f "$shots/gallery_screenshot.png"
-chrome --screenshot="$shots/gallery_screenshot.png" --window-size=1280,4000 "$url" >/dev/null ||
+shot="$shots/${name/gallery_browser/gallery}_screenshot.png"
+rm -f "$shot"
+chrome --screenshot="$shot" --window-size=1280,$([[ $imagenet == 1 ]] && echo 12000 || echo 4000) "$url" >/dev/null ||
   fail "chromium --screenshot failed: $(tail -3 "$tmp/chromium.log")"
-[[ -s "$shots/gallery_screenshot.png" ]] || fail "no screenshot written"
-echo "gallery_browser: all $count images load; screenshot $shots/gallery_screenshot.png"
+[[ -s "$shot" ]] || fail "no screenshot written"
+echo "$name: all $count images load; screenshot $shot"
 
-echo "gallery_browser: PASS"
+echo "$name: PASS"

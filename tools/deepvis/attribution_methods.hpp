@@ -304,6 +304,9 @@ inline const std::vector<attribution_method>& attribution_methods() {
          [] {
              auto p = detail::cam_parameters();
              p.push_back({"batch", "B", "masked inputs per pass", "16"});
+             p.push_back({"max-channels", "K",
+                          "Faster Score-CAM: score only the K maps of largest variance per image (default: every map)",
+                          ""});
              return p;
          }(),
          [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
@@ -313,7 +316,8 @@ inline const std::vector<attribution_method>& attribution_methods() {
                                .relu = cam.relu,
                                .upsample = cam.upsample,
                                .normalize = cam.normalize,
-                               .batch_size = a.positive("batch")});
+                               .batch_size = a.positive("batch"),
+                               .max_channels = a.has("max-channels") ? a.positive("max-channels") : 0});
          }},
     };
     return methods;

@@ -23,6 +23,7 @@ int run_visualize_class(const std::vector<std::string>& args, std::ostream& out)
 int run_visualize_channel(const std::vector<std::string>& args, std::ostream& out);
 int run_fool(const std::vector<std::string>& args, std::ostream& out);
 int run_invert(const std::vector<std::string>& args, std::ostream& out);
+int run_dream(const std::vector<std::string>& args, std::ostream& out);
 int run_style(const std::vector<std::string>& args, std::ostream& out);
 int run_convert(const std::vector<std::string>& args, std::ostream& out);
 int run_batch(const std::vector<std::string>& args, std::ostream& out);
@@ -48,6 +49,7 @@ inline constexpr command commands[] = {
     {"visualize-channel", "synthesise an image that maximises a channel or neuron", run_visualize_channel},
     {"fool", "change an input until the model predicts a target class", run_fool},
     {"invert", "reconstruct an input from its features at a layer", run_invert},
+    {"dream", "DeepDream: grow the patterns a layer detects in a photo, over several octaves", run_dream},
     {"style", "render a content image in the style of other images (Gatys)", run_style},
     {"convert", "write a model (a Caffe .caffemodel + .prototxt, or ONNX) as a checked ONNX file, optionally with its preprocessing and class names", run_convert},
 };

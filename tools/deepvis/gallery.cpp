@@ -52,10 +52,10 @@ inline std::filesystem::path find_models_folder() {
 }
 
 /// Image files (png, jpg, jpeg, bmp, gif, tga) in a folder, sorted by name.
-inline std::vector<std::filesystem::path> image_files(const std::filesystem::path& folder) {
+inline std::vector<std::filesystem::path> image_files(const std::filesystem::path& folder, const std::string& flag) {
     std::error_code ec;
     DEEPVIS_CHECK(std::filesystem::is_directory(folder, ec), io_error,
-                  "--images '" << folder.string() << "': not a folder");
+                  "--" << flag << " '" << folder.string() << "': not a folder");
     std::vector<std::filesystem::path> out;
     for (const auto& e : std::filesystem::directory_iterator(folder)) {
         std::string ext = e.path().extension().string();
@@ -67,7 +67,7 @@ inline std::vector<std::filesystem::path> image_files(const std::filesystem::pat
     }
     std::sort(out.begin(), out.end());
     DEEPVIS_CHECK(!out.empty(), io_error,
-                  "--images '" << folder.string() << "': no image files (png, jpg, bmp, gif, tga)");
+                  "--" << flag << " '" << folder.string() << "': no image files (png, jpg, bmp, gif, tga)");
     return out;
 }
 
@@ -91,10 +91,12 @@ inline std::vector<stage> gallery_stages(context& ctx) {
     s.push_back(gradcam_top3_stage(ctx));
     s.push_back(attribution_stage(ctx, true));
     s.push_back(layer_gradients_stage(ctx));
+    s.push_back(object_mask_stage(ctx));
     s.push_back(faithfulness_stage(ctx));
     s.push_back(class_model_stage(ctx));
     s.push_back(fooling_stage(ctx));
     s.push_back(inversion_stage(ctx));
+    s.push_back(deep_dream_stage(ctx));
     s.push_back(style_transfer_stage(ctx));
     if (ctx.test) {
         s.push_back(reconstruction_stage(ctx));
@@ -122,12 +124,14 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         .option("denoiser", "M.onnx", "the denoising autoencoder (default: models/fashion_dae.onnx)")
         .option("noise", "SIGMA", "std of the noise in the denoising stage", "0.5")
         .option("only", "ID[,ID...]", "run only these stages (ids as in the report's anchors)")
+        .option("classes", "C[,C...]", "class indices whose class models are drawn besides the predicted classes")
+        .option("styles", "DIR", "paintings (image files) to redraw the first image in; default: the last image")
         .option("seed", "S", "seed of every random choice", "0")
         .toggle("quick", "fewer images, steps and samples (a smoke test in well under two minutes)")
         .example("deepvis gallery --quick --out gallery")
         .example(
             "deepvis gallery --model squeezenet1.0.onnx --images photos --labels imagenet_classes.txt "
-            "--preprocess caffe --out gallery-imagenet");
+            "--preprocess caffe --classes 130,285,417,945,980 --styles paintings --out gallery-imagenet");
     // With --images: how they become the model's input (default: torchvision's ImageNet normalisation).
     add_preprocessing_flags(f, "imagenet");
     if (!f.parse(args)) {
@@ -184,7 +188,7 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         set_default("denoiser", "fashion_dae.onnx", ctx.denoiser);
         ctx.metrics_folder = models;
     } else {
-        const auto files = gallery::image_files(f.get_string("images"));
+        const auto files = gallery::image_files(f.get_string("images"), "images");
         std::vector<fs::path> chosen(files.begin(), files.begin() + std::min(static_cast<std::ptrdiff_t>(count), std::ssize(files)));
         const int channels = declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
         DEEPVIS_CHECK(channels == 1 || channels == 3, config_error,
@@ -201,6 +205,10 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         ctx.preprocessing_caption = "images " + ctx.preprocess.describe();
     }
     ctx.zoom = std::max<std::size_t>(1, 112 / std::max(ctx.x.shape()[2], ctx.x.shape()[3]));
+    if (f.given("styles")) {
+        ctx.styles = gallery::image_files(f.get_string("styles"), "styles");
+        ctx.preprocess.size = {ctx.x.shape()[2], ctx.x.shape()[3]};  // the paintings take the images' size
+    }
 
     {
         nn::network::trace t;
@@ -213,6 +221,14 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         ctx.labels.assign(io::fashion_mnist_classes().begin(), io::fashion_mnist_classes().end());
     else if (ctx.labels.empty())
         for (std::size_t c = 0; c < classes; ++c) ctx.labels.push_back("class " + std::to_string(c));
+    if (f.given("classes"))
+        for (const auto& item : f.get_list("classes")) {
+            const long long c = command_line::parse_int("classes", item);
+            if (c < 0 || static_cast<std::size_t>(c) >= classes)
+                throw usage_error("flag --classes: " + item + " is not a class index from 0 to " +
+                                  std::to_string(classes - 1));
+            ctx.chosen_classes.push_back(c);
+        }
     ctx.probabilities = softmax_rows(ctx.scores);
     for (const auto& p : ctx.probabilities) ctx.top1.push_back(static_cast<std::int64_t>(top_classes(p, 1).front()));
 

@@ -9,7 +9,14 @@
 /// Where tools differ (weights option): the authors' code uses the probability itself (no
 /// baseline); pytorch-grad-cam uses softmax over k of the raw scores and upsamples the masks with
 /// align_corners=True ({.mask_upsample = upsample_mode::bilinear_align_corners}).
+/// Faster Score-CAM (max_channels = k > 0; tf-keras-vis' max_N, after T. Abe's note that most
+/// maps of a deep layer are nearly constant): per item, only the k maps of largest spatial
+/// variance are scored and summed; the others get weight 0. A constant map's mask is all zeros,
+/// so with the paper's `increase` weights dropping it is exact.
 #include <deepvis/attribution/gradcam.hpp>
+#include <limits>
+#include <utility>
+#include <vector>
 
 namespace deepvis {
 
@@ -27,6 +34,7 @@ struct score_cam_options {
     upsample_mode upsample = upsample_mode::bilinear;
     cam_normalize normalize = cam_normalize::none;
     std::size_t batch_size = 16;  ///< masked inputs per forward pass
+    std::size_t max_channels = 0;  ///< 0: every map; k: the k maps of largest variance per item
 };
 
 /// (N, H, W), or (N, h, w) with upsample = none.
@@ -60,28 +68,53 @@ tensor score_cam(const M& model, const tensor& x, const class_indices& classes, 
         model.forward(zeros, t);
         for (std::size_t i = 0; i < n; ++i) baseline[i] = detail::probability_at(model.scores(t), i, cls[i]);
     }
+    // The rows (item · k + channel) to score: every map, or each item's max_channels most varied.
+    std::vector<std::size_t> rows;
+    const std::size_t keep = options.max_channels == 0 ? k : std::min(options.max_channels, k);
+    {
+        const std::size_t area = activations.size() / std::max<std::size_t>(1, n * k);
+        std::vector<std::pair<double, std::size_t>> spread(k);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t ch = 0; ch < k; ++ch) {
+                const float* a = activations.data() + (i * k + ch) * area;
+                double sum = 0, sq = 0;
+                for (std::size_t p = 0; p < area; ++p) sum += a[p], sq += double(a[p]) * a[p];
+                const double mean = sum / double(area);
+                spread[ch] = {sq / double(area) - mean * mean, ch};
+            }
+            // Largest variance first; ties by channel index, so the choice is deterministic.
+            std::partial_sort(spread.begin(), spread.begin() + static_cast<std::ptrdiff_t>(keep), spread.end(),
+                              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+            std::vector<std::size_t> chosen;
+            for (std::size_t r = 0; r < keep; ++r) chosen.push_back(spread[r].second);
+            std::sort(chosen.begin(), chosen.end());
+            for (std::size_t ch : chosen) rows.push_back(i * k + ch);
+        }
+    }
     tensor weights = xt::zeros<float>({n, k});
     detail::batched_scores(
-        model, t, detail::sample_shape(x), n * k, options.batch_size,
-        [&](std::size_t j, float* dst) {
-            const std::size_t i = j / k;
+        model, t, detail::sample_shape(x), rows.size(), options.batch_size,
+        [&](std::size_t row, float* dst) {
+            const std::size_t j = rows[row], i = j / k;
             const float* m = masks.data() + j * hw;
             for (std::size_t ch = 0; ch < c; ++ch)
                 for (std::size_t p = 0; p < hw; ++p) dst[ch * hw + p] = x.data()[(i * c + ch) * hw + p] * m[p];
         },
-        [&](std::size_t j, const tensor& scores, std::size_t r) {
-            const std::size_t i = j / k;
+        [&](std::size_t row, const tensor& scores, std::size_t r) {
+            const std::size_t j = rows[row], i = j / k;
             weights.data()[j] = options.weights == score_cam_weights::softmax_over_maps
                                     ? detail::score_at(scores, r, cls[i])
                                     : detail::probability_at(scores, r, cls[i]) - baseline[i];
         });
-    if (options.weights == score_cam_weights::softmax_over_maps)
+    if (options.weights == score_cam_weights::softmax_over_maps)  // over the scored maps of each item
         for (std::size_t i = 0; i < n; ++i) {
-            float* w = weights.data() + i * k;
-            const float mx = *std::max_element(w, w + k);
+            const auto first = rows.begin() + static_cast<std::ptrdiff_t>(i * keep), last = first + static_cast<std::ptrdiff_t>(keep);
+            float mx = -std::numeric_limits<float>::infinity();
+            for (auto it = first; it != last; ++it) mx = std::max(mx, weights.data()[*it]);
             double z = 0.0;
-            for (std::size_t j = 0; j < k; ++j) z += std::exp(double(w[j]) - mx);
-            for (std::size_t j = 0; j < k; ++j) w[j] = static_cast<float>(std::exp(double(w[j]) - mx) / z);
+            for (auto it = first; it != last; ++it) z += std::exp(double(weights.data()[*it]) - mx);
+            for (auto it = first; it != last; ++it)
+                weights.data()[*it] = static_cast<float>(std::exp(double(weights.data()[*it]) - mx) / z);
         }
     return detail::finish_cam(detail::weighted_maps(activations, weights, options.relu), x, options.upsample,
                               options.normalize);

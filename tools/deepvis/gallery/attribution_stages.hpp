@@ -12,6 +12,7 @@
 #include <deepvis/attribution/input_x_gradient.hpp>
 #include <deepvis/attribution/integrated_gradients.hpp>
 #include <deepvis/attribution/layer_gradients.hpp>
+#include <deepvis/attribution/object_mask.hpp>
 #include <deepvis/attribution/occlusion.hpp>
 #include <deepvis/attribution/saliency.hpp>
 #include <deepvis/attribution/score_cam.hpp>
@@ -41,6 +42,9 @@ inline method_arguments gallery_arguments(const context& ctx, const attribution_
         values["samples"] = ctx.quick ? "10" : "50";
         values["seed"] = std::to_string(ctx.seed);
     }
+    // Faster Score-CAM on a large model: its last layer may have a map per class (SqueezeNet: 1000 maps,
+    // 4 000 forward passes for 4 images); the 128 most varied maps per image carry the picture.
+    if (m.name == "score-cam" && ctx.is_large()) values["max-channels"] = ctx.quick ? "64" : "128";
     if (m.name == "occlusion") {
         const std::size_t window = std::max<std::size_t>(2, ctx.x.shape()[2] / 7);
         values["window"] = std::to_string(window);
@@ -165,6 +169,14 @@ inline stage attribution_stage(context& ctx, bool perturbation) {
                                fixed(ctx.map_seconds[methods[k]->name], 2) + " s for the batch)";
                 t.caption = caption + ". Images zoomed ×" + std::to_string(ctx.zoom) + " (nearest neighbour).";
                 f.add(std::move(t));
+                // A map that is zero everywhere is a finding about the model, not a drawing error: say so.
+                for (std::size_t k = 0; k < methods.size(); ++k)
+                    if (std::all_of(maps[k]->begin(), maps[k]->end(), [](float v) { return v == 0.0f; }))
+                        f.text(methods[k]->title + ": the map is exactly zero for every image" +
+                               (methods[k]->name == "deconvnet"
+                                    ? std::string(": it keeps max(g, 0) at every ReLU, and at some ReLU of this model every "
+                                                  "back-projected value is negative, so nothing reaches the input.")
+                                    : std::string("."))); 
             }};
 }
 
@@ -221,8 +233,21 @@ inline stage layer_gradients_stage(context& ctx) {
                 for (std::size_t l = 0; l < layers.size(); ++l) {
                     const tensor& g = grads[l];  // (1, K, h, w)
                     const std::size_t k = std::min<std::size_t>(64, g.shape()[1]), h = g.shape()[2], w = g.shape()[3];
+                    // The k channels of largest gradient energy Σ g², in channel order: where the score is
+                    // sensitive (a class score reads few of a deep layer's channels).
+                    std::vector<std::pair<double, std::size_t>> energy(g.shape()[1]);
+                    for (std::size_t ch = 0; ch < energy.size(); ++ch) {
+                        double e = 0;
+                        for (std::size_t p = 0; p < h * w; ++p) e += double(g.data()[ch * h * w + p]) * g.data()[ch * h * w + p];
+                        energy[ch] = {e, ch};
+                    }
+                    std::stable_sort(energy.begin(), energy.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+                    std::vector<std::size_t> shown;
+                    for (std::size_t r = 0; r < k; ++r) shown.push_back(energy[r].second);
+                    std::sort(shown.begin(), shown.end());
                     tensor maps(shape_type{k, h, w});
-                    std::copy(g.data(), g.data() + k * h * w, maps.data());
+                    for (std::size_t r = 0; r < k; ++r)
+                        std::copy(g.data() + shown[r] * h * w, g.data() + (shown[r] + 1) * h * w, maps.data() + r * h * w);
                     tensor flat = maps;
                     flat.reshape({std::size_t{1}, maps.size()});
                     tensor scaled = viz::normalize_signed(flat);
@@ -232,7 +257,8 @@ inline stage layer_gradients_stage(context& ctx) {
                     const std::size_t factor = std::max<std::size_t>(1, 360 / grid.shape()[2]);
                     f.figure(f.png(std::to_string(i) + "_" + std::to_string(l), zoom(grid, factor)),
                              ctx.names[i] + ", class " + ctx.label(ctx.top1[i]) + ": ∂S/∂" + layers[l] + ", " +
-                                 std::to_string(k) + (k < g.shape()[1] ? " of " + std::to_string(g.shape()[1]) : "") +
+                                 std::to_string(k) +
+                                 (k < g.shape()[1] ? " of " + std::to_string(g.shape()[1]) + " (those of largest Σg²)" : "") +
                                  " channels of " + std::to_string(h) + "×" + std::to_string(w) +
                                  ", one colour scale for the layer (red +, blue −, clipped at P99 |g|), zoom ×" +
                                  std::to_string(factor) + ".");
@@ -314,6 +340,79 @@ inline stage faithfulness_stage(context& ctx) {
                 throw std::runtime_error(msg);
             }
         }};
+}
+
+/// GrabCut object masks seeded by the saliency map (Simonyan et al. 2014, §3.2).
+inline stage object_mask_stage(context& ctx) {
+    return {"object_masks", "Object masks from saliency (GrabCut)",
+            "Weakly supervised localisation (Simonyan et al. 2014, §3.2): the pixels of highest saliency seed "
+            "GrabCut's foreground colour model, the lowest its background; GrabCut (Rother et al. 2004) segments "
+            "the image and the largest foreground component, with its bounding box, localises the object.",
+            [&ctx](figures& f) {
+                if constexpr (!grabcut_available)
+                    throw not_applicable("this deepvis was built without GrabCut (OpenCV, libopencv-dev)");
+                if (ctx.x.shape()[1] != 3) throw not_applicable("GrabCut needs colour images");
+                const attribution_method* m = find_attribution_method("saliency");
+                DEEPVIS_ASSERT(m != nullptr);
+                const tensor map = pixel_importance(*m, method_map(ctx, *m));
+                const object_mask_options options{};
+                viz::report_image_table t{.columns = {"image", "saliency", "seeds", "object mask and box"}};
+                const int width = ctx.is_large() ? 180 : 0;
+                const std::size_t h = ctx.x.shape()[2], w = ctx.x.shape()[3];
+                for (std::size_t i = 0; i < ctx.count(); ++i) {
+                    const tensor px = item(ctx.pixels, i), sal = item(map, i);
+                    const object_mask_result r = object_mask(px, sal, options);
+                    // Seeds: foreground white, background black, undecided grey.
+                    tensor seeds(shape_type{h, w});
+                    const auto labels = grabcut_seeds(sal, options);
+                    for (std::size_t p = 0; p < labels.size(); ++p)
+                        seeds.data()[p] = labels[p] == grabcut_label::foreground   ? 1.0f
+                                          : labels[p] == grabcut_label::background ? 0.0f
+                                                                                   : 0.5f;
+                    // The image dimmed outside the mask, the box in red.
+                    tensor shown = px;
+                    for (std::size_t c = 0; c < 3; ++c)
+                        for (std::size_t p = 0; p < h * w; ++p)
+                            if (r.mask.data()[p] == 0.0f) shown.data()[c * h * w + p] *= 0.3f;
+                    if (!r.box.empty()) {
+                        const std::size_t thick = std::max<std::size_t>(1, std::max(h, w) / 100);
+                        auto paint = [&](std::size_t y, std::size_t x) {
+                            shown(0, y, x) = 1.0f, shown(1, y, x) = 0.0f, shown(2, y, x) = 0.0f;
+                        };
+                        for (std::size_t y = r.box.y0; y < r.box.y1; ++y)
+                            for (std::size_t x = r.box.x0; x < r.box.x1; ++x)
+                                if (y < r.box.y0 + thick || y + thick >= r.box.y1 || x < r.box.x0 + thick ||
+                                    x + thick >= r.box.x1)
+                                    paint(y, x);
+                    }
+                    double area = 0;
+                    for (float v : r.mask) area += v;
+                    const std::string k = std::to_string(i);
+                    t.rows.push_back(
+                        {.header = image_row_header(ctx, i),
+                         .cells = {{.src = f.png("input_" + k, zoom(px, ctx.zoom)),
+                                    .label = "predicted: " + ctx.label(ctx.top1[i]),
+                                    .width = width},
+                                   {.src = f.png("saliency_" + k, zoom(heat_image(sal), ctx.zoom)), .label = {}, .width = width},
+                                   {.src = f.png("seeds_" + k, zoom(seeds, ctx.zoom)), .label = {}, .width = width},
+                                   {.src = f.png("mask_" + k, zoom(shown, ctx.zoom)),
+                                    .label = r.box.empty() ? std::string("no object found")
+                                                           : "box x [" + std::to_string(r.box.x0) + ", " +
+                                                                 std::to_string(r.box.x1) + "), y [" +
+                                                                 std::to_string(r.box.y0) + ", " +
+                                                                 std::to_string(r.box.y1) + "), mask " +
+                                                                 fixed(100.0 * area / double(h * w), 1) + " % of the image",
+                                    .width = width}}});
+                }
+                t.caption = "Saliency (max |∂S_c/∂x| over channels) of the predicted class; seeds: foreground (white) above "
+                            "its P" + fixed(options.foreground_percentile, 0) + ", background (black) below its P" +
+                            fixed(options.background_percentile, 0) + ", the rest " +
+                            (options.unknown == grabcut_label::probable_background ? "probable background" : "probable foreground") +
+                            " (grey); OpenCV's GrabCut, " + std::to_string(options.iterations) +
+                            " iterations; the largest " + (options.eight_connected ? "8" : "4") +
+                            "-connected foreground component is kept. Zoom ×" + std::to_string(ctx.zoom) + ".";
+                f.add(std::move(t));
+            }};
 }
 
 /// overview.png: a few images with their saliency and Grad-CAM overlays, for the README.

@@ -2,6 +2,7 @@
 /// The gallery's synthesis stages: class-model visualisation, fooling images, feature
 /// inversion and style transfer, each through the library's recipe (include/deepvis/synthesis/).
 #include <deepvis/synthesis/class_model.hpp>
+#include <deepvis/synthesis/deep_dream.hpp>
 #include <deepvis/synthesis/fooling.hpp>
 #include <deepvis/synthesis/inversion.hpp>
 #include <deepvis/synthesis/style_transfer.hpp>
@@ -33,15 +34,19 @@ inline stage class_model_stage(context& ctx) {
         "2014, eq. 1) with the CS231n regularisers: L2 penalty, Gaussian blur, random jitter, clamping to valid "
         "pixels. What the network considers the prototype of each class.",
         [&ctx](figures& f) {
+            // Every class of a small model; else the --classes ones, then the predicted ones.
             std::vector<std::size_t> classes;
             std::string which = "every class";
-            if (ctx.classes() <= 20) {
+            if (ctx.classes() <= 20 && ctx.chosen_classes.empty()) {
                 for (std::size_t c = 0; c < ctx.classes(); ++c) classes.push_back(c);
             } else {
                 std::set<std::size_t> seen;
+                for (auto c : ctx.chosen_classes)
+                    if (seen.insert(static_cast<std::size_t>(c)).second) classes.push_back(static_cast<std::size_t>(c));
                 for (auto c : ctx.top1)
                     if (seen.insert(static_cast<std::size_t>(c)).second) classes.push_back(static_cast<std::size_t>(c));
-                which = "the predicted classes of the images (the model has " + std::to_string(ctx.classes()) + ")";
+                which = std::string(ctx.chosen_classes.empty() ? "" : "the classes chosen with --classes and ") +
+                        "the predicted classes of the images (the model has " + std::to_string(ctx.classes()) + ")";
             }
             const class_model_options o{.iterations = ctx.quick ? 30u : 100u,
                                         .preprocessing = ctx.preprocess.model_input(),
@@ -184,7 +189,56 @@ inline stage inversion_stage(context& ctx) {
             }};
 }
 
-/// Style transfer: the first image in the style of the last.
+/// DeepDream on the first image at a shallow, a middle and a deep layer.
+inline stage deep_dream_stage(context& ctx) {
+    return {"deep_dream", "DeepDream",
+            "The first image, changed to excite a whole layer (Mordvintsev, Olah & Tyka 2015): gradient ascent on "
+            "the layer's energy ½·mean(a²), from the photo, over several octaves. Shallow layers grow strokes and "
+            "textures; deep layers grow parts of objects the network knows.",
+            [&ctx](figures& f) {
+                const std::vector<std::string> layers = spread(spatial_layers(ctx, "Concat").empty()
+                                                                   ? spatial_layers(ctx, "Relu")
+                                                                   : spatial_layers(ctx, "Concat"),
+                                                               3);
+                if (layers.empty()) throw not_applicable("the model has no 4-D layer to dream with");
+                // Octaves need a model that takes every size.
+                const auto& declared = ctx.model.input_info().shape;
+                const bool free_size = declared.size() == 4 && declared[2] <= 0 && declared[3] <= 0;
+                deep_dream_options o{.layer = {},
+                                     .octaves = free_size ? (ctx.quick ? 2u : 4u) : 1u,
+                                     .iterations = ctx.quick ? 5u : 10u,
+                                     .preprocessing = ctx.preprocess.model_input(),
+                                     .seed = ctx.seed};
+                const int width = ctx.is_large() ? 200 : 0;
+                viz::report_image_table t{.columns = {"image", "original"}};
+                viz::report_image_table::row row{.header = ctx.names[0], .cells = {}};
+                row.cells.push_back(
+                    {.src = f.png("original", zoom(item(ctx.pixels, 0), ctx.zoom)), .label = {}, .width = width});
+                for (const auto& layer : layers) {
+                    o.layer = layer;
+                    const deep_dream_result r = deep_dream(ctx.model, items(ctx.x, {0}), o);
+                    t.columns.push_back(layer);
+                    row.cells.push_back({.src = f.png(layer, zoom(item(to_pixels(ctx, r.image), 0), ctx.zoom)),
+                                         .label = "energy " + fixed(r.energy_before, 2) + " → " + fixed(r.energy_after, 2),
+                                         .width = width});
+                }
+                t.rows.push_back(std::move(row));
+                std::string sizes;
+                for (std::size_t k = o.octaves; k-- > 0;) {
+                    const double scale = std::pow(o.octave_scale, double(k));
+                    sizes += (sizes.empty() ? "" : ", ") + std::to_string(std::lround(double(ctx.x.shape()[2]) / scale)) +
+                             "×" + std::to_string(std::lround(double(ctx.x.shape()[3]) / scale));
+                }
+                t.caption = std::to_string(o.octaves) + " octave" + (o.octaves > 1 ? "s" : "") + " (" + sizes +
+                            ", ratio " + fixed(o.octave_scale, 1) + ") of " + std::to_string(o.iterations) +
+                            " normalised-gradient steps, step 12.5·√(C·H·W/150528) and jitter 16·side/224 px at each "
+                            "octave's size, pixels clamped to [0, 1]; energy = ½·mean(a²) of the layer before → after. "
+                            "Zoom ×" + std::to_string(ctx.zoom) + ".";
+                f.add(std::move(t));
+            }};
+}
+
+/// Style transfer: the first image in the style of each painting of --styles, else of the last image.
 inline stage style_transfer_stage(context& ctx) {
     return {"style_transfer", "Style transfer",
             "The first image redrawn with the textures of another (Gatys, Ecker & Bethge 2016): match the content "
@@ -193,8 +247,19 @@ inline stage style_transfer_stage(context& ctx) {
             [&ctx](figures& f) {
                 const std::vector<std::string> relus = spatial_layers(ctx, "Relu");
                 if (relus.empty()) throw not_applicable("the model has no 4-D ReLU layer to take the style from");
-                if (ctx.count() < 2) throw not_applicable("style transfer needs two images (content and style)");
-                const std::size_t style_index = ctx.count() - 1;
+                // The styles: the --styles paintings, prepared like the images; else the last image.
+                tensor styles;
+                std::vector<std::string> style_names;
+                if (!ctx.styles.empty()) {
+                    styles = ctx.preprocess.to_model(ctx.styles);
+                    for (const auto& p : ctx.styles) style_names.push_back(p.filename().string());
+                } else {
+                    if (ctx.count() < 2)
+                        throw not_applicable("style transfer needs two images (content and style), or --styles DIR");
+                    styles = items(ctx.x, {ctx.count() - 1});
+                    style_names.push_back(ctx.names.back());
+                }
+                const tensor style_pixels = to_pixels(ctx, styles);
                 // Adam rather than the recipe's L-BFGS: with pixels clamped after every step, L-BFGS's
                 // curvature pairs no longer describe the steps taken and the image turns to noise.
                 // The step is 0.05 in pixel units: the pixel space's σ apart (synthesis/pixel_space.hpp).
@@ -211,20 +276,24 @@ inline stage style_transfer_stage(context& ctx) {
                                          .preprocessing = ctx.preprocess.model_input(),
                                          .seed = ctx.seed};
                 for (const auto& l : spread(relus, 5)) o.style_layers.emplace_back(l, ctx.is_large() ? 1e3 : 1e5);
-                const synthesis_result r =
-                    style_transfer(ctx.model, items(ctx.x, {0}), {{items(ctx.x, {style_index}), 1.0}}, o);
                 const int width = ctx.is_large() ? 224 : 0;
-                viz::report_image_table t{.columns = {"", "content", "style", "result"}};
-                t.rows.push_back({.header = "",
-                                  .cells = {{.src = f.png("content", zoom(item(ctx.pixels, 0), ctx.zoom)),
-                                             .label = ctx.names[0],
-                                             .width = width},
-                                            {.src = f.png("style", zoom(item(ctx.pixels, style_index), ctx.zoom)),
-                                             .label = ctx.names[style_index],
-                                             .width = width},
-                                            {.src = f.png("result", zoom(item(to_pixels(ctx, r.image), 0), ctx.zoom)),
-                                             .label = status_text(r.report),
-                                             .width = width}}});
+                viz::report_image_table t{.columns = {"style", "content", "style image", "result"}};
+                const tensor content = items(ctx.x, {0});
+                for (std::size_t s = 0; s < style_names.size(); ++s) {
+                    const synthesis_result r = style_transfer(ctx.model, content, {{items(styles, {s}), 1.0}}, o);
+                    const std::string k = std::to_string(s);
+                    t.rows.push_back(
+                        {.header = style_names[s],
+                         .cells = {{.src = f.png("content", zoom(item(ctx.pixels, 0), ctx.zoom)),
+                                    .label = ctx.names[0],
+                                    .width = width},
+                                   {.src = f.png("style_" + k, zoom(item(style_pixels, s), ctx.zoom)),
+                                    .label = style_names[s],
+                                    .width = width},
+                                   {.src = f.png("result_" + k, zoom(item(to_pixels(ctx, r.image), 0), ctx.zoom)),
+                                    .label = status_text(r.report),
+                                    .width = width}}});
+                }
                 std::string style_layers;
                 for (const auto& [l, w] : o.style_layers)
                     style_layers += (style_layers.empty() ? "" : ", ") + l + " (" + fixed(w, 0) + ")";
@@ -232,7 +301,8 @@ inline stage style_transfer_stage(context& ctx) {
                     "Content layer " + o.content_layer + " (weight " + fixed(o.content_weight, 3) + "), style layers " +
                     style_layers + ", Gram G = FFᵀ/(C·H·W), TV weight " + fixed(o.tv_weight, 4) + "; Adam, step " +
                     fixed(o.step_size, 3) + ", " + std::to_string(o.iterations) +
-                    " steps from the content image, pixels clamped to [0, 1]. Zoom ×" + std::to_string(ctx.zoom) + ".";
+                    " steps from the content image, pixels clamped to [0, 1]; style images prepared like the images (" +
+                    ctx.preprocess.describe() + "). Zoom ×" + std::to_string(ctx.zoom) + ".";
                 f.add(std::move(t));
             }};
 }
