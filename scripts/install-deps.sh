@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian package deepvis needs to build, test and benchmark.
-# Does nothing when they are all present. Usage: scripts/install-deps.sh [--minimal]
+# Does nothing when they are all present. Usage: scripts/install-deps.sh [--minimal] [--cluster]
 #   --minimal   only what the library, CLI and unit tests need (no PyTorch, OpenCV, Chromium).
+#   --cluster   also what the tests of the cluster recipes need (scripts/cluster, tests/cluster,
+#               cmake -DDEEPVIS_CLUSTER_TESTS=ON): Slurm and munge, and PyYAML for the Kubernetes
+#               manifests. Not in the default set: nothing else uses them.
 set -euo pipefail
 
 core=(build-essential cmake pkg-config
@@ -15,8 +18,18 @@ core=(build-essential cmake pkg-config
 extra=(python3-torch python3-torchvision python3-onnx python3-numpy
        libbenchmark-dev libopencv-dev chromium time clang-14 libclang-rt-14-dev)
 
+cluster=(slurm-wlm munge python3-yaml)
+
 want=("${core[@]}")
-[[ "${1:-}" == "--minimal" ]] || want+=("${extra[@]}")
+minimal=0
+for arg in "$@"; do
+  case "$arg" in
+    --minimal) minimal=1 ;;
+    --cluster) want+=("${cluster[@]}") ;;
+    *) echo "usage: scripts/install-deps.sh [--minimal] [--cluster]" >&2; exit 2 ;;
+  esac
+done
+((minimal)) || want+=("${extra[@]}")
 
 missing=()
 for p in "${want[@]}"; do

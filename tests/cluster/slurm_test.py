@@ -9,7 +9,8 @@ slurmctld and slurmd (2 CPUs, node = this host) from a throw-away configuration 
 folder, on their own ports and munge socket, so it leaves a system's Slurm and munge alone, and
 stops the three processes it started at the end, whatever happens.
 
-1. 24 Fashion-MNIST test images as PNGs (tests/support/fashion_pngs.py); one unsharded
+1. 24 Fashion-MNIST test images as PNGs (tests/support/fashion_pngs.py) and one undecodable file
+   (a failed row, which must not fail its task); one unsharded
    `deepvis batch saliency,smoothgrad,gradcam` run as the reference.
 2. scripts/cluster/submit-slurm.sh --wait: a 3-task array and the dependent merge job. The merged
    results.csv equals the unsharded table except the *_seconds columns, and every .npy equals the
@@ -202,15 +203,17 @@ PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
     subprocess.run([sys.executable, os.path.join(root, "tests", "support", "fashion_pngs.py"), "24", work],
                    check=True)
     images = os.path.join(work, "images")
+    with open(os.path.join(images, "broken.png"), "wb") as f:  # a failed item must not fail its task
+        f.write(b"not an image")
     methods = "saliency,smoothgrad,gradcam"
     flags = ["--samples", "8"]
     plain = os.path.join(work, "plain")
     r = subprocess.run([deepvis, "batch", methods, "--model", model, "--images", images, "--out", plain] + flags,
                        capture_output=True, text=True, timeout=300)
-    check(r.returncode == 0, f"the unsharded run succeeds {r.stderr.strip()[-300:]}")
+    check(r.returncode == 1 and "1 failed" in r.stdout, f"the unsharded run: one failed item {r.stdout.strip()}")
     header, rows = read_table(os.path.join(plain, "results.csv"))
     plain_maps = maps(plain)
-    check(len(rows) == 24 and len(plain_maps) == 3 * 24, "24 rows and 72 maps in the unsharded run")
+    check(len(rows) == 25 and len(plain_maps) == 3 * 24, "25 rows and 72 maps in the unsharded run")
 
     # --- 2. array + dependent merge through the submit wrapper ----------------------------------
     out = os.path.join(work, "slurm-out")
@@ -225,9 +228,10 @@ PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
     logs = sorted(os.listdir(os.path.join(out, "slurm"))) if os.path.isdir(os.path.join(out, "slurm")) else []
     check(len([f for f in logs if f.startswith("batch-")]) == 3 and len([f for f in logs if f.startswith("merge-")]) == 1,
           f"one log per array task and one for the merge in OUT/slurm ({logs})")
-    for f in logs:
-        text = open(os.path.join(out, "slurm", f)).read()
+    texts = [open(os.path.join(out, "slurm", f)).read() for f in logs]
+    for f, text in zip(logs, texts):
         print(f"--- {f}\n{text.strip()}")
+    check(sum("some items failed" in t for t in texts) == 1, "the task with the undecodable file exits 0 all the same")
     check(all(os.path.isfile(os.path.join(out, f"results.{k}-of-3.csv")) for k in range(3)), "three shard tables")
     if os.path.isfile(os.path.join(out, "results.csv")):
         h2, r2 = read_table(os.path.join(out, "results.csv"))
