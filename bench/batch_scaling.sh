@@ -32,6 +32,7 @@ for config in "1 2" "1 1" "2 1" "4 1"; do
     out="$work/out-$shards-$threads-$rep"; rm -rf "$out"
     # /usr/bin/time: the wall time of the whole configuration, and the CPU time of every process
     # in it (the shell waits for each shard, so their times add up in its own)
+    # shellcheck disable=SC2016  # the inner script's variables are its own arguments
     /usr/bin/time -f "%e %U %S" -o "$work/time.txt" bash -c '
       deepvis=$1 methods=$2 model=$3 images=$4 out=$5 shards=$6 threads=$7
       for ((k = 0; k < shards; k++)); do

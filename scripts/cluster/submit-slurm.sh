@@ -10,10 +10,13 @@
 #   OUT      the output folder, on a file system every node sees; Slurm's logs go to OUT/slurm/
 #   N        the number of shards = array tasks
 #   flags    passed to every task unchanged: --preprocess caffe, --size, --class, --png, --faithfulness, ...
-#   --wait   return only when the merge job has ended, with its exit status (sbatch --wait)
+#   --wait   return only when the merge job has completed (exit 0), or when it cannot: a task
+#            failed, so the merge never starts (it stays pending as DependencyNeverSatisfied, or
+#            is cancelled where the cluster sets DependencyParameters=kill_invalid_depend), or the
+#            merge failed (exit 1). Resubmit a failed task alone, see deepvis-batch.sbatch.
 #
-# Prints the two job ids. Anything else about the jobs (partition, time limit, account, array
-# throttle such as %4) goes in sbatch's own environment variables, which apply to both jobs:
+# Prints the two job ids. Anything else about the jobs (partition, time limit, account) goes in
+# sbatch's own environment variables, which apply to both jobs:
 # SBATCH_PARTITION, SBATCH_TIMELIMIT, SBATCH_ACCOUNT, ... (see `man sbatch`). The deepvis CLI is
 # $DEEPVIS if set, else `deepvis` on PATH on the nodes. Example:
 #
@@ -42,7 +45,29 @@ array=$(sbatch --parsable --array="0-$((shards - 1))" --output="$out/slurm/batch
         "$here/deepvis-batch.sbatch" "$shards" "$methods" --model "$(realpath "$model")" "${source[@]}" --out "$out" "$@")
 array=${array%%;*}  # --parsable prints "id" or "id;cluster"
 echo "submit-slurm: array job $array: $shards tasks of 'deepvis batch $methods', logs in $out/slurm/"
-# sbatch prints the merge job's id as soon as it is submitted; with --wait it then waits for it.
-echo -n "submit-slurm: merge job (after array job $array, writes $out/results.csv): "
-exec sbatch --parsable "${wait[@]}" --dependency="afterok:$array" --output="$out/slurm/merge-%j.out" \
-     "$here/deepvis-merge.sbatch" "$out"
+merge=$(sbatch --parsable --dependency="afterok:$array" --output="$out/slurm/merge-%j.out" \
+        "$here/deepvis-merge.sbatch" "$out")
+merge=${merge%%;*}
+echo "submit-slurm: merge job $merge after array job $array: $out/results.csv"
+((${#wait[@]})) || exit 0
+
+# --wait: poll the merge job (sbatch --wait reports 0 for a job cancelled before it ran).
+while :; do
+  info=$(scontrol -o show job "$merge" 2>/dev/null) || {
+    # the job has left slurmctld's memory (MinJobAge): judge by its output
+    [[ -f "$out/results.csv" ]] && exit 0
+    echo "submit-slurm: merge job $merge is gone and $out/results.csv does not exist" >&2; exit 1; }
+  state=$(grep -o 'JobState=[A-Z_]*' <<<"$info"); state=${state#JobState=}
+  reason=$(grep -o 'Reason=[A-Za-z_]*' <<<"$info"); reason=${reason#Reason=}
+  case "$state" in
+    COMPLETED) echo "submit-slurm: merge job $merge completed: $out/results.csv"; exit 0 ;;
+    PENDING | CONFIGURING | RUNNING | COMPLETING | REQUEUED | RESIZING | SUSPENDED)
+      if [[ "$reason" == DependencyNeverSatisfied ]]; then
+        echo "submit-slurm: a task of array job $array failed (see $out/slurm/): merge job $merge will not run;" \
+             "resubmit the task, then the merge (or scancel $merge)" >&2
+        exit 1
+      fi ;;
+    *) echo "submit-slurm: merge job $merge ended $state ($reason); see $out/slurm/" >&2; exit 1 ;;
+  esac
+  sleep 5
+done

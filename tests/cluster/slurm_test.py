@@ -18,6 +18,8 @@ stops the three processes it started at the end, whatever happens.
 3. A task that died part way: the last rows of one shard's table are removed and a torn line
    appended, then that task alone is submitted again (`sbatch --array=1`): --resume computes just
    the missing items; merged again, the table and maps are still the unsharded ones.
+4. A broken model: the tasks fail, the merge job is never started (afterok: it stays pending, as
+   on a cluster with Slurm's default DependencyParameters), and submit-slurm.sh --wait says so.
 """
 import csv
 import os
@@ -177,7 +179,6 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
-DependencyParameters=kill_invalid_depend
 ReturnToService=2
 SlurmdTimeout=60
 MinJobAge=600
@@ -261,6 +262,18 @@ PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
     h3, r3 = read_table(os.path.join(out, "results.csv"))
     check(without_times(h3, r3) == without_times(header, rows), "after the resumed task the merged table is the same")
     check(maps(out) == plain_maps, "and so are the maps")
+
+    # --- 4. a task that fails holds back the merge ------------------------------------------------
+    bad_model = os.path.join(work, "broken.onnx")
+    with open(bad_model, "wb") as f:
+        f.write(b"not an onnx file")
+    bad_out = os.path.join(work, "slurm-bad")
+    r = slurm([os.path.join(root, "scripts", "cluster", "submit-slurm.sh"), "--wait", "saliency", bad_model, images,
+               bad_out, "2"], timeout=300, check_rc=False)
+    print(r.stdout + r.stderr)
+    check(r.returncode == 1 and "will not run" in r.stderr and not os.path.exists(os.path.join(bad_out, "results.csv"))
+          and not [f for f in os.listdir(os.path.join(bad_out, "slurm")) if f.startswith("merge-")],
+          f"with a broken model the tasks fail, the merge never runs, --wait says so (exit {r.returncode})")
 except subprocess.TimeoutExpired as e:
     check(False, f"timed out: {e}")
     show_logs()
