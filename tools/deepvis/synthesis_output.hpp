@@ -93,7 +93,13 @@ inline void add_recipe_flags(command_line& f) {
         .option("lr", "LR", "normalised step size (default: 25 scaled to the image size)")
         .option("blur-sigma", "S", "Gaussian blur sigma (0: off)", "0.5")
         .option("blur-every", "K", "blur every K steps", "10")
-        .option("jitter", "J", "largest random shift in pixels (default: 16 scaled to the image size)");
+        .option("jitter", "J", "largest random shift in pixels (default: 16 scaled to the image size)")
+        .option("scale-jitter", "S", "random scale in [1-S, 1+S] before each step (0: off)", "0.05")
+        .option("rotation", "DEG", "random rotation in [-DEG, DEG] degrees before each step (0: off)", "5")
+        .option("parameterisation", "pixels|fourier",
+                "optimise the pixels (the CS231n recipe) or a decorrelated-colour Fourier spectrum (Olah et al. "
+                "2017; Adam, lr 0.05 unless --lr; --l2, --blur-* unused)",
+                "pixels");
 }
 
 /// The recipe's options from the flags; the image is clamped to the pixels `p` maps to, and
@@ -107,6 +113,16 @@ inline class_model_options recipe_options(const command_line& f, const preproces
     o.blur_sigma = f.get_float("blur-sigma");
     o.blur_every = f.get_count("blur-every");
     if (f.given("jitter")) o.jitter_pixels = f.get_int("jitter");
+    o.scale_jitter = f.get_float("scale-jitter");
+    if (!(o.scale_jitter >= 0.0 && o.scale_jitter < 1.0))
+        throw usage_error("flag --scale-jitter: '" + f.get_string("scale-jitter") + "' is not in [0, 1)");
+    o.rotation_degrees = f.get_float("rotation");
+    if (!(o.rotation_degrees >= 0.0 && o.rotation_degrees <= 180.0))
+        throw usage_error("flag --rotation: '" + f.get_string("rotation") + "' is not in [0, 180] degrees");
+    const std::string param = f.get_string("parameterisation");
+    if (param == "pixels") o.image_parameterisation = parameterisation::pixels;
+    else if (param == "fourier") o.image_parameterisation = parameterisation::fourier;
+    else throw usage_error("flag --parameterisation: '" + param + "' is not pixels or fourier");
     o.preprocessing = p.model_input();
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     if (p.size[0] > 0) o.shape = {1, static_cast<std::size_t>(p.channels), p.size[0], p.size[1]};

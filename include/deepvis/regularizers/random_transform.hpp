@@ -6,7 +6,9 @@
 /// After the optimiser's step turned T x₀ into T x₀ + Δ, the image becomes x₀ + Tᵀ Δ: the step
 /// pulled back through the adjoint of T. For gradient steps this is exactly a step on
 /// x ↦ objective(T x), and unlike inverting T it never resamples (blurs) the image itself.
+/// min_scale = max_scale = 1 with max_degrees = 0 is off (the image is left alone).
 /// A Regularizer (regularizers/regularizer.hpp).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <numbers>
@@ -23,21 +25,32 @@ struct random_transform {
     double min_scale = 0.9, max_scale = 1.1;
     double max_degrees = 10.0;
 
-    void before_step(tensor& x, const step_context& ctx) {
-        DEEPVIS_CHECK(x.dimension() >= 2 && min_scale > 0.0 && max_scale >= min_scale, config_error,
-                      "random_transform: needs an (N, C, H, W) image and 0 < min_scale <= max_scale");
+    bool off() const { return min_scale == 1.0 && max_scale == 1.0 && max_degrees == 0.0; }
+
+    /// Draws a scale and an angle and builds T's sampling table for the image's H × W.
+    void draw(const tensor& x, std::mt19937_64& rng) {
+        DEEPVIS_CHECK(x.dimension() >= 2 && min_scale > 0.0 && max_scale >= min_scale && max_degrees >= 0.0,
+                      config_error,
+                      "random_transform: needs an (N, C, H, W) image, 0 < min_scale <= max_scale and max_degrees >= 0; "
+                      "got scale [" << min_scale << ", " << max_scale << "], max_degrees " << max_degrees);
         std::uniform_real_distribution<double> us(min_scale, max_scale), ua(-max_degrees, max_degrees);
-        const double s = us(ctx.rng), a = ua(ctx.rng) * std::numbers::pi / 180.0;
+        const double s = us(rng), a = ua(rng) * std::numbers::pi / 180.0;
         const std::size_t d = x.dimension();
         state.h = x.shape()[d - 2];
         state.w = x.shape()[d - 1];
         build_table(s, a);
+    }
+
+    void before_step(tensor& x, const step_context& ctx) {
+        if (off()) return;
+        draw(x, ctx.rng);
         state.original = x;
         apply(state.original, x);
         state.transformed = x;
     }
 
     void after_step(tensor& x, const step_context&) {
+        if (off()) return;
         // x = x₀ + Tᵀ (x − T x₀)
         const std::size_t plane = state.h * state.w, planes = x.size() / plane;
         std::vector<float> delta(plane);
@@ -86,6 +99,19 @@ struct random_transform {
                 for (int k = 0; k < 4; ++k) v += state.weight[4 * e + k] * ip[state.index[4 * e + k]];
                 op[e] = v;
             }
+        }
+    }
+
+    /// out = Tᵀ g (the gradient at T x pulled back to x), out resized like g.
+    void apply_transpose(const tensor& g, tensor& out) const {
+        ensure_shape(out, g.shape());
+        std::fill(out.begin(), out.end(), 0.0f);
+        const std::size_t plane = state.h * state.w, planes = g.size() / plane;
+        for (std::size_t p = 0; p < planes; ++p) {
+            const float* gp = g.data() + p * plane;
+            float* op = out.data() + p * plane;
+            for (std::size_t e = 0; e < plane; ++e)
+                for (int k = 0; k < 4; ++k) op[state.index[4 * e + k]] += state.weight[4 * e + k] * gp[e];
         }
     }
 
