@@ -32,10 +32,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$real" "$root/docs/synthesis"
 
-# The probability `deepvis predict` gives class C for an image file: "0.9934".
+# The probability `deepvis predict` gives class C for an image file ("  7. class 130  p=0.9934  name" → 0.9934).
 probability() {
   "$deepvis" predict "${net[@]}" --labels "$labels" --image "$1" --top 1000 |
-    awk -v c="$2" '$1 == "#" c || $2 == c || $2 == "#" c { for (i = 1; i <= NF; ++i) if ($i ~ /^p=/) { sub(/^p=/, "", $i); print $i; exit } }'
+    awk -v c="$2" '$2 == "class" && $3 == c && !done { sub(/^p=/, "", $4); print $4; done = 1 }'  # reads all: no SIGPIPE
 }
 
 # --- the overview picture and the cat's attribution maps

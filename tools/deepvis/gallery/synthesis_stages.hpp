@@ -77,12 +77,13 @@ inline stage class_model_stage(context& ctx) {
         }};
 }
 
-/// Fooling images: the smallest push (normalised gradient steps) that makes the model predict
-/// another class, and the difference.
+/// Fooling images: the smallest push (projected sign-gradient steps inside an L∞ ball) that
+/// makes the model predict another class, and the difference.
 inline stage fooling_stage(context& ctx) {
     return {"fooling", "Fooling images",
-            "Each image is pushed by normalised gradient ascent on another class's score until the model predicts "
-            "that class (Szegedy et al. 2014, the CS231n recipe). The difference image, amplified, shows how little "
+            "Each image is pushed towards another class until the model predicts it (Szegedy et al. 2014): "
+            "sign-gradient steps on the target's log-probability, every pixel kept within a small budget ε of the "
+            "original (Kurakin et al. 2017; Madry et al. 2018). The difference image, amplified, shows how little "
             "had to change.",
             [&ctx](figures& f) {
                 const std::size_t n = std::min<std::size_t>(ctx.quick ? 2 : 3, ctx.count());
@@ -92,8 +93,12 @@ inline stage fooling_stage(context& ctx) {
                 for (std::size_t i = 0; i < n; ++i)
                     targets.push_back((ctx.top1[i] + static_cast<std::int64_t>(ctx.classes() / 2)) %
                                       static_cast<std::int64_t>(ctx.classes()));
-                const fooling_options o{.max_iterations = ctx.quick ? 50u : 100u,
-                                        .step_size = 1.0,
+                // The customary budgets: 8/255 with steps of 1/255 on photos (ImageNet), 0.3 with steps of
+                // 0.01 on small grey images (Madry et al.'s MNIST setting).
+                const fooling_options o{.method = fooling_method::linf,
+                                        .max_iterations = ctx.quick ? 50u : 100u,
+                                        .linf = ctx.is_large() ? 8.0 / 255.0 : 0.3,
+                                        .linf_step = ctx.is_large() ? 1.0 / 255.0 : 0.01,
                                         .preprocessing = ctx.preprocess.model_input()};
                 const fooling_result r = fool(ctx.model, items(ctx.x, which), targets, o);
                 const tensor fooled = to_pixels(ctx, r.image), originals = items(ctx.pixels, which);
@@ -116,14 +121,16 @@ inline stage fooling_stage(context& ctx) {
                                                   ")",
                                          .width = width});
                     row.cells.push_back({.src = f.png("difference_" + s, zoom(signed_image(diff), ctx.zoom)),
-                                         .label = "max |Δpixel| = " + fixed(linf) + ", ‖Δx‖₂ = " + fixed(r.l2[i]),
+                                         .label = "max |Δpixel| = " + fixed(linf * 255.0, 1) + "/255, " +
+                                                  std::to_string(r.steps[i]) + " steps, ‖Δx‖₂ = " + fixed(r.l2[i]),
                                          .width = width});
                     t.rows.push_back(std::move(row));
                 }
                 t.caption = "Target = (predicted + " + std::to_string(ctx.classes() / 2) + ") mod " +
-                            std::to_string(ctx.classes()) + "; steps of L2 length " + fixed(o.step_size, 1) +
-                            " in the standardised pixel space, at most " + std::to_string(o.max_iterations) +
-                            ", pixels clamped to [0, 1]; " + status_text(r.report) +
+                            std::to_string(ctx.classes()) + "; steps of " + fixed(o.linf_step * 255.0, 2) +
+                            "/255 per pixel along sign(∂ log p_target/∂pixel), projected onto |Δpixel| ≤ " +
+                            fixed(o.linf * 255.0, 1) + "/255 and [0, 1], stopping when the target is predicted, at most " +
+                            std::to_string(o.max_iterations) + " steps; " + status_text(r.report) +
                             ". Difference in pixels: red brighter, blue darker, scaled to its own 99th percentile.";
                 f.add(std::move(t));
                 if (!r.success)
@@ -156,12 +163,13 @@ inline stage inversion_stage(context& ctx) {
                                     .seed = ctx.seed,
                                     .preprocessing = ctx.preprocess.model_input()};
                 if (ctx.is_large()) {
-                    // Normalised feature loss: its weight does not depend on the scale of the network's features
-                    // (the course's 6e-2 unnormalised assumed torchvision's SqueezeNet; a Caffe network's are ~100x).
+                    // The library's defaults: normalised feature loss (its weight does not depend on the scale of
+                    // the network's features), TV 1e-4, Adam 0.3 decayed linearly to 0 (synthesis/inversion.hpp).
                     o.normalize = true;
                     o.feature_weight = 1.0;
                     o.tv_weight = 1e-4;
                     o.step_size = 0.3;
+                    o.decay_at = 0;
                 } else {
                     // Pixels in [0, 1] on a 28×28 image: the course's Adam step of 3 (for ImageNet-normalised
                     // 224×224 inputs) would jump across the whole range every step.
@@ -181,7 +189,9 @@ inline stage inversion_stage(context& ctx) {
                 t.caption = "minimise " + fixed(o.feature_weight, 3) + "·‖Φ(x) − Φ(x₀)‖²" +
                             (o.normalize ? std::string(" / ‖Φ(x₀)‖²") : std::string()) + " + " + fixed(o.tv_weight, 4) +
                             "·TV(x); Adam, " + std::to_string(iterations) + " steps, step " + fixed(o.step_size, 2) +
-                            " → " + fixed(o.decayed_step_size, 2) + " at step " + std::to_string(o.decay_at) +
+                            (o.decay_at == 0 ? std::string(" decayed linearly to 0")
+                                             : " → " + fixed(o.decayed_step_size, 2) + " at step " +
+                                                   std::to_string(o.decay_at)) +
                             ", start N(0, " + fixed(o.init_scale, 2) + "²) seed " + std::to_string(ctx.seed) +
                             ", pixels clamped to [0, 1]. Relative feature error = ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖². Zoom ×" +
                             std::to_string(ctx.zoom) + ".";
