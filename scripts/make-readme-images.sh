@@ -3,7 +3,8 @@
 #   docs/overview.png          `deepvis gallery --only overview` on the trained ImageNet SqueezeNet
 #                              1.0 (Caffe convention) and the shared photos: input, saliency, Grad-CAM
 #   docs/real/cat_*.png        chelsea.png: saliency, guided backprop, Grad-CAM (`deepvis attribute`)
-#   docs/real/class_<c>.png    `deepvis visualize-class` of five ImageNet classes (seed 1), each read
+#   docs/real/class_<c>.png    `deepvis visualize-class --parameterisation fourier` of five ImageNet
+#                              classes (seed 1), each read
 #                              back from its PNG by `deepvis predict` for the p shown under it
 #   docs/real/style_<p>.png    `deepvis style`: chelsea.png in the style of each painting, with the
 #                              course's layers and weights
@@ -51,7 +52,7 @@ classes=(130 285 417 945 980)
 header="|" rule="|" cells="|"
 for c in "${classes[@]}"; do
   name=$(sed -n "$((c + 1))p" "$labels" | sed 's/^n[0-9]* //; s/,.*//')
-  "$deepvis" visualize-class "${net[@]}" --class "$c" --seed 1 --out "$real/class_$c.png" >/dev/null
+  "$deepvis" visualize-class "${net[@]}" --class "$c" --seed 1 --parameterisation fourier --out "$real/class_$c.png" >/dev/null
   p=$(probability "$real/class_$c.png" "$c")
   header+=" $name ($c) |" rule+="---|" cells+=" ![$name](docs/real/class_$c.png)<br>p = ${p:-?} |"
 done
@@ -74,8 +75,9 @@ real_block="| saliency | guided backprop | Grad-CAM |
 |---|---|---|
 | ![saliency](docs/real/cat_saliency.png) | ![guided backprop](docs/real/cat_guided_backprop.png) | ![Grad-CAM](docs/real/cat_gradcam.png) |
 
-Class models (\`deepvis visualize-class --preprocess caffe --class C --seed 1\`, 227×227), with the
-probability \`deepvis predict\` gives the class for the written PNG:
+Class models (\`deepvis visualize-class --preprocess caffe --class C --seed 1 --parameterisation fourier\`,
+227×227, 100 Adam steps on a decorrelated-colour Fourier parameterisation), with the probability
+\`deepvis predict\` gives the class for the written PNG:
 
 $class_block
 Style transfer of chelsea.png (\`deepvis style\`, content fire2/concat, style relu_conv1,

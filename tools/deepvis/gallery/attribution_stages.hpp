@@ -356,7 +356,7 @@ inline stage object_mask_stage(context& ctx) {
                 DEEPVIS_ASSERT(m != nullptr);
                 const tensor map = pixel_importance(*m, method_map(ctx, *m));
                 const object_mask_options options{};
-                viz::report_image_table t{.columns = {"image", "saliency", "seeds", "object mask and box"}};
+                viz::report_image_table t{.columns = {"image", "input", "saliency", "seeds", "object mask and box"}};
                 const int width = ctx.is_large() ? 180 : 0;
                 const std::size_t h = ctx.x.shape()[2], w = ctx.x.shape()[3];
                 for (std::size_t i = 0; i < ctx.count(); ++i) {

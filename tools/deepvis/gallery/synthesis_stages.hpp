@@ -30,9 +30,10 @@ inline double probability_of(const context& ctx, const tensor& image, std::size_
 inline stage class_model_stage(context& ctx) {
     return {
         "class_model", "Class-model visualisation",
-        "Images optimised from noise to maximise one class's unnormalised score (Simonyan, Vedaldi & Zisserman "
-        "2014, eq. 1) with the CS231n regularisers: L2 penalty, Gaussian blur, random jitter, clamping to valid "
-        "pixels. What the network considers the prototype of each class.",
+        "Images optimised to maximise one class's unnormalised score (Simonyan, Vedaldi & Zisserman 2014, eq. 1), "
+        "robust to small random shifts, scalings and rotations: with the CS231n regularisers (L2 penalty, "
+        "Gaussian blur, clamping to valid pixels) on small images, through a Fourier parameterisation on photos. "
+        "What the network considers the prototype of each class.",
         [&ctx](figures& f) {
             // Every class of a small model; else the --classes ones, then the predicted ones.
             std::vector<std::size_t> classes;
@@ -48,11 +49,17 @@ inline stage class_model_stage(context& ctx) {
                 which = std::string(ctx.chosen_classes.empty() ? "" : "the classes chosen with --classes and ") +
                         "the predicted classes of the images (the model has " + std::to_string(ctx.classes()) + ")";
             }
+            // Photos' size: the decorrelated-colour Fourier parameterisation (Olah et al. 2017), whose
+            // ImageNet class models are whole recognisable objects (README: the comparison with pixels);
+            // small grey images: the CS231n pixel recipe, which the Fashion-MNIST tests hold to p ≥ 0.99.
+            const bool fourier = ctx.is_large() && ctx.x.shape()[1] == 3;
             const class_model_options o{.iterations = ctx.quick ? 30u : 100u,
                                         .preprocessing = ctx.preprocess.model_input(),
                                         .seed = ctx.seed,
                                         // The images' shape: a model with free spatial dimensions does not give one.
-                                        .shape = {1, ctx.x.shape()[1], ctx.x.shape()[2], ctx.x.shape()[3]}};
+                                        .shape = {1, ctx.x.shape()[1], ctx.x.shape()[2], ctx.x.shape()[3]},
+                                        .image_parameterisation =
+                                            fourier ? parameterisation::fourier : parameterisation::pixels};
             viz::report_image_table t{.columns = {""}};
             viz::report_image_table::row row{.header = "", .cells = {}};
             const int width = ctx.is_large() ? 180 : 0;
@@ -66,13 +73,22 @@ inline stage class_model_stage(context& ctx) {
             }
             t.rows.push_back(std::move(row));
             const shape_type shape = shape_of(ctx.x);
+            const std::string transforms = "jitter ±" + std::to_string(recipe_jitter({1, shape[1], shape[2], shape[3]})) +
+                                           " px, scale ×[" + fixed(1.0 - o.scale_jitter, 2) + ", " +
+                                           fixed(1.0 + o.scale_jitter, 2) + "], rotation ±" +
+                                           fixed(o.rotation_degrees, 0) + "° at every step";
             t.caption =
-                "For " + which + ": " + std::to_string(o.iterations) + " steps of normalised gradient ascent, step " +
-                fixed(recipe_step_size({1, shape[1], shape[2], shape[3]}), 2) + ", λ = " + fixed(o.l2_weight, 4) +
-                ", blur σ = " + fixed(o.blur_sigma, 1) + " every " + std::to_string(o.blur_every) + " steps, jitter ±" +
-                std::to_string(recipe_jitter({1, shape[1], shape[2], shape[3]})) + " px, start N(0, 1) seed " +
-                std::to_string(ctx.seed) + "; p = the model's probability of the class for the result. Zoom ×" +
-                std::to_string(ctx.zoom) + ".";
+                "For " + which + ": " +
+                (fourier ? std::to_string(o.iterations) +
+                               " Adam steps (lr 0.05) on a decorrelated-colour Fourier parameterisation of the image "
+                               "(Olah et al. 2017: 1/f-scaled spectrum, sigmoid to [0, 1] pixels), " +
+                               transforms + ", seed " + std::to_string(ctx.seed)
+                         : std::to_string(o.iterations) + " steps of normalised gradient ascent, step " +
+                               fixed(recipe_step_size({1, shape[1], shape[2], shape[3]}), 2) + ", λ = " +
+                               fixed(o.l2_weight, 4) + ", blur σ = " + fixed(o.blur_sigma, 1) + " every " +
+                               std::to_string(o.blur_every) + " steps, " + transforms + ", start N(0, 1) seed " +
+                               std::to_string(ctx.seed)) +
+                "; p = the model's probability of the class for the result. Zoom ×" + std::to_string(ctx.zoom) + ".";
             f.add(std::move(t));
         }};
 }
