@@ -14,7 +14,6 @@
 5. Bad input: one line on stderr, exit 2 (command line) or 1 (content).
 Nothing here depends on timing: the kill lands wherever it lands, the comparison holds anyway.
 """
-import csv
 import os
 import shutil
 import signal
@@ -26,6 +25,7 @@ import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from png_writer import write_png  # noqa: E402
+from batch_tables import read_table, without_times  # noqa: E402
 
 deepvis, model, work = (os.path.abspath(a) for a in sys.argv[1:4])
 failures = []
@@ -39,17 +39,6 @@ def check(cond, message):
 
 def run(args, **kw):
     return subprocess.run([deepvis] + args, capture_output=True, text=True, timeout=300, **kw)
-
-
-def read_table(path):
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
-
-
-def without_times(header, rows):
-    keep = [i for i, h in enumerate(header) if not h.endswith("_seconds")]
-    return [[h for i, h in enumerate(header) if i in keep]] + [[r[i] for i in keep] for r in rows]
 
 
 def npy_files(root):

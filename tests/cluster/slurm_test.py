@@ -21,7 +21,6 @@ stops the three processes it started at the end, whatever happens.
 4. A broken model: the tasks fail, the merge job is never started (afterok: it stays pending, as
    on a cluster with Slurm's default DependencyParameters), and submit-slurm.sh --wait says so.
 """
-import csv
 import os
 import re
 import shutil
@@ -31,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from batch_tables import read_table, without_times  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.abspath(os.path.join(here, "..", ".."))
@@ -48,17 +50,6 @@ def check(cond, message):
 def skip(why):
     print(f"skipped: {why}")
     sys.exit(SKIP)
-
-
-def read_table(path):
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
-
-
-def without_times(header, rows):
-    keep = [i for i, h in enumerate(header) if not h.endswith("_seconds")]
-    return [[h for i, h in enumerate(header) if i in keep]] + [[r[i] for i in keep] for r in rows]
 
 
 def maps(folder):
