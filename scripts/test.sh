@@ -13,9 +13,14 @@ cd "$root"
 # same, tools/deepvis/main.cpp). Results do not depend on it; OpenBLAS' variables stay untouched.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
+# Unity builds (CMake's CMAKE_UNITY_BUILD: up to 8 sources of a target compiled as one): most of
+# a test source's compile time is instantiating the same network and kernel templates, so this
+# builds the suite about 3x faster. Sources must therefore not define clashing file-local names.
+unity=(-DCMAKE_UNITY_BUILD=ON)
+
 echo "== build and test (Release, assertions on)"
 # DEEPVIS_CLUSTER_TESTS=ON (CI sets it): also the cluster recipes' tests (needs install-deps.sh --cluster).
-cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Release -DDEEPVIS_ENABLE_ASSERT=ON \
+cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Release -DDEEPVIS_ENABLE_ASSERT=ON "${unity[@]}" \
       -DDEEPVIS_CLUSTER_TESTS="${DEEPVIS_CLUSTER_TESTS:-OFF}" >/dev/null
 cmake --build build/test -j"$jobs"
 ctest --test-dir build/test --output-on-failure -j"$jobs" --timeout 900
@@ -32,8 +37,9 @@ cmake --build build/consumer-subdir -j"$jobs" >/dev/null
 
 if [[ "${1:-}" != "--no-sanitize" ]]; then
   echo "== unit tests under ASan + UBSan"
-  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DDEEPVIS_SANITIZE=ON -DDEEPVIS_ENABLE_ASSERT=ON \
-        -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+  # -g1 (line tables, enough for the sanitizers' stack traces) instead of -g: a third less compile time.
+  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DDEEPVIS_SANITIZE=ON -DDEEPVIS_ENABLE_ASSERT=ON "${unity[@]}" \
+        -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" >/dev/null
   cmake --build build/asan -j"$jobs"
   # Not under the sanitizers: the PyTorch reference suites, slow cases, the trained ImageNet
   # network's minutes-long runs (label real) and the cluster recipes; the Release run covers them.

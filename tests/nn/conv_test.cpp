@@ -13,6 +13,7 @@
 using namespace deepvis;
 using testing::check_op_gradient;
 using testing::random_tensor;
+using testing::require_close;
 using testing::run_op;
 using ints = std::vector<std::int64_t>;
 
@@ -41,13 +42,6 @@ const std::vector<kernels::conv_geometry> geometries = {
     // (keep the multi-tile geometry last: a test checks it needs several tiles)
 };
 
-void require_close(const float* a, const float* b, std::size_t n, float tol, const std::string& what) {
-    std::size_t bad = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (std::abs(a[i] - b[i]) > tol * (1.0f + std::abs(b[i])) && bad++ < 3)
-            FAIL_CHECK(what << ": element " << i << " is " << a[i] << ", reference " << b[i]);
-    CHECK_MESSAGE(bad == 0, what << ": " << bad << " elements differ");
-}
 
 /// Direct ONNX Conv on (N, C, H, W) for value checks of the op.
 tensor direct_conv(const tensor& x, const tensor& w, const tensor* b, ints strides, ints pads, ints dil,

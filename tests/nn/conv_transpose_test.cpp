@@ -9,6 +9,7 @@
 using namespace deepvis;
 using testing::check_op_gradient;
 using testing::random_tensor;
+using testing::require_close;
 using testing::run_op;
 using ints = std::vector<std::int64_t>;
 
@@ -40,15 +41,6 @@ tensor direct_conv_transpose(const tensor& x, const tensor& w, const tensor* b, 
     return y;
 }
 
-void require_close(const tensor& a, const tensor& b, float tol, const std::string& what) {
-    REQUIRE_MESSAGE(a.shape() == b.shape(),
-                    what << ": shape " << shape_string(a.shape()) << ", reference " << shape_string(b.shape()));
-    std::size_t bad = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::abs(a.data()[i] - b.data()[i]) > tol * (1.0f + std::abs(b.data()[i])) && bad++ < 3)
-            FAIL_CHECK(what << ": element " << i << " is " << a.data()[i] << ", reference " << b.data()[i]);
-    CHECK_MESSAGE(bad == 0, what << ": " << bad << " elements differ");
-}
 }  // namespace
 
 TEST_CASE("conv_transpose: forward matches the direct scatter (stride, pads, dilation, output_padding, groups)") {

@@ -9,6 +9,7 @@
 using namespace deepvis;
 using testing::check_op_gradient;
 using testing::random_tensor;
+using testing::require_close;
 using testing::run_op;
 
 namespace {
@@ -33,13 +34,6 @@ tensor naive_gemm(const tensor& a, const tensor& b, const tensor* c, float alpha
     return y;
 }
 
-void require_close(const tensor& a, const tensor& b, float tol, const std::string& what) {
-    REQUIRE_MESSAGE(a.shape() == b.shape(), what << ": shape " << shape_string(a.shape()) << " vs "
-                                                 << shape_string(b.shape()));
-    for (std::size_t i = 0; i < a.size(); ++i)
-        REQUIRE_MESSAGE(std::abs(a.data()[i] - b.data()[i]) <= tol * (1.0f + std::abs(b.data()[i])),
-                        what << ": element " << i << " is " << a.data()[i] << ", reference " << b.data()[i]);
-}
 }  // namespace
 
 TEST_CASE("gemm: values for every transA/transB, C shape and M = 1") {

@@ -18,6 +18,9 @@ using namespace deepvis;
 using testing::check_op_gradient;
 using testing::random_tensor;
 using testing::run_op;
+using testing::make_tensor;
+using testing::values_of;
+using testing::vector_tensor;
 using ints = std::vector<std::int64_t>;
 
 namespace {
@@ -32,7 +35,6 @@ tensor distinct_values(const shape_type& shape, std::uint64_t seed) {
     return t;
 }
 
-std::vector<float> values(const tensor& t) { return testing::values_of(t); }
 
 /// Runs forward then backward with gradient gy on the first output; returns ∂/∂x.
 tensor pool_gradient(const std::string& type, const nn::attribute_map& attrs, const tensor& x, const tensor& gy) {
@@ -56,11 +58,11 @@ TEST_CASE("max_pool: 2x2 stride 2 with ties routes the gradient to the first max
     const tensor x = {{{{1, 3, 2, 2}, {3, 0, 1, 0}, {5, 4, 7, 7}, {4, 5, 7, 6}}}};
     const nn::attribute_map attrs{{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}};
     const auto out = run_op("MaxPool", attrs, {x}, {}, 2);
-    CHECK(values(out[0]) == std::vector<float>{3, 2, 5, 7});
-    CHECK(values(out[1]) == std::vector<float>{1, 2, 8, 10});  // PyTorch's indices
+    CHECK(values_of(out[0]) == std::vector<float>{3, 2, 5, 7});
+    CHECK(values_of(out[1]) == std::vector<float>{1, 2, 8, 10});  // PyTorch's indices
     const tensor gy = {{{{1, 2}, {3, 4}}}};
     const auto gx = pool_gradient("MaxPool", attrs, x, gy);
-    CHECK(values(gx) == std::vector<float>{0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0});
+    CHECK(values_of(gx) == std::vector<float>{0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0});
 }
 
 TEST_CASE("max_pool: ceil_mode drops a last window that would start in the padding") {
@@ -80,10 +82,10 @@ TEST_CASE("average_pool: count_include_pad counts the pads but not the ceil-mode
                                  {"ceil_mode", std::int64_t(1)}};
     nn::attribute_map incl = base, excl = base;
     incl.set("count_include_pad", std::int64_t(1));
-    CHECK(values(run_op("AveragePool", incl, {x})[0]) == std::vector<float>{1, 3, 5, 3});
-    CHECK(values(run_op("AveragePool", excl, {x})[0]) == std::vector<float>{1.5f, 3, 5, 6});
+    CHECK(values_of(run_op("AveragePool", incl, {x})[0]) == std::vector<float>{1, 3, 5, 3});
+    CHECK(values_of(run_op("AveragePool", excl, {x})[0]) == std::vector<float>{1.5f, 3, 5, 6});
     const tensor x5 = {{{1, 2, 3, 4, 5}}};
-    CHECK(values(run_op("AveragePool", {{"kernel_shape", ints{2}}, {"strides", ints{2}}, {"ceil_mode", std::int64_t(1)},
+    CHECK(values_of(run_op("AveragePool", {{"kernel_shape", ints{2}}, {"strides", ints{2}}, {"ceil_mode", std::int64_t(1)},
                                         {"count_include_pad", std::int64_t(1)}},
                         {x5})[0]) == std::vector<float>{1.5f, 3.5f, 5});
 }

@@ -14,12 +14,10 @@ using namespace deepvis;
 using testing::check_op_gradient;
 using testing::random_tensor;
 using testing::run_op;
+using testing::make_tensor;
+using testing::values_of;
+using testing::vector_tensor;
 
-namespace {
-tensor make(const shape_type& s, const std::vector<float>& v) { return testing::make_tensor(s, v); }
-tensor ints(const std::vector<float>& v) { return make({v.size()}, v); }
-std::vector<float> values(const tensor& t) { return testing::values_of(t); }
-}  // namespace
 
 TEST_CASE("identity and dropout: copy the input; dropout's mask is all true") {
     const tensor x = random_tensor({2, 3, 4}, 1);
@@ -38,10 +36,10 @@ TEST_CASE("constant: value tensor and the scalar and list attributes") {
     const auto f = run_op("Constant", {{"value_float", 2.5f}}, {})[0];
     CHECK(f.dimension() == 0);
     CHECK(f() == 2.5f);
-    CHECK(values(run_op("Constant", {{"value_floats", std::vector<float>{1.0f, 2.0f}}}, {})[0]) ==
+    CHECK(values_of(run_op("Constant", {{"value_floats", std::vector<float>{1.0f, 2.0f}}}, {})[0]) ==
           std::vector<float>{1.0f, 2.0f});
     CHECK(run_op("Constant", {{"value_int", std::int64_t{-3}}}, {})[0]() == -3.0f);
-    CHECK(values(run_op("Constant", {{"value_ints", std::vector<std::int64_t>{4, -1}}}, {})[0]) ==
+    CHECK(values_of(run_op("Constant", {{"value_ints", std::vector<std::int64_t>{4, -1}}}, {})[0]) ==
           std::vector<float>{4.0f, -1.0f});
     CHECK_THROWS_AS(run_op("Constant", {}, {}), unsupported_error);
 }
@@ -52,41 +50,41 @@ TEST_CASE("flatten: axis 1, axis 0, negative axis and axis = rank") {
     CHECK(run_op("Flatten", {{"axis", std::int64_t{0}}}, {x})[0].shape() == shape_type{1, 120});
     CHECK(run_op("Flatten", {{"axis", std::int64_t{-2}}}, {x})[0].shape() == shape_type{6, 20});
     CHECK(run_op("Flatten", {{"axis", std::int64_t{4}}}, {x})[0].shape() == shape_type{120, 1});
-    CHECK(values(run_op("Flatten", {}, {x})[0]) == values(x));
+    CHECK(values_of(run_op("Flatten", {}, {x})[0]) == values_of(x));
     check_op_gradient(
         {.op_type = "Flatten", .attributes = {{"axis", std::int64_t{2}}}, .inputs = {x}, .differentiable = {0}});
 }
 
 TEST_CASE("reshape: 0 copies a dimension, -1 is inferred, allowzero, constant or computed shape") {
     const tensor x = random_tensor({2, 3, 4}, 4);
-    CHECK(run_op("Reshape", {}, {x, ints({0, -1})}, {1})[0].shape() == shape_type{2, 12});
-    CHECK(run_op("Reshape", {}, {x, ints({-1, 0, 2, 2})})[0].shape() == shape_type{2, 3, 2, 2});
-    CHECK(run_op("Reshape", {}, {x, ints({4, 6})})[0].shape() == shape_type{4, 6});
+    CHECK(run_op("Reshape", {}, {x, vector_tensor({0, -1})}, {1})[0].shape() == shape_type{2, 12});
+    CHECK(run_op("Reshape", {}, {x, vector_tensor({-1, 0, 2, 2})})[0].shape() == shape_type{2, 3, 2, 2});
+    CHECK(run_op("Reshape", {}, {x, vector_tensor({4, 6})})[0].shape() == shape_type{4, 6});
     CHECK(run_op("Reshape", {{"shape", std::vector<std::int64_t>{24}}}, {x})[0].shape() == shape_type{24});
-    CHECK(values(run_op("Reshape", {}, {x, ints({6, 4})})[0]) == values(x));
+    CHECK(values_of(run_op("Reshape", {}, {x, vector_tensor({6, 4})})[0]) == values_of(x));
     const tensor empty(shape_type{0, 3});
-    CHECK(run_op("Reshape", {{"allowzero", std::int64_t{1}}}, {empty, ints({3, 0})})[0].shape() == shape_type{3, 0});
-    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, ints({5, -1})}), doctest::Contains("cannot infer"), shape_error);
-    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, ints({5, 5})}), doctest::Contains("has 24 elements"), shape_error);
+    CHECK(run_op("Reshape", {{"allowzero", std::int64_t{1}}}, {empty, vector_tensor({3, 0})})[0].shape() == shape_type{3, 0});
+    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, vector_tensor({5, -1})}), doctest::Contains("cannot infer"), shape_error);
+    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, vector_tensor({5, 5})}), doctest::Contains("has 24 elements"), shape_error);
     check_op_gradient(
-        {.op_type = "Reshape", .attributes = {}, .inputs = {x, ints({0, -1})}, .differentiable = {0}, .constant = {1}});
+        {.op_type = "Reshape", .attributes = {}, .inputs = {x, vector_tensor({0, -1})}, .differentiable = {0}, .constant = {1}});
     check_op_gradient(
-        {.op_type = "Reshape", .attributes = {}, .inputs = {x, ints({4, 3, 2})}, .differentiable = {0, 1}});
+        {.op_type = "Reshape", .attributes = {}, .inputs = {x, vector_tensor({4, 3, 2})}, .differentiable = {0, 1}});
 }
 
 TEST_CASE("squeeze and unsqueeze: axes from the attribute or the input, negative axes") {
     const tensor x = random_tensor({2, 1, 3, 1}, 5);
     CHECK(run_op("Squeeze", {}, {x})[0].shape() == shape_type{2, 3});
     CHECK(run_op("Squeeze", {{"axes", std::vector<std::int64_t>{-1}}}, {x})[0].shape() == shape_type{2, 1, 3});
-    CHECK(run_op("Squeeze", {}, {x, ints({1})}, {1})[0].shape() == shape_type{2, 3, 1});
+    CHECK(run_op("Squeeze", {}, {x, vector_tensor({1})}, {1})[0].shape() == shape_type{2, 3, 1});
     CHECK_THROWS_AS(run_op("Squeeze", {{"axes", std::vector<std::int64_t>{0}}}, {x}), shape_error);
     CHECK(run_op("Unsqueeze", {{"axes", std::vector<std::int64_t>{0, -1}}}, {x})[0].shape() ==
           shape_type{1, 2, 1, 3, 1, 1});
-    CHECK(run_op("Unsqueeze", {}, {x, ints({2})})[0].shape() == shape_type{2, 1, 1, 3, 1});
-    CHECK(values(run_op("Unsqueeze", {}, {x, ints({0})})[0]) == values(x));
+    CHECK(run_op("Unsqueeze", {}, {x, vector_tensor({2})})[0].shape() == shape_type{2, 1, 1, 3, 1});
+    CHECK(values_of(run_op("Unsqueeze", {}, {x, vector_tensor({0})})[0]) == values_of(x));
     check_op_gradient({.op_type = "Squeeze", .attributes = {}, .inputs = {x}, .differentiable = {0}});
     check_op_gradient(
-        {.op_type = "Unsqueeze", .attributes = {}, .inputs = {x, ints({1})}, .differentiable = {0}, .constant = {1}});
+        {.op_type = "Unsqueeze", .attributes = {}, .inputs = {x, vector_tensor({1})}, .differentiable = {0}, .constant = {1}});
 }
 
 TEST_CASE("transpose: values match xt::transpose for several permutations") {
@@ -104,9 +102,9 @@ TEST_CASE("transpose: values match xt::transpose for several permutations") {
 }
 
 TEST_CASE("pad: constant, reflect, edge and wrap on a hand-computed row") {
-    const tensor x = make({1, 4}, {1, 2, 3, 4});
+    const tensor x = make_tensor({1, 4}, {1, 2, 3, 4});
     auto pad = [&](const char* mode, float value = 0.0f) {
-        return values(run_op("Pad", {{"mode", std::string(mode)}}, {x, ints({0, 2, 0, 2}), ints({value})}, {1, 2})[0]);
+        return values_of(run_op("Pad", {{"mode", std::string(mode)}}, {x, vector_tensor({0, 2, 0, 2}), vector_tensor({value})}, {1, 2})[0]);
     };
     CHECK(pad("constant", 7.0f) == std::vector<float>{7, 7, 1, 2, 3, 4, 7, 7});
     CHECK(pad("reflect") == std::vector<float>{3, 2, 1, 2, 3, 4, 3, 2});
@@ -115,14 +113,14 @@ TEST_CASE("pad: constant, reflect, edge and wrap on a hand-computed row") {
     // opset < 11: pads and value attributes; negative pads crop.
     const auto old = run_op("Pad", {{"pads", std::vector<std::int64_t>{1, -1, 0, 1}}, {"value", 9.0f}}, {x})[0];
     CHECK(old.shape() == shape_type{2, 4});
-    CHECK(values(old) == std::vector<float>{9, 9, 9, 9, 2, 3, 4, 9});
+    CHECK(values_of(old) == std::vector<float>{9, 9, 9, 9, 2, 3, 4, 9});
     // 2-D reflect, as in a ReflectionPad2d(1) of style-transfer nets.
-    const tensor img = make({1, 1, 2, 3}, {1, 2, 3, 4, 5, 6});
-    const auto r = run_op("Pad", {{"mode", std::string("reflect")}}, {img, ints({0, 0, 1, 1, 0, 0, 1, 1})})[0];
+    const tensor img = make_tensor({1, 1, 2, 3}, {1, 2, 3, 4, 5, 6});
+    const auto r = run_op("Pad", {{"mode", std::string("reflect")}}, {img, vector_tensor({0, 0, 1, 1, 0, 0, 1, 1})})[0];
     CHECK(r.shape() == shape_type{1, 1, 4, 5});
-    CHECK(values(r) == std::vector<float>{5, 4, 5, 6, 5, 2, 1, 2, 3, 2, 5, 4, 5, 6, 5, 2, 1, 2, 3, 2});
+    CHECK(values_of(r) == std::vector<float>{5, 4, 5, 6, 5, 2, 1, 2, 3, 2, 5, 4, 5, 6, 5, 2, 1, 2, 3, 2});
     // opset 18 axes input: pads only the listed axes.
-    const auto a = run_op("Pad", {}, {img, ints({1, 1}), tensor(), ints({-1})})[0];
+    const auto a = run_op("Pad", {}, {img, vector_tensor({1, 1}), tensor(), vector_tensor({-1})})[0];
     CHECK(a.shape() == shape_type{1, 1, 2, 5});
 }
 
@@ -132,12 +130,12 @@ TEST_CASE("pad: gradients in every mode, with N = 2") {
         CAPTURE(mode);
         check_op_gradient({.op_type = "Pad",
                            .attributes = {{"mode", std::string(mode)}},
-                           .inputs = {x, ints({0, 0, 2, 1, 0, 0, 1, 3}), ints({0.5f})},
+                           .inputs = {x, vector_tensor({0, 0, 2, 1, 0, 0, 1, 3}), vector_tensor({0.5f})},
                            .differentiable = {0},
                            .constant = {1, 2}});
         check_op_gradient({.op_type = "Pad",
                            .attributes = {{"mode", std::string(mode)}},
-                           .inputs = {x, ints({0, 1, -1, 2, 0, 0, 3, -2})},
+                           .inputs = {x, vector_tensor({0, 1, -1, 2, 0, 0, 3, -2})},
                            .differentiable = {0}});
     }
 }
@@ -161,20 +159,20 @@ TEST_CASE("concat: every axis, negative axis, values match xt::concatenate") {
 
 TEST_CASE("shape and gather: values, negative indices, gradients") {
     const tensor x = random_tensor({2, 3, 4, 5}, 12);
-    CHECK(values(run_op("Shape", {}, {x})[0]) == std::vector<float>{2, 3, 4, 5});
-    CHECK(values(run_op("Shape", {{"start", std::int64_t{1}}, {"end", std::int64_t{-1}}}, {x})[0]) ==
+    CHECK(values_of(run_op("Shape", {}, {x})[0]) == std::vector<float>{2, 3, 4, 5});
+    CHECK(values_of(run_op("Shape", {{"start", std::int64_t{1}}, {"end", std::int64_t{-1}}}, {x})[0]) ==
           std::vector<float>{3, 4});
     check_op_gradient({.op_type = "Shape", .attributes = {}, .inputs = {x}, .differentiable = {0}});
 
-    const tensor data = make({3, 2}, {1, 2, 3, 4, 5, 6});
-    CHECK(values(run_op("Gather", {}, {data, ints({2, 0, -1})}, {1})[0]) == std::vector<float>{5, 6, 1, 2, 5, 6});
-    const auto g = run_op("Gather", {{"axis", std::int64_t{1}}}, {data, make({1, 2}, {1, 1})})[0];
+    const tensor data = make_tensor({3, 2}, {1, 2, 3, 4, 5, 6});
+    CHECK(values_of(run_op("Gather", {}, {data, vector_tensor({2, 0, -1})}, {1})[0]) == std::vector<float>{5, 6, 1, 2, 5, 6});
+    const auto g = run_op("Gather", {{"axis", std::int64_t{1}}}, {data, make_tensor({1, 2}, {1, 1})})[0];
     CHECK(g.shape() == shape_type{3, 1, 2});
-    CHECK(values(g) == std::vector<float>{2, 2, 4, 4, 6, 6});
-    CHECK_THROWS_AS(run_op("Gather", {}, {data, ints({3})}), shape_error);
+    CHECK(values_of(g) == std::vector<float>{2, 2, 4, 4, 6, 6});
+    CHECK_THROWS_AS(run_op("Gather", {}, {data, vector_tensor({3})}), shape_error);
     check_op_gradient({.op_type = "Gather",
                        .attributes = {{"axis", std::int64_t{2}}},
-                       .inputs = {x, make({2, 2}, {3, 0, -1, 3})},
+                       .inputs = {x, make_tensor({2, 2}, {3, 0, -1, 3})},
                        .differentiable = {0, 1},
                        .constant = {1}});
 }
@@ -185,7 +183,7 @@ TEST_CASE("network: PyTorch's flatten chain Shape -> Gather -> Unsqueeze -> Conc
     g.outputs = {{"y", {}}};
     g.initializers["zero"] = tensor(shape_type{});
     g.initializers["zero"]() = 0.0f;
-    g.initializers["minus_one"] = ints({-1});
+    g.initializers["minus_one"] = vector_tensor({-1});
     g.integer_initializers = {"zero", "minus_one"};
     g.add({"shape", "Shape", {"x"}, {"s"}, {}});
     g.add({"gather", "Gather", {"s", "zero"}, {"n"}, {{"axis", std::int64_t{0}}}});
@@ -197,10 +195,10 @@ TEST_CASE("network: PyTorch's flatten chain Shape -> Gather -> Unsqueeze -> Conc
     const tensor x = random_tensor({2, 3, 4, 5}, 13);
     const tensor& y = net.forward(x, t);
     CHECK(y.shape() == shape_type{2, 60});
-    CHECK(values(y) == values(x));
+    CHECK(values_of(y) == values_of(x));
     const tensor seed_gradient = random_tensor({2, 60}, 14);
     const nn::seed seeds[] = {{"y", seed_gradient}};
     const tensor& gx = net.backward(t, seeds, "x");
     CHECK(gx.shape() == x.shape());
-    CHECK(values(gx) == values(seed_gradient));
+    CHECK(values_of(gx) == values_of(seed_gradient));
 }

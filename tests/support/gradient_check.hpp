@@ -35,6 +35,25 @@ inline tensor make_tensor(const shape_type& s, const std::vector<float>& v) {
 /// The elements of `t` in row-major order.
 inline std::vector<float> values_of(const tensor& t) { return std::vector<float>(t.begin(), t.end()); }
 
+/// A 1-D tensor holding `v` (shape, index and scale inputs of ops).
+inline tensor vector_tensor(const std::vector<float>& v) { return make_tensor({v.size()}, v); }
+
+/// Every |a[i] − b[i]| ≤ tol·(1 + |b[i]|); reports the first three elements that are not.
+inline void require_close(const float* a, const float* b, std::size_t n, float tol, const std::string& what) {
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (std::abs(a[i] - b[i]) > tol * (1.0f + std::abs(b[i])) && bad++ < 3)
+            FAIL_CHECK(what << ": element " << i << " is " << a[i] << ", reference " << b[i]);
+    CHECK_MESSAGE(bad == 0, what << ": " << bad << " elements differ");
+}
+
+/// The same for tensors, whose shapes must agree.
+inline void require_close(const tensor& a, const tensor& b, float tol, const std::string& what) {
+    REQUIRE_MESSAGE(a.shape() == b.shape(),
+                    what << ": shape " << shape_string(a.shape()) << ", reference " << shape_string(b.shape()));
+    require_close(a.data(), b.data(), a.size(), tol, what);
+}
+
 /// Scalar function of any callable; the FD core shared by op and objective checks.
 /// grad: analytic gradient w.r.t. x. Perturbs x in place and restores it.
 template <class LossFn>
