@@ -288,7 +288,7 @@ private:
             }
             op_context ctx{nd.name, nd.op_type, nd.attributes, constants, nd.inputs.size()};
             c.impl = op_registry::instance().create(ctx);
-            c.is_relu = nd.op_type == "Relu";
+            c.is_relu = traits_of(nd.op_type).rectifier;
             m_nodes.push_back(std::move(c));
         }
         m_init_values.assign(m_names.size(), nullptr);
@@ -309,7 +309,9 @@ private:
         m_output_id = m_ids.at(output_name());
         m_score_name = output_name();
         for (const auto& nd : m_graph.nodes)
-            if (nd.op_type == "Softmax" && nd.outputs.front() == output_name()) m_score_name = nd.inputs.front();
+            if (traits_of(nd.op_type).activation == op_traits::score_activation::softmax &&
+                nd.outputs.front() == output_name())
+                m_score_name = nd.inputs.front();
     }
 
     // ONNX requires topological order, but a C++ user may build nodes in any order.

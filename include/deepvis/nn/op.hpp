@@ -73,6 +73,31 @@ struct op_context {
 
 using op_factory = std::function<std::unique_ptr<op>(const op_context&)>;
 
+/// What the executor, training, the model summary and the CAM methods need to know about an op
+/// type, registered with the op (register_op) instead of compared as op-type strings by each.
+struct op_traits {
+    /// A rectifier (Relu): the executor applies the BackpropRule policy (standard, deconvnet,
+    /// guided) in its backward pass instead of op::backward.
+    bool rectifier = false;
+    /// Its output is a new feature map. False for ops that only select, pool, copy or rearrange
+    /// their input (pooling, reshaping, padding, Identity): a class activation map is taken
+    /// before them, at the last feature map (default_cam_layer).
+    bool computes_features = true;
+    /// A normalising activation of class scores: a trailing Softmax's input is the model's
+    /// class scores (nn::network::scores); training losses read the input of any of them.
+    enum class score_activation { none, softmax, log_softmax, sigmoid } activation = score_activation::none;
+    /// Inputs from this index on configure the op (Reshape's shape, Resize's scales, Pad's pads):
+    /// never trained, not counted as parameters. npos: none.
+    std::size_t configuration_from = npos;
+    /// Inputs from this index on are running statistics (BatchNormalization's mean and
+    /// variance): not trained, counted as frozen parameters. npos: none.
+    std::size_t statistics_from = npos;
+
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    /// True when input `i` holds trainable values (not configuration, not statistics).
+    bool trainable_input(std::size_t i) const { return i < configuration_from && i < statistics_from; }
+};
+
 /// The table of op types the backend implements. Each op header registers itself through
 /// register_op in an inline variable, so including the header is enough to make it known.
 class op_registry {
@@ -81,11 +106,19 @@ public:
         static op_registry registry;
         return registry;
     }
-    bool add(const std::string& op_type, op_factory factory) {
+    bool add(const std::string& op_type, op_factory factory, op_traits traits = {}) {
         m_factories[op_type] = std::move(factory);
+        m_traits[op_type] = traits;
         return true;
     }
     bool supports(const std::string& op_type) const { return m_factories.count(op_type) != 0; }
+    /// The traits `op_type` was registered with; defaults (a feature-computing op with only
+    /// trainable inputs) for a type nobody registered.
+    const op_traits& traits(const std::string& op_type) const {
+        static const op_traits unknown{};
+        auto it = m_traits.find(op_type);
+        return it == m_traits.end() ? unknown : it->second;
+    }
     std::unique_ptr<op> create(const op_context& ctx) const {
         auto it = m_factories.find(ctx.op_type);
         if (it == m_factories.end()) {
@@ -104,12 +137,17 @@ public:
 
 private:
     std::map<std::string, op_factory> m_factories;
+    std::map<std::string, op_traits> m_traits;
 };
 
-/// Registers `T` (constructible from op_context) under `op_type`.
+/// Registers `T` (constructible from op_context) under `op_type`, with its traits.
 template <class T>
-bool register_op(const std::string& op_type) {
-    return op_registry::instance().add(op_type, [](const op_context& ctx) { return std::make_unique<T>(ctx); });
+bool register_op(const std::string& op_type, op_traits traits = {}) {
+    return op_registry::instance().add(
+        op_type, [](const op_context& ctx) { return std::make_unique<T>(ctx); }, traits);
 }
+
+/// The traits of a node's op type (op_registry::traits).
+inline const op_traits& traits_of(const std::string& op_type) { return op_registry::instance().traits(op_type); }
 
 }  // namespace deepvis::nn

@@ -78,13 +78,14 @@ inline std::string summary(const network& net, shape_type input_shape = {}) {
         for (std::size_t i = 0; i < n.inputs.size(); ++i) {
             const std::string& in = n.inputs[i];
             auto it = g.initializers.find(in);
-            const bool configuration = i >= 1 && (n.op_type == "Resize" || n.op_type == "Upsample" || n.op_type == "Reshape");
+            const op_traits& traits = traits_of(n.op_type);
+            const bool configuration = i >= traits.configuration_from;
             if (it == g.initializers.end() || g.integer_initializers.count(in) || configuration ||
                 !counted.insert(in).second)
                 continue;
             params += it->second.size();
             // BatchNormalization's running mean and variance are statistics, not trained weights.
-            if (n.op_type == "BatchNormalization" && i >= 3) frozen += it->second.size();
+            if (i >= traits.statistics_from) frozen += it->second.size();
         }
         total += params;
         rows.push_back({n.name + " (" + n.op_type + ")", shape_text(net.activation(t, n.outputs.front())),

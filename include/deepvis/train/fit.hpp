@@ -70,7 +70,7 @@ std::string loss_tensor(const nn::network& net) {
     } else {
         for (const auto& n : net.definition().nodes)
             if (n.outputs.front() == net.output_name()) {
-                DEEPVIS_CHECK(n.op_type == "Softmax" || n.op_type == "Sigmoid" || n.op_type == "LogSoftmax",
+                DEEPVIS_CHECK(nn::traits_of(n.op_type).activation != nn::op_traits::score_activation::none,
                               config_error,
                               "loss reads logits, but the graph output '" << net.output_name() << "' comes from a "
                                                                           << n.op_type

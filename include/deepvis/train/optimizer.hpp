@@ -17,6 +17,7 @@
 
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/graph.hpp>
+#include <deepvis/nn/ops/all.hpp>  // the op traits say which inputs are trained
 
 namespace deepvis::train {
 
@@ -34,15 +35,15 @@ struct optimizer_archetype {
     }
 };
 
-/// Names of the initialisers a training run updates: all but the integer ones (shapes, axes,
-/// scales of Resize) and BatchNormalization's running statistics.
+/// Names of the initialisers a training run updates: all but the integer ones (shapes, axes) and
+/// the inputs the op traits call configuration (Resize's scales, Reshape's shape) or running
+/// statistics (BatchNormalization's mean and variance).
 inline std::vector<std::string> trainable_parameters(const nn::graph& g) {
     std::set<std::string> fixed(g.integer_initializers.begin(), g.integer_initializers.end());
     for (const auto& n : g.nodes) {
-        if (n.op_type == "BatchNormalization")
-            for (std::size_t i = 3; i < n.inputs.size(); ++i) fixed.insert(n.inputs[i]);
-        if (n.op_type == "Resize" || n.op_type == "Upsample" || n.op_type == "Reshape")
-            for (std::size_t i = 1; i < n.inputs.size(); ++i) fixed.insert(n.inputs[i]);
+        const nn::op_traits& traits = nn::traits_of(n.op_type);
+        for (std::size_t i = 0; i < n.inputs.size(); ++i)
+            if (!traits.trainable_input(i)) fixed.insert(n.inputs[i]);
     }
     std::vector<std::string> names;
     for (const auto& [name, value] : g.initializers)

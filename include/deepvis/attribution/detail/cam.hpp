@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deepvis/attribution/detail/common.hpp>
 #include <deepvis/attribution/upsample.hpp>
+#include <deepvis/nn/op.hpp>
 #include <string>
 
 namespace deepvis {
@@ -24,10 +25,7 @@ std::string default_cam_layer(const M& model, const typename M::trace_type& t) {
     if constexpr (requires { model.definition().nodes; }) {
         std::string found;
         for (const auto& nd : model.definition().nodes) {
-            static const char* skipped[] = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-                                            "LpPool",  "Flatten",     "Reshape",           "Pad",
-                                            "Dropout", "Identity",    "Softmax",           "LogSoftmax"};
-            if (std::find(std::begin(skipped), std::end(skipped), nd.op_type) != std::end(skipped)) continue;
+            if (!nn::traits_of(nd.op_type).computes_features) continue;  // pooling, reshaping, copies
             const auto& out = nd.outputs.front();
             const tensor& a = model.activation(t, out);
             if (a.dimension() == 4 && a.shape()[2] * a.shape()[3] > 1) found = out;

@@ -103,6 +103,6 @@ private:
     float m_epsilon;
 };
 
-inline const bool batch_norm_registered = register_op<batch_norm_op>("BatchNormalization");
+inline const bool batch_norm_registered = register_op<batch_norm_op>("BatchNormalization", {.statistics_from = 3});
 
 }  // namespace deepvis::nn

@@ -45,6 +45,6 @@ private:
     tensor m_value;
 };
 
-inline const bool constant_registered = register_op<constant_op>("Constant");
+inline const bool constant_registered = register_op<constant_op>("Constant", {.computes_features = false});
 
 }  // namespace deepvis::nn

@@ -30,6 +30,6 @@ private:
     std::int64_t m_axis;
 };
 
-inline const bool flatten_registered = register_op<flatten_op>("Flatten");
+inline const bool flatten_registered = register_op<flatten_op>("Flatten", {.computes_features = false});
 
 }  // namespace deepvis::nn

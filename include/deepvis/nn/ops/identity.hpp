@@ -25,7 +25,7 @@ public:
     }
 };
 
-inline const bool identity_registered = register_op<identity_op>("Identity");
-inline const bool dropout_registered = register_op<identity_op>("Dropout");
+inline const bool identity_registered = register_op<identity_op>("Identity", {.computes_features = false});
+inline const bool dropout_registered = register_op<identity_op>("Dropout", {.computes_features = false});
 
 }  // namespace deepvis::nn

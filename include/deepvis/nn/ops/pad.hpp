@@ -139,6 +139,6 @@ private:
     detail::config_input m_pads, m_value, m_axes;
 };
 
-inline const bool pad_registered = register_op<pad_op>("Pad");
+inline const bool pad_registered = register_op<pad_op>("Pad", {.computes_features = false, .configuration_from = 1});
 
 }  // namespace deepvis::nn

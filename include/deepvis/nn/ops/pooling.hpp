@@ -230,10 +230,13 @@ private:
     std::string m_name;
 };
 
-inline const bool max_pool_registered = register_op<pool_op<pool_kind::max>>("MaxPool");
-inline const bool average_pool_registered = register_op<pool_op<pool_kind::average>>("AveragePool");
-inline const bool global_max_pool_registered = register_op<global_pool_op<pool_kind::max>>("GlobalMaxPool");
+inline const bool max_pool_registered = register_op<pool_op<pool_kind::max>>("MaxPool", {.computes_features = false});
+inline const bool average_pool_registered = register_op<pool_op<pool_kind::average>>(
+    "AveragePool", {.computes_features = false});
+inline const bool global_max_pool_registered = register_op<global_pool_op<pool_kind::max>>(
+    "GlobalMaxPool", {.computes_features = false});
 inline const bool global_average_pool_registered =
-    register_op<global_pool_op<pool_kind::average>>("GlobalAveragePool");
+    register_op<global_pool_op<pool_kind::average>>(
+    "GlobalAveragePool", {.computes_features = false});
 
 }  // namespace deepvis::nn

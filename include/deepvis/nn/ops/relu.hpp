@@ -30,6 +30,6 @@ public:
     }
 };
 
-inline const bool relu_registered = register_op<relu_op>("Relu");
+inline const bool relu_registered = register_op<relu_op>("Relu", {.rectifier = true});
 
 }  // namespace deepvis::nn

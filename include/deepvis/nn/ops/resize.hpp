@@ -298,7 +298,7 @@ private:
     detail::config_input m_scales, m_sizes;
 };
 
-inline const bool resize_registered = register_op<resize_op>("Resize");
-inline const bool upsample_registered = register_op<resize_op>("Upsample");
+inline const bool resize_registered = register_op<resize_op>("Resize", {.configuration_from = 1});
+inline const bool upsample_registered = register_op<resize_op>("Upsample", {.configuration_from = 1});
 
 }  // namespace deepvis::nn

@@ -107,7 +107,7 @@ private:
     detail::config_input m_indices;
 };
 
-inline const bool shape_registered = register_op<shape_op>("Shape");
-inline const bool gather_registered = register_op<gather_op>("Gather");
+inline const bool shape_registered = register_op<shape_op>("Shape", {.computes_features = false});
+inline const bool gather_registered = register_op<gather_op>("Gather", {.computes_features = false, .configuration_from = 1});
 
 }  // namespace deepvis::nn

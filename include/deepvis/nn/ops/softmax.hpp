@@ -150,7 +150,9 @@ private:
 using softmax_op = softmax_family_op<false>;
 using log_softmax_op = softmax_family_op<true>;
 
-inline const bool softmax_registered = register_op<softmax_op>("Softmax");
-inline const bool log_softmax_registered = register_op<log_softmax_op>("LogSoftmax");
+inline const bool softmax_registered = register_op<softmax_op>(
+    "Softmax", {.computes_features = false, .activation = op_traits::score_activation::softmax});
+inline const bool log_softmax_registered = register_op<log_softmax_op>(
+    "LogSoftmax", {.computes_features = false, .activation = op_traits::score_activation::log_softmax});
 
 }  // namespace deepvis::nn

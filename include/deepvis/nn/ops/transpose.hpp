@@ -88,6 +88,6 @@ private:
     std::vector<std::int64_t> m_perm;
 };
 
-inline const bool transpose_registered = register_op<transpose_op>("Transpose");
+inline const bool transpose_registered = register_op<transpose_op>("Transpose", {.computes_features = false});
 
 }  // namespace deepvis::nn
