@@ -276,7 +276,7 @@ inline constexpr bool is_regularizer_v = Regularizer<std::decay_t<T>>;
 /// solve(model, objective, regularizers..., optimizer, image, options[, callback]).
 /// The image is optimised in place. Regularisers and the optimiser are copied (the copies hold
 /// the run's state). Rule selects the backprop rule (standard by default).
-template <BackpropRule Rule = standard, Model M, Objective O, class... Args>
+template <BackpropRule Rule = standard, class M, class O, class... Args>
 solve_report solve(const M& model, const O& objective, Args&&... args) {
     static_assert(Model<M>, "solve: the model must satisfy deepvis::Model (nn/model.hpp)");
     static_assert(Objective<O>, "solve: the objective must satisfy deepvis::Objective (objectives/objective.hpp)");

@@ -174,7 +174,7 @@ synthesis_result visualize_fourier(const M& model, const O& objective, const cla
 }  // namespace detail
 
 /// Runs the recipe on any objective (solvers minimise: pass maximize(term) to ascend a term).
-template <Model M, Objective O, Callback Cb = no_callback>
+template <class M, class O, Callback Cb = no_callback>
 synthesis_result visualize(const M& model, const O& objective, const class_model_options& o = {}, Cb callback = {}) {
     static_assert(Model<M>, "visualize: the model must satisfy deepvis::Model (nn/model.hpp)");
     static_assert(Objective<O>, "visualize: the objective must satisfy deepvis::Objective (objectives/objective.hpp)");
@@ -203,23 +203,26 @@ synthesis_result visualize(const M& model, const O& objective, const class_model
 }
 
 /// Maximises the unnormalised score of class c (Simonyan et al. 2014).
-template <Model M, Callback Cb = no_callback>
+template <class M, Callback Cb = no_callback>
 synthesis_result visualize_class(const M& model, std::int64_t class_index, const class_model_options& o = {},
                                  Cb callback = {}) {
+    static_assert(Model<M>, "visualize_class: the model must satisfy deepvis::Model (nn/model.hpp)");
     return visualize(model, maximize(class_score{.class_index = class_index}), o, callback);
 }
 
 /// Maximises the mean of one channel of a layer.
-template <Model M, Callback Cb = no_callback>
+template <class M, Callback Cb = no_callback>
 synthesis_result visualize_channel(const M& model, const std::string& layer, std::int64_t channel,
                                    const class_model_options& o = {}, Cb callback = {}) {
+    static_assert(Model<M>, "visualize_channel: the model must satisfy deepvis::Model (nn/model.hpp)");
     return visualize(model, maximize(channel_mean{.layer = layer, .channel = channel}), o, callback);
 }
 
 /// Maximises one neuron (channel, y, x) of a layer.
-template <Model M, Callback Cb = no_callback>
+template <class M, Callback Cb = no_callback>
 synthesis_result visualize_neuron(const M& model, const std::string& layer, std::int64_t channel, std::int64_t y,
                                   std::int64_t x, const class_model_options& o = {}, Cb callback = {}) {
+    static_assert(Model<M>, "visualize_neuron: the model must satisfy deepvis::Model (nn/model.hpp)");
     return visualize(model, maximize(neuron{.layer = layer, .channel = channel, .y = y, .x = x}), o, callback);
 }
 

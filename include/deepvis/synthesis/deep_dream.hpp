@@ -52,7 +52,7 @@ struct deep_dream_result {
 };
 
 /// Dreams on `image` (1, C, H, W), in the model's input space.
-template <Model M>
+template <class M>
 deep_dream_result deep_dream(const M& model, const tensor& image, const deep_dream_options& o) {
     static_assert(Model<M>, "deep_dream: the model must satisfy deepvis::Model (nn/model.hpp)");
     DEEPVIS_CHECK(image.dimension() == 4 && image.shape()[0] == 1, shape_error,

@@ -200,7 +200,7 @@ fooling_result fool_with(const M& model, const tensor& image, const std::vector<
 ///             linf method: 0 < linf_step, 0 < linf; normalized_gradient: step_size > 0.
 ///   ensures:  linf method: every pixel of the result within linf of the original's (and in
 ///             [0, 1] with clamp); success ⇔ argmax of every result = its target.
-template <Model M>
+template <class M>
 fooling_result fool(const M& model, const tensor& image, std::vector<std::int64_t> targets,
                     const fooling_options& o = {}) {
     static_assert(Model<M>, "fool: the model must satisfy deepvis::Model (nn/model.hpp)");
@@ -224,8 +224,9 @@ fooling_result fool(const M& model, const tensor& image, std::vector<std::int64_
     return detail::fool_with(model, image, targets, o, maximize(class_score{.per_sample = targets}));
 }
 
-template <Model M>
+template <class M>
 fooling_result fool(const M& model, const tensor& image, std::int64_t target, const fooling_options& o = {}) {
+    static_assert(Model<M>, "fool: the model must satisfy deepvis::Model (nn/model.hpp)");
     return fool(model, image, std::vector<std::int64_t>{target}, o);
 }
 

@@ -66,7 +66,7 @@ struct inversion_result {
 };
 
 /// Inverts the representation of `reference` (N, C, H, W) at options.layer.
-template <Model M, Callback Cb = no_callback>
+template <class M, Callback Cb = no_callback>
 inversion_result invert(const M& model, const tensor& reference, const inversion_options& o, Cb callback = {}) {
     static_assert(Model<M>, "invert: the model must satisfy deepvis::Model (nn/model.hpp)");
     DEEPVIS_CHECK(!o.layer.empty(), config_error, "invert: no layer given");

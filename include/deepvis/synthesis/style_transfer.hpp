@@ -182,7 +182,7 @@ struct style_transfer_result : synthesis_result {
 };
 
 /// Renders `content` (N, C, H, W) in the style of `styles`.
-template <Model M, Callback Cb = no_callback>
+template <class M, Callback Cb = no_callback>
 style_transfer_result style_transfer(const M& model, const tensor& content, const std::vector<style_image>& styles,
                                      const style_transfer_options& o, Cb callback = {}) {
     static_assert(Model<M>, "style_transfer: the model must satisfy deepvis::Model (nn/model.hpp)");
