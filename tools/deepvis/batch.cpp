@@ -227,73 +227,119 @@ bool is_image_file(const fs::path& p) {
     return known.count(ext) != 0;
 }
 
-/// The image files under `dir`, recursively (hidden files and folders skipped), by relative path.
-std::vector<item> folder_items(const fs::path& dir) {
-    std::error_code ec;
-    DEEPVIS_CHECK(fs::is_directory(dir, ec), io_error, "--images '" << dir.string() << "': no such folder");
-    std::vector<std::string> relative;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink);
-         it != fs::recursive_directory_iterator(); ++it) {
-        const std::string name = it->path().filename().string();
-        if (!name.empty() && name[0] == '.') {
-            if (it->is_directory()) it.disable_recursion_pending();
-            continue;
+/// The items of a run, one compact string each (a folder's relative path, or a manifest's path,
+/// label and class joined by NUL); ids, paths and fields are derived when an item is processed,
+/// so a run's memory grows by about one path per item whatever it computes.
+class item_list {
+public:
+    /// The image files under `dir`, recursively (hidden files and folders skipped), by relative path.
+    static item_list folder(const fs::path& dir) {
+        std::error_code ec;
+        DEEPVIS_CHECK(fs::is_directory(dir, ec), io_error, "--images '" << dir.string() << "': no such folder");
+        item_list list(dir, false);
+        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink);
+             it != fs::recursive_directory_iterator(); ++it) {
+            const std::string name = it->path().filename().string();
+            if (!name.empty() && name[0] == '.') {
+                if (it->is_directory()) it.disable_recursion_pending();
+                continue;
+            }
+            if (it->is_regular_file() && is_image_file(it->path()))
+                list.m_records.push_back(it->path().lexically_relative(dir).generic_string());
         }
-        if (it->is_regular_file() && is_image_file(it->path()))
-            relative.push_back(it->path().lexically_relative(dir).generic_string());
+        std::sort(list.m_records.begin(), list.m_records.end());
+        list.m_records.shrink_to_fit();
+        DEEPVIS_CHECK(!list.m_records.empty(), io_error, "--images '" << dir.string() << "': no image files");
+        return list;
     }
-    std::sort(relative.begin(), relative.end());
-    DEEPVIS_CHECK(!relative.empty(), io_error, "--images '" << dir.string() << "': no image files");
-    std::vector<item> items;
-    for (const auto& r : relative) items.push_back({item_id(r), (dir / r).string(), {}, {}, dir / r});
-    return items;
-}
 
-/// The rows of a manifest: a header with a `path` column, optional `label` and `class`.
-std::vector<item> manifest_items(const fs::path& manifest, bool& has_label, bool& has_class) {
-    std::ifstream in(manifest, std::ios::binary);
-    DEEPVIS_CHECK(in.is_open(), io_error, "manifest '" << manifest.string() << "': cannot open");
-    std::vector<std::string> fields;
-    bool complete = false;
-    DEEPVIS_CHECK(read_csv_record(in, fields, complete), config_error,
-                  "manifest '" << manifest.string() << "': empty; expected a header with a 'path' column");
-    std::map<std::string, std::size_t> column;
-    for (std::size_t i = 0; i < fields.size(); ++i) column[trim(fields[i])] = i;
-    const std::size_t columns = fields.size();
-    if (!column.count("path")) {
-        std::string names;
-        for (const auto& f : fields) names += (names.empty() ? "" : ", ") + trim(f);
-        DEEPVIS_FAIL(config_error, "manifest '" << manifest.string() << "': no 'path' column (columns: " << names << ")");
+    /// The rows of a manifest: a header with a `path` column, optional `label` and `class`.
+    static item_list manifest(const fs::path& manifest, bool& has_label, bool& has_class) {
+        std::ifstream in(manifest, std::ios::binary);
+        DEEPVIS_CHECK(in.is_open(), io_error, "manifest '" << manifest.string() << "': cannot open");
+        std::vector<std::string> fields;
+        bool complete = false;
+        DEEPVIS_CHECK(read_csv_record(in, fields, complete), config_error,
+                      "manifest '" << manifest.string() << "': empty; expected a header with a 'path' column");
+        std::map<std::string, std::size_t> column;
+        for (std::size_t i = 0; i < fields.size(); ++i) column[trim(fields[i])] = i;
+        const std::size_t columns = fields.size();
+        if (!column.count("path")) {
+            std::string names;
+            for (const auto& f : fields) names += (names.empty() ? "" : ", ") + trim(f);
+            DEEPVIS_FAIL(config_error,
+                         "manifest '" << manifest.string() << "': no 'path' column (columns: " << names << ")");
+        }
+        has_label = column.count("label") != 0;
+        has_class = column.count("class") != 0;
+        item_list list(manifest.parent_path(), true);
+        for (std::size_t line = 2; read_csv_record(in, fields, complete); ++line) {
+            if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // blank line
+            DEEPVIS_CHECK(fields.size() == columns, config_error,
+                          "manifest '" << manifest.string() << "': record " << line << " has " << fields.size()
+                                       << " fields, the header " << columns);
+            std::string record = trim(fields[column["path"]]);
+            DEEPVIS_CHECK(!record.empty(), config_error,
+                          "manifest '" << manifest.string() << "': record " << line << " has an empty path");
+            // A NUL cannot be part of a path; fields holding one are cut there.
+            record = record.substr(0, record.find('\0'));
+            record += '\0';
+            if (has_label) record += trim(fields[column["label"]]).c_str();
+            record += '\0';
+            if (has_class) record += trim(fields[column["class"]]).c_str();
+            list.m_records.push_back(std::move(record));
+        }
+        list.m_records.shrink_to_fit();
+        DEEPVIS_CHECK(!list.m_records.empty(), config_error, "manifest '" << manifest.string() << "': no items");
+        list.check_unique_ids(manifest);
+        return list;
     }
-    has_label = column.count("label") != 0;
-    has_class = column.count("class") != 0;
-    std::vector<item> items;
-    for (std::size_t line = 2; read_csv_record(in, fields, complete); ++line) {
-        if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // blank line
-        DEEPVIS_CHECK(fields.size() == columns, config_error,
-                      "manifest '" << manifest.string() << "': record " << line << " has " << fields.size()
-                                   << " fields, the header " << columns);
-        const std::string written = trim(fields[column["path"]]);
-        DEEPVIS_CHECK(!written.empty(), config_error,
-                      "manifest '" << manifest.string() << "': record " << line << " has an empty path");
+
+    std::size_t size() const { return m_records.size(); }
+
+    item at(std::size_t i) const {
+        const std::string& r = m_records.at(i);
+        if (!m_manifest) return {item_id(r), (m_base / r).string(), {}, {}, m_base / r};
+        const std::size_t a = r.find('\0'), b = r.find('\0', a + 1);
+        const std::string written = r.substr(0, a);
         const fs::path p(written);
-        item it{item_id(p.lexically_normal().generic_string()), written, {}, {},
-                p.is_absolute() ? p : manifest.parent_path() / p};
-        if (has_label) it.label = trim(fields[column["label"]]);
-        if (has_class) it.class_spec = trim(fields[column["class"]]);
-        items.push_back(std::move(it));
+        return {item_id(p.lexically_normal().generic_string()), written, r.substr(a + 1, b - a - 1), r.substr(b + 1),
+                p.is_absolute() ? p : m_base / p};
     }
-    DEEPVIS_CHECK(!items.empty(), config_error, "manifest '" << manifest.string() << "': no items");
-    std::map<std::string, std::size_t> seen;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto [where, fresh] = seen.emplace(items[i].id, i);
-        DEEPVIS_CHECK(fresh, config_error,
-                      "manifest '" << manifest.string() << "': items " << where->second << " and " << i
-                                   << " have the same id '" << items[i].id << "' (path '" << items[i].file
-                                   << "' twice?)");
+
+private:
+    item_list(fs::path base, bool manifest) : m_base(std::move(base)), m_manifest(manifest) {}
+
+    /// Two records with the same id (the same path written twice): the first such pair in order.
+    void check_unique_ids(const fs::path& manifest) const {
+        std::vector<std::pair<std::uint64_t, std::size_t>> keys(m_records.size());  // (hash of id, index)
+        for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = {stable_hash(at(i).id), i};
+        std::sort(keys.begin(), keys.end());
+        std::size_t first = 0, second = keys.size();
+        for (std::size_t j = 1; j < keys.size(); ++j)
+            if (keys[j].first == keys[j - 1].first) {
+                // Equal hashes: the earliest index with this id is where the run of equal hashes starts.
+                std::size_t start = j - 1;
+                while (start > 0 && keys[start - 1].first == keys[j].first) --start;
+                const std::string id = at(keys[j].second).id;
+                for (std::size_t e = start; e < j; ++e)
+                    if (at(keys[e].second).id == id && keys[j].second < second) {
+                        first = keys[e].second;
+                        second = keys[j].second;
+                        break;
+                    }
+            }
+        if (second == keys.size()) return;
+        const item dup = at(second);
+        DEEPVIS_FAIL(config_error, "manifest '" << manifest.string() << "': items " << first << " and " << second
+                                                << " have the same id '" << dup.id << "' (path '" << dup.file
+                                                << "' twice?)");
     }
-    return items;
-}
+
+    fs::path m_base;  ///< the folder, or the manifest's folder (relative paths are read from there)
+    bool m_manifest;
+    std::vector<std::string> m_records;
+};
 
 // --- shards -----------------------------------------------------------------------------------
 
@@ -406,8 +452,9 @@ std::vector<std::string> table_header(const run_setup& s) {
 }
 
 /// Runs every method on one item and writes its files; returns its row (status ok or failed).
+/// `trace` is reused from item to item: its buffers are allocated once, not per item.
 std::vector<std::string> process_item(const run_setup& s, std::size_t index, const item& it,
-                                      const std::vector<std::string>& header) {
+                                      const std::vector<std::string>& header, nn::network::trace& trace) {
     std::vector<std::string> row(header.size());
     std::size_t col = 0;
     row[col++] = std::to_string(index);
@@ -417,7 +464,6 @@ std::vector<std::string> process_item(const run_setup& s, std::size_t index, con
     const std::size_t status_col = col;
     try {
         const tensor x = s.preprocess.to_model(it.path);
-        nn::network::trace trace;
         s.net->forward(x, trace);
         const auto p = softmax_rows(s.net->scores(trace)).at(0);
         const auto top = top_classes(p, top_k);
@@ -612,8 +658,8 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
     s.out = f.get_string("out");
 
     bool has_class = false;
-    const std::vector<item> items = f.given("images") ? folder_items(f.get_string("images"))
-                                                      : manifest_items(f.get_string("manifest"), s.has_label, has_class);
+    const item_list items = f.given("images") ? item_list::folder(f.get_string("images"))
+                                              : item_list::manifest(f.get_string("manifest"), s.has_label, has_class);
     if (s.class_flag == "column" && !has_class)
         throw usage_error("flag --class column needs a --manifest with a 'class' column");
 
@@ -630,7 +676,8 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
     fs::create_directories(s.out);
     const fs::path table_path = s.out / sh.table_name();
     const std::vector<std::string> header = table_header(s);
-    std::set<std::size_t> done;
+    std::vector<bool> done(items.size(), false);  // one bit per item
+    std::size_t done_count = 0;
     std::error_code ec;
     const bool resuming = f.get_bool("resume") && fs::exists(table_path, ec);
     if (resuming) {
@@ -642,11 +689,12 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
         table kept{t.header, {}, 0};
         for (auto& row : t.rows) {
             const std::size_t i = row_index(table_path, row);
-            DEEPVIS_CHECK(i < items.size() && items[i].id == row[1], config_error,
+            DEEPVIS_CHECK(i < items.size() && items.at(i).id == row[1], config_error,
                           "--resume: '" << table_path.string() << "' item " << i << " is '" << row[1]
                                         << "', not an item of this run (the images or manifest changed)");
             if (row[s.has_label ? 4 : 3] != "ok") continue;  // failed items are tried again
-            done.insert(i);
+            if (!done[i]) ++done_count;
+            done[i] = true;
             kept.rows.push_back(std::move(row));
         }
         if (t.torn) std::cerr << "batch: dropped a torn last line of " << table_path.string() << '\n';
@@ -660,7 +708,7 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
     for (std::size_t i = 0; i < items.size(); ++i)
         if (sh.takes(i)) {
             ++in_shard;
-            if (!done.count(i)) todo.push_back(i);
+            if (!done[i]) todo.push_back(i);
         }
 
     table_appender appender(table_path);
@@ -668,12 +716,14 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
     std::size_t failures = 0;
     std::vector<std::string> reasons;  // the first few, for the summary; all are in the table
     const std::size_t status_col = s.has_label ? 4 : 3;
+    nn::network::trace trace;
     for (std::size_t i : todo) {
-        const std::vector<std::string> row = process_item(s, i, items[i], header);
+        const item it = items.at(i);
+        const std::vector<std::string> row = process_item(s, i, it, header, trace);
         appender.append(row);
         if (row[status_col] != "ok") {
             ++failures;
-            if (reasons.size() < 10) reasons.push_back(items[i].file + ": " + row[status_col + 1]);
+            if (reasons.size() < 10) reasons.push_back(it.file + ": " + row[status_col + 1]);
         }
         bar.item_done(failures);
     }
@@ -684,7 +734,7 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
     const double seconds = bar.seconds();
     out << "batch: " << todo.size() << " items";
     if (sh.given) out << " of shard " << sh.k << '/' << sh.n;
-    if (!done.empty()) out << " (" << done.size() << " of " << in_shard << " already done)";
+    if (done_count) out << " (" << done_count << " of " << in_shard << " already done)";
     out << ", " << todo.size() - failures << " ok, " << failures << " failed, " << std::fixed << std::setprecision(1)
         << seconds << " s (" << std::setprecision(2) << (seconds > 0 ? static_cast<double>(todo.size()) / seconds : 0.0)
         << " items/s); table " << table_path.string() << '\n';
