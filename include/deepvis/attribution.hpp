@@ -12,6 +12,7 @@
 #include <deepvis/attribution/integrated_gradients.hpp>
 #include <deepvis/attribution/layer_gradients.hpp>
 #include <deepvis/attribution/occlusion.hpp>
+#include <deepvis/attribution/rise.hpp>
 #include <deepvis/attribution/saliency.hpp>
 #include <deepvis/attribution/score_cam.hpp>
 #include <deepvis/attribution/smoothgrad.hpp>

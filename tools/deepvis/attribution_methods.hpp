@@ -299,6 +299,26 @@ inline const std::vector<attribution_method>& attribution_methods() {
                                .baseline = a.get_float("baseline"),
                                .batch_size = a.positive("batch")});
          }},
+        {"rise",
+         "RISE",
+         "RISE (Petsiuk 2018): the mean of random masks weighted by the probability they keep",
+         display_kind::heatmap,
+         true,
+         {{"masks", "N", "random masks", "1000"},
+          {"grid", "S", "cells per side of each mask", "7"},
+          {"probability", "P", "chance that a cell is kept", "0.5"},
+          {"baseline", "V", "value of the masked-out input (in the model's input space)", "0"},
+          {"seed", "N", "mask seed", "0"},
+          {"batch", "B", "masked copies per pass", "16"}},
+         [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
+             return rise(net, x, c,
+                         {.masks = a.positive("masks"),
+                          .grid = a.positive("grid"),
+                          .probability = a.get_float("probability"),
+                          .baseline = a.get_float("baseline"),
+                          .seed = a.seed("seed"),
+                          .batch_size = a.positive("batch")});
+         }},
         {"score-cam", "Score-CAM", "Score-CAM (Wang 2020): masks weighted by the score they keep", display_kind::cam,
          true,
          [] {

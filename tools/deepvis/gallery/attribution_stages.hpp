@@ -45,6 +45,11 @@ inline method_arguments gallery_arguments(const context& ctx, const attribution_
     // Faster Score-CAM on a large model: its last layer may have a map per class (SqueezeNet: 1000 maps,
     // 4 000 forward passes for 4 images); the 128 most varied maps per image carry the picture.
     if (m.name == "score-cam" && ctx.is_large()) values["max-channels"] = ctx.quick ? "64" : "128";
+    // RISE: its error falls as 1/sqrt(masks); 400 masks keep a large model's four images to 1 600 passes.
+    if (m.name == "rise") {
+        values["masks"] = ctx.quick ? "200" : ctx.is_large() ? "400" : "1000";
+        values["seed"] = std::to_string(ctx.seed);
+    }
     if (m.name == "occlusion") {
         const std::size_t window = std::max<std::size_t>(2, ctx.x.shape()[2] / 7);
         values["window"] = std::to_string(window);
@@ -131,12 +136,15 @@ inline stage predictions_stage(context& ctx) {
 /// Attribution maps of every method side by side, one row per image.
 inline stage attribution_stage(context& ctx, bool perturbation) {
     const std::string id = perturbation ? "perturbation" : "attribution";
-    const std::string title =
-        perturbation ? "Perturbation methods: occlusion and Score-CAM" : "Attribution maps side by side";
+    const std::string title = perturbation ? "Perturbation methods" : "Attribution maps side by side";
+    std::string perturbation_methods;  // from the registry: every method it marks as perturbation-based
+    for (const auto* m : gallery_methods(true))
+        perturbation_methods += (perturbation_methods.empty() ? "" : "; ") + m->summary;
     const std::string description =
         perturbation
-            ? "Methods that explain by changing the input and running the model again (no gradient): occlusion "
-              "(Zeiler & Fergus 2014) and Score-CAM (Wang et al. 2020), for the predicted class."
+            ? "Methods that explain by changing the input and running the model again (no gradient), for the "
+              "predicted class: " +
+                  perturbation_methods + "."
             : "Every gradient-based explanation of the library for the predicted class of each image: the plain "
               "gradient, saliency "
               "(Simonyan et al. 2014), input × gradient, guided backpropagation (Springenberg et al. 2015), the "
