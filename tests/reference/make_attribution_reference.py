@@ -18,6 +18,17 @@ OUTDIR/<model>/:
                        (N, C, H, W): zero baseline, IG_STEPS-point Gauss-Legendre rule on [0, 1]
   gradcam_plus_plus.npy
                        (N, H, W): pytorch-grad-cam's Grad-CAM++ weights, ReLU, bilinear
+  layercam.npy         (N, H, W): ReLU(sum_k ReLU(G_k) A_k), bilinear (Jiang et al. 2021)
+  xgradcam.npy         (N, H, W): ReLU(sum_k w_k A_k), w_k = sum_ij G_k A_k / (sum_ij A_k + 1e-7)
+                       (Fu et al. 2020)
+  hirescam.npy         (N, H, W): ReLU(sum_k G_k A_k) (Draelos & Carin 2020)
+  eigencam.npy         (N, H, W): ReLU of the centred (hw, K) matrix of A projected on its first
+                       right singular vector (torch.linalg.svd), pytorch-grad-cam's
+                       get_2d_projection, with the sign that makes the projection correlate
+                       positively with sum_k A_k (pytorch-grad-cam keeps the SVD's sign)
+  eigengradcam.npy     (N, H, W): the same for the matrix of G A, sign against sum_k G_k A_k
+  <map>_skipped.txt    instead of <map>.npy, for Eigen-CAM maps whose first singular value is too
+                       close to the second for a stable reference (the reason, one line)
   allowance_<map>.npy  per element of each map above, how far float32 rounding may move it (below)
   stamp.json           what produced the files; a folder whose stamp matches is not regenerated
 
@@ -59,7 +70,20 @@ G = gradient at the Grad-CAM layer, A_k its activations):
   input_x_gradient     |x| A(g)
   integrated_gradients |x| sum_s w_s A(g at node s)   (each node has its own near-ties)
   gradcam_plus_plus    sum over the perturbations of |map(G perturbed) - map(G)| (its weights are
-                       a rational function of G: the map is recomputed instead of bounded)
+  layercam, xgradcam,  a rational function of G: the map is recomputed instead of bounded)
+  hirescam
+  eigencam,            the same recomputation (zero for eigencam, which needs no gradient), plus
+  eigengradcam         the Davis-Kahan bound on the first singular vector: a perturbation E of
+                       the centred matrix M moves v1 by at most 2 |E|_2 / (s1 - s2), hence the
+                       projection at position p by |M_p| 2 |E|_2 / (s1 - s2) + |E_p|; with the
+                       normwise relative model of float32 rounding (the backward error of a
+                       float32 pipeline and SVD): |E|_2 <= |E|_F <= 2 FRAGILE |M|_F and
+                       |E_p| <= 2 FRAGILE |M_p|, ten times the ~1e-6 rounding level, twice for
+                       A and G in G A (and 2 |map| where the sign
+                       rule's margin sum_p proj_p sum_k M_pk is within that bound's reach of
+                       0, as the sign could flip). Where that bound exceeds
+                       EIGEN_SKIP of max|map| the gap s1 - s2 is too small for a stable
+                       reference: the map is not saved and <map>_skipped.txt says why
 Forward values move by at most FRAGILE of their layer's scale under these flips and are not
 counted. The all-open / all-closed sums can cancel where a few actual flips do not (resnet18 has
 130 fragile ReLU units; PyTorch's own float32 maps flip 2 ReLUs and 3 max-pool windows and miss the
@@ -87,6 +111,8 @@ BATCH = 2
 IG_STEPS = 16
 RELU_MARGIN = 2.5
 TOP_CLASSES = 50
+EIGEN_SKIP = 0.05  # Eigen-CAM maps whose Davis-Kahan allowance exceeds this share of max|map|
+FRAGILE_FORWARD = 1e-5  # make_reference.FRAGILE: how far a forward value may move, of its scale
 
 try:
     import numpy as np
@@ -163,6 +189,58 @@ def grad_cam_plus_plus_raw(a, grad_a):
     return (weights * a).sum(dim=1).clamp(min=0)
 
 
+def layer_cam_raw(a, grad_a):
+    """LayerCAM (Jiang et al. 2021, eq. 5-6): ReLU(sum_k ReLU(G_k) A_k)."""
+    return (grad_a.clamp(min=0) * a).sum(dim=1).clamp(min=0)
+
+
+def xgrad_cam_raw(a, grad_a):
+    """XGrad-CAM (Fu et al. 2020, eq. 14), pytorch-grad-cam's eps: w_k = sum_ij G_k A_k /
+    (sum_ij A_k + 1e-7); ReLU(sum_k w_k A_k)."""
+    weights = (grad_a * a).sum(dim=(2, 3), keepdim=True) / (a.sum(dim=(2, 3), keepdim=True) + 1e-7)
+    return (weights * a).sum(dim=1).clamp(min=0)
+
+
+def hires_cam_raw(a, grad_a):
+    """HiResCAM (Draelos & Carin 2020, eq. 4): ReLU(sum_k G_k A_k)."""
+    return (grad_a * a).sum(dim=1).clamp(min=0)
+
+
+def principal_projection(m, relative=None):
+    """pytorch-grad-cam's get_2d_projection for one (N, K, h, w) tensor: per item, the (hw, K)
+    matrix centred over positions, projected on its first right singular vector (torch.linalg.svd),
+    sign chosen so that the projection correlates positively with sum_k m_k (pytorch-grad-cam keeps
+    the SVD's sign); then ReLU. Returns the map (N, h, w) and, per item, (s1, s2, the Davis-Kahan
+    allowance (h, w) for a perturbation E of the centred matrix M with |E|_F <= relative |M|_F and
+    |E_p| <= relative |M_p| for each row p)."""
+    n, k, h, w = m.shape
+    out, facts = [], []
+    for i in range(n):
+        raw = m[i].reshape(k, h * w).T
+        centred = raw - raw.mean(dim=0, keepdim=True)
+        _, s, vt = torch.linalg.svd(centred, full_matrices=False)
+        proj = centred @ vt[0]
+        c = float((proj * raw.sum(dim=1)).sum())
+        if c < 0 or (c == 0 and proj[proj.abs().argmax()] < 0):
+            proj = -proj
+        s1, s2 = float(s[0]), float(s[1]) if s.numel() > 1 else 0.0
+        bound = torch.zeros(h * w, dtype=m.dtype)
+        if relative is not None:
+            dv = 2 * relative * float(centred.norm()) / (s1 - s2) if s1 > s2 else float("inf")  # |E|_2 <= |E|_F
+            bound = centred.norm(dim=1) * (dv + relative)
+            # A sign decided by a margin the perturbation could cross flips the whole map.
+            if abs(c) <= float(bound.norm() * raw.sum(dim=1).norm()):
+                bound = bound + 2 * proj.abs()
+        out.append(proj.reshape(h, w).clamp(min=0))
+        facts.append((s1, s2, bound.reshape(h, w)))
+    return torch.stack(out), facts
+
+
+GRADIENT_CAMS = {"gradcam_plus_plus": grad_cam_plus_plus_raw, "layercam": layer_cam_raw,
+                 "xgradcam": xgrad_cam_raw, "hirescam": hires_cam_raw,
+                 "eigengradcam": lambda a, g: principal_projection(g * a)[0]}
+
+
 def attribution_maps(model, layer, x, classes, with_allowance):
     """The eight maps of x (in the dtype of model and x) and, when asked, their rounding allowances
     (see the module docstring), as two dicts keyed by file name; and a dict of facts for the log."""
@@ -193,18 +271,26 @@ def attribution_maps(model, layer, x, classes, with_allowance):
     gradcam = upsample((alpha * a).sum(dim=1).clamp(min=0), size)
     maps = {"saliency": grad.abs().amax(dim=1), "guided_backprop": guided, "deconvolution": deconv,
             "gradcam": gradcam, "guided_gradcam": guided * gradcam[:, None], "input_x_gradient": xd * grad,
-            "gradcam_plus_plus": upsample(grad_cam_plus_plus_raw(a, grad_a), size)}
+            "eigencam": upsample(principal_projection(a)[0], size)}
+    for key, f in GRADIENT_CAMS.items():
+        maps[key] = upsample(f(a, grad_a), size)
+    info["eigen"] = {}
+    for key, m in (("eigencam", a), ("eigengradcam", grad_a * a)):
+        _, facts = principal_projection(m, 2 * FRAGILE_FORWARD)
+        info["eigen"][key] = ([(s1, s2) for s1, s2, _ in facts], upsample(torch.stack([b for _, _, b in facts]), size))
     if with_allowance:
         # The standard rule's perturbed passes give the input gradient's allowance and the Grad-CAM
         # weights' own: alpha_k (1/hw times the derivative of the score along a uniform shift of
-        # A_k) is a gradient, perturbed directly. Grad-CAM++'s weights are a rational function of
-        # the layer gradient, so its map is recomputed from each perturbed one.
+        # A_k) is a gradient, perturbed directly. The other gradient CAMs' maps are nonlinear in
+        # the layer gradient (Grad-CAM++'s weights are a rational function of it), so each map is
+        # recomputed from each perturbed one.
         d_grad, d_alpha = torch.zeros_like(grad), torch.zeros_like(alpha)
-        d_pp = torch.zeros_like(maps["gradcam_plus_plus"])
+        d_cams = {key: torch.zeros_like(maps[key]) for key in GRADIENT_CAMS}
         for g, g_a in perturbed_gradients(target, [xg, taps[0]]):
             d_grad += (g - grad).abs()
             d_alpha += (g_a.mean(dim=(2, 3), keepdim=True) - alpha).abs()
-            d_pp += (upsample(grad_cam_plus_plus_raw(a, g_a), size) - maps["gradcam_plus_plus"]).abs()
+            for key, f in GRADIENT_CAMS.items():
+                d_cams[key] += (upsample(f(a, g_a), size) - maps[key]).abs()
         d_guided, d_deconv = allow["guided"], allow["deconvnet"]
         # ReLU is 1-Lipschitz; bilinear weights are >= 0 and sum to 1.
         d_gradcam = upsample((d_alpha * a.abs()).sum(dim=1), size)
@@ -212,7 +298,8 @@ def attribution_maps(model, layer, x, classes, with_allowance):
                  "gradcam": d_gradcam,
                  "guided_gradcam": d_guided * gradcam[:, None] + guided.abs() * d_gradcam[:, None]
                  + d_guided * d_gradcam[:, None],
-                 "input_x_gradient": xd.abs() * d_grad, "gradcam_plus_plus": d_pp}
+                 "input_x_gradient": xd.abs() * d_grad, "eigencam": info["eigen"]["eigencam"][1], **d_cams}
+        allow["eigengradcam"] = allow["eigengradcam"] + info["eigen"]["eigengradcam"][1]
     del target
 
     # Integrated gradients: zero baseline, Gauss-Legendre nodes mapped to [0, 1]; each point has
@@ -288,12 +375,30 @@ def generate(name, outdir, force):
     save(os.path.join(folder, "classes.npy"), classes)
     report = []
     for key, m in maps.items():
+        skip_path = os.path.join(folder, key + "_skipped.txt")
+        if os.path.exists(skip_path):
+            os.remove(skip_path)
+        scale = float(m.abs().max())
+        if key in info["eigen"]:
+            gaps = ", ".join(f"s1/s2 {s1 / s2:.4g}" if s2 > 0 else "s2 = 0" for s1, s2 in info["eigen"][key][0])
+            report.append(f"{key} {gaps}")
+            if float(info["eigen"][key][1].max()) > EIGEN_SKIP * scale:
+                reason = (f"{key}: first singular value too close to the second ({gaps}): the Davis-Kahan "
+                          f"allowance reaches {float(info['eigen'][key][1].max()) / scale:.2g} of max|map| "
+                          f"(limit {EIGEN_SKIP})")
+                for stale in (key + ".npy", f"allowance_{key}.npy"):
+                    if os.path.exists(os.path.join(folder, stale)):
+                        os.remove(os.path.join(folder, stale))
+                with open(skip_path, "w") as f:
+                    f.write(reason + "\n")
+                report.append(f"skipped: {reason} (torch float32 moved it by "
+                              f"{float((maps32[key].double() - m).abs().max()) / scale:.1e})")
+                continue
         # What float32 rounding did move in PyTorch is allowed too: with many fragile units the
         # all-open / all-closed sums can cancel where a few actual flips do not (resnet18).
         moved32 = (maps32[key].double() - m).abs()
         save(os.path.join(folder, key + ".npy"), m)
         save(os.path.join(folder, f"allowance_{key}.npy"), allow[key] + moved32)
-        scale = float(m.abs().max())
         report.append(f"{key} tie allowance max {float(allow[key].max()) / scale:.1e}, torch float32 "
                       f"{float(moved32.max()) / scale:.1e} ({rel_beyond(maps32[key], m, allow[key]):.1e} beyond "
                       f"the tie allowance)")

@@ -226,6 +226,31 @@ inline const std::vector<attribution_method>& attribution_methods() {
          [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
              return gradcam_plus_plus(net, x, c, detail::cam_options(a));
          }},
+        {"layercam", "LayerCAM", "LayerCAM (Jiang 2021): maps weighted per location by the positive gradient",
+         display_kind::cam, false, detail::cam_parameters(),
+         [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
+             return layer_cam(net, x, c, detail::cam_options(a));
+         }},
+        {"xgradcam", "XGrad-CAM", "XGrad-CAM (Fu 2020): maps weighted by sum(gradient x map) / sum(map)",
+         display_kind::cam, false, detail::cam_parameters(),
+         [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
+             return xgrad_cam(net, x, c, detail::cam_options(a));
+         }},
+        {"hirescam", "HiResCAM", "HiResCAM (Draelos 2020): sum over channels of gradient x map", display_kind::cam,
+         false, detail::cam_parameters(),
+         [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
+             return hires_cam(net, x, c, detail::cam_options(a));
+         }},
+        {"eigencam", "Eigen-CAM", "Eigen-CAM (Muhammad 2020): the maps' first principal component (class-agnostic)",
+         display_kind::cam, false, detail::cam_parameters(),
+         [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
+             return eigen_cam(net, x, c, detail::cam_options(a));
+         }},
+        {"eigengradcam", "EigenGrad-CAM", "EigenGrad-CAM: the first principal component of gradient x map",
+         display_kind::cam, false, detail::cam_parameters(),
+         [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
+             return eigen_grad_cam(net, x, c, detail::cam_options(a));
+         }},
         {"guided-gradcam",
          "Guided Grad-CAM",
          "guided backprop times the upsampled Grad-CAM (Selvaraju 2017)",
@@ -251,11 +276,12 @@ inline const std::vector<attribution_method>& attribution_methods() {
                                   : m == "middle"    ? quadrature::riemann_middle
                                   : m == "trapezoid" ? quadrature::riemann_trapezoid
                                                      : quadrature::gauss_legendre;
-             return integrated_gradients(net, x, c,
-                                         {.steps = a.positive("steps"),
-                                          .method = q,
-                                          .baseline = a.has("baseline") ? detail::finite_npy(a.text("baseline"), "--baseline") : tensor(),
-                                          .batch_size = a.positive("batch")});
+             return integrated_gradients(
+                 net, x, c,
+                 {.steps = a.positive("steps"),
+                  .method = q,
+                  .baseline = a.has("baseline") ? detail::finite_npy(a.text("baseline"), "--baseline") : tensor(),
+                  .batch_size = a.positive("batch")});
          }},
         {"smoothgrad",
          "SmoothGrad",

@@ -14,17 +14,9 @@ template <class M>
 tensor gradcam_plus_plus(const M& model, const tensor& x, const class_indices& classes,
                          const gradcam_plus_plus_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);
-    detail::check_images(x, "gradcam_plus_plus");
-    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
-    auto& t = *lease;
-    model.forward(x, t);
-    const std::size_t n = x.shape()[0];
-    const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "gradcam_plus_plus"),
-                                            "gradcam_plus_plus");
-    const std::string layer = detail::cam_layer(model, t, options.layer, "gradcam_plus_plus");
-    const tensor g =
-        detail::backward_to<standard>(model, t, detail::one_hot_like(model.scores(t), cls), {layer}).front();
-    const tensor& a = model.activation(t, layer);
+    const auto d = detail::cam_pass(model, x, classes, options.layer, "gradcam_plus_plus");
+    const tensor& a = d.activations;
+    const tensor& g = d.gradient;
     const std::size_t nk = a.shape()[0] * a.shape()[1], hw = a.shape()[2] * a.shape()[3];
     tensor weights = xt::zeros<float>({a.shape()[0], a.shape()[1]});
     for (std::size_t j = 0; j < nk; ++j) {

@@ -5,7 +5,11 @@
 ///   symmetric_eigen(a): eigenvalues (ascending) and eigenvectors (columns) of a symmetric
 ///                       matrix, by LAPACK ?syevd through xt::linalg::eigh.
 ///   matmul(a, b):       a · b for 2-D tensors, by BLAS sgemm through xt::linalg::dot.
+///   leading_symmetric_eigen(a, n): the largest two eigenvalues and the eigenvector of the largest
+///                       of a symmetric n×n matrix in double, by LAPACK dsyevd.
+#include <cstddef>
 #include <utility>
+#include <vector>
 
 // xtensor-blas compiles against its own copy of the netlib cblas.h (xflens), which conflicts
 // with OpenBLAS' <cblas.h> that the convolution kernels include. Declare the BLAS once, from
@@ -16,6 +20,7 @@
 #define CXXBLAS_DRIVERS_CBLAS_H 1
 #endif
 #include <xtensor-blas/xlinalg.hpp>
+#include <xtensor/xadapt.hpp>
 
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
@@ -32,6 +37,25 @@ inline eigen_decomposition symmetric_eigen(const tensor& a) {
                   "symmetric_eigen: matrix has shape " << shape_string(a.shape()) << ", expected (n, n)");
     auto result = xt::linalg::eigh(a);
     return {tensor(std::get<0>(result)), tensor(std::get<1>(result))};
+}
+
+struct leading_eigenpair {
+    double value = 0.0;          ///< the largest eigenvalue
+    double next_value = 0.0;     ///< the second largest (0 when n = 1)
+    std::vector<double> vector;  ///< (n), unit norm, its eigenvector (sign as LAPACK returns it)
+};
+
+/// a: n×n, symmetric, row-major (only its lower triangle is read).
+inline leading_eigenpair leading_symmetric_eigen(const std::vector<double>& a, std::size_t n) {
+    DEEPVIS_CHECK(n > 0 && a.size() == n * n, shape_error,
+                  "leading_symmetric_eigen: " << a.size() << " values for a " << n << "x" << n << " matrix");
+    const xt::xtensor<double, 2> m = xt::adapt(a, std::array<std::size_t, 2>{n, n});
+    const auto result = xt::linalg::eigh(m);
+    const auto& values = std::get<0>(result);
+    const auto& vectors = std::get<1>(result);
+    leading_eigenpair out{values(n - 1), n > 1 ? values(n - 2) : 0.0, std::vector<double>(n)};
+    for (std::size_t i = 0; i < n; ++i) out.vector[i] = vectors(i, n - 1);
+    return out;
 }
 
 inline tensor matmul(const tensor& a, const tensor& b) {

@@ -1,6 +1,7 @@
 #pragma once
-/// Machinery shared by the class-activation-map methods (Grad-CAM, Grad-CAM++, Score-CAM):
-/// choosing the layer, weighting its maps, normalising and upsampling.
+/// Machinery shared by the class-activation-map methods (Grad-CAM, Grad-CAM++, Score-CAM,
+/// LayerCAM, XGrad-CAM, HiResCAM, Eigen-CAM): choosing the layer, reading its activations and
+/// their gradient, weighting or multiplying its maps, normalising and upsampling.
 #include <algorithm>
 #include <cmath>
 #include <deepvis/attribution/detail/common.hpp>
@@ -52,6 +53,42 @@ std::string cam_layer(const M& model, typename M::trace_type& t, const std::stri
     return name;
 }
 
+/// What a gradient CAM reads at its layer.
+struct cam_tensors {
+    tensor activations;  ///< A: (N, K, h, w)
+    tensor gradient;     ///< G = ∂(Σ_i score_{i, c_i}) / ∂A under the standard rule; empty if not asked for
+};
+
+/// Forward on x, the CAM layer (`layer`, or default_cam_layer), its activations and, when
+/// `with_gradient`, their gradient from one backward pass for the whole batch.
+///   requires: x is NCHW; classes is one index, or one per batch item, below the score width.
+template <class M>
+cam_tensors cam_pass(const M& model, const tensor& x, const class_indices& classes, const std::string& layer,
+                     const char* who, bool with_gradient = true) {
+    check_images(x, who);
+    auto lease = borrow_trace(model);  // reuses the memory of earlier calls
+    auto& t = *lease;
+    model.forward(x, t);
+    const std::size_t n = x.shape()[0];
+    const auto cls = expand_classes(classes, n, score_width(model.scores(t), n, who), who);
+    const std::string name = cam_layer(model, t, layer, who);
+    cam_tensors out{model.activation(t, name), {}};
+    if (with_gradient)
+        out.gradient = backward_to<standard>(model, t, one_hot_like(model.scores(t), cls), {name}).front();
+    return out;
+}
+
+/// G ⊙ A elementwise, with G rectified first when `rectify_gradient` (LayerCAM): (N, K, h, w).
+inline tensor gradient_times_activation(const tensor& activations, const tensor& gradient, bool rectify_gradient) {
+    DEEPVIS_ASSERT(activations.shape() == gradient.shape());
+    tensor out = activations;
+    for (std::size_t e = 0; e < out.size(); ++e) {
+        const float g = gradient.data()[e];
+        out.data()[e] *= rectify_gradient ? std::max(g, 0.0f) : g;
+    }
+    return out;
+}
+
 /// cam_i = Σ_k weights(i,k) · A(i,k,:,:), then ReLU when asked: (N, h, w).
 inline tensor weighted_maps(const tensor& activations, const tensor& weights, bool relu) {
     const std::size_t n = activations.shape()[0], k = activations.shape()[1];
@@ -68,6 +105,12 @@ inline tensor weighted_maps(const tensor& activations, const tensor& weights, bo
             for (std::size_t p = 0; p < hw; ++p) dst[p] = std::max(dst[p], 0.0f);
     }
     return cam;
+}
+
+/// cam_i = Σ_k m(i,k,:,:), then ReLU when asked: (N, h, w).
+inline tensor channel_sum(const tensor& m, bool relu) {
+    const tensor ones = xt::ones<float>({m.shape()[0], m.shape()[1]});
+    return weighted_maps(m, ones, relu);
 }
 
 /// Per batch item: (m − min) / (max − min + 1e-7), pytorch-grad-cam's scale_cam_image.
