@@ -328,7 +328,7 @@ inline const std::vector<attribution_method>& attribution_methods() {
         {"rise",
          "RISE",
          "RISE (Petsiuk 2018): the mean of random masks weighted by the probability they keep",
-         display_kind::heatmap,
+         display_kind::cam,  // smooth and coarse, like a CAM: overlaid on the image
          true,
          {{"masks", "N", "random masks", "1000"},
           {"grid", "S", "cells per side of each mask", "7"},
