@@ -137,21 +137,17 @@ inline stage predictions_stage(context& ctx) {
 inline stage attribution_stage(context& ctx, bool perturbation) {
     const std::string id = perturbation ? "perturbation" : "attribution";
     const std::string title = perturbation ? "Perturbation methods" : "Attribution maps side by side";
-    std::string perturbation_methods;  // from the registry: every method it marks as perturbation-based
-    for (const auto* m : gallery_methods(true))
-        perturbation_methods += (perturbation_methods.empty() ? "" : "; ") + m->summary;
+    std::string listed;  // from the registry: the section's methods, as it summarises them
+    for (const auto* m : gallery_methods(perturbation)) listed += (listed.empty() ? "" : "; ") + m->summary;
     const std::string description =
-        perturbation
-            ? "Methods that explain by changing the input and running the model again (no gradient), for the "
-              "predicted class: " +
-                  perturbation_methods + "."
-            : "Every gradient-based explanation of the library for the predicted class of each image: the plain "
-              "gradient, saliency "
-              "(Simonyan et al. 2014), input × gradient, guided backpropagation (Springenberg et al. 2015), the "
-              "deconvnet (Zeiler & Fergus 2014), Grad-CAM and guided Grad-CAM (Selvaraju et al. 2017), Grad-CAM++, "
-              "integrated gradients (Sundararajan et al. 2017) and SmoothGrad (Smilkov et al. 2017). Signed maps: red "
-              "positive, blue negative (one channel) or an RGB image around grey (three channels), clipped at the "
-              "99th percentile of |value|; CAMs are overlaid on the image (jet, α = 0.5).";
+        perturbation ? "Methods that explain by changing the input and running the model again (no gradient), for "
+                       "the predicted class: " +
+                           listed + "."
+                     : "Every gradient-based explanation of the library for the predicted class of each image: " +
+                           listed +
+                           ". Signed maps: red positive, blue negative (one channel) or an RGB image around grey "
+                           "(three channels), clipped at the 99th percentile of |value|; CAMs are overlaid on the "
+                           "image (jet, α = 0.5).";
     return {id, title, description, [&ctx, perturbation](figures& f) {
                 const auto methods = gallery_methods(perturbation);
                 viz::report_image_table t{.columns = {"image", "input"}};
