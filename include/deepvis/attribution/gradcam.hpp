@@ -48,15 +48,9 @@ tensor gradcam_raw(const M& model, typename M::trace_type& t, const std::string&
 template <class M>
 tensor gradcam(const M& model, const tensor& x, const class_indices& classes, const gradcam_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);
-    detail::check_images(x, "gradcam");
-    auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
-    auto& t = *lease;
-    model.forward(x, t);
-    const std::size_t n = x.shape()[0];
-    const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "gradcam"), "gradcam");
-    const std::string layer = detail::cam_layer(model, t, options.layer, "gradcam");
-    return detail::finish_cam(detail::gradcam_raw(model, t, layer, cls, options.relu), x, options.upsample,
-                              options.normalize);
+    const auto d = detail::cam_pass(model, x, classes, options.layer, "gradcam");
+    return detail::finish_cam(detail::weighted_maps(d.activations, detail::spatial_mean(d.gradient), options.relu), x,
+                              options.upsample, options.normalize);
 }
 
 }  // namespace deepvis

@@ -34,7 +34,11 @@ struct rise_geometry {
     std::vector<upsample_tap> taps_y, taps_x;  ///< s cells → (s+1)·cell pixels, bilinear
 };
 
+/// The geometry of s×s-cell masks on H×W inputs; config_error unless 1 ≤ s ≤ min(H, W).
 inline rise_geometry rise_layout(std::size_t h, std::size_t w, std::size_t s) {
+    DEEPVIS_CHECK(
+        s >= 1 && s <= std::min(h, w), config_error,
+        "rise: grid " << s << " must lie in [1, " << std::min(h, w) << "] for a " << h << "x" << w << " input");
     const std::size_t cy = (h + s - 1) / s, cx = (w + s - 1) / s;
     return {h,
             w,
@@ -72,8 +76,6 @@ inline void rise_mask(const rise_geometry& g, const rise_options& o, std::size_t
 /// The masks a RISE run with these options uses on H×W inputs: (count, H, W), masks first..first+count−1.
 inline tensor rise_masks(std::size_t height, std::size_t width, const rise_options& options, std::size_t first,
                          std::size_t count) {
-    DEEPVIS_CHECK(options.grid >= 1 && options.grid <= std::min(height, width), config_error,
-                  "rise: grid " << options.grid << " must lie in [1, " << std::min(height, width) << "]");
     const auto g = detail::rise_layout(height, width, options.grid);
     tensor out = xt::zeros<float>({count, height, width});
     std::vector<float> cells;
@@ -89,12 +91,10 @@ tensor rise(const M& model, const tensor& x, const class_indices& classes, const
     detail::check_images(x, "rise");
     const std::size_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
     DEEPVIS_CHECK(options.masks >= 1, config_error, "rise: masks must be positive");
-    DEEPVIS_CHECK(options.grid >= 1 && options.grid <= std::min(h, w), config_error,
-                  "rise: grid " << options.grid << " must lie in [1, " << std::min(h, w) << "] for a " << h << "x" << w
-                                << " input");
     DEEPVIS_CHECK(options.probability > 0.0f && options.probability <= 1.0f, config_error,
                   "rise: probability " << options.probability << " must lie in (0, 1]");
     const std::size_t rows = checked_multiply(n, options.masks, "rise: images x masks");
+    const auto g = detail::rise_layout(h, w, options.grid);
     const std::size_t plane = h * w, size = c * plane;
 
     auto lease = detail::borrow_trace(model);  // reuses the memory of earlier calls
@@ -102,7 +102,6 @@ tensor rise(const M& model, const tensor& x, const class_indices& classes, const
     model.forward(x, t);
     const auto cls = detail::expand_classes(classes, n, detail::score_width(model.scores(t), n, "rise"), "rise");
 
-    const auto g = detail::rise_layout(h, w, options.grid);
     std::vector<float> cells, mask(plane);
     std::vector<double> total(n * plane, 0.0);  // sums of N terms: in double
     // Rows are (mask k, image i) with k outer, so one mask serves all images before the next.
