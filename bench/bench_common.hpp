@@ -30,9 +30,12 @@ inline std::string json_string(const std::string& s) {
     std::ostringstream os;
     os << '"';
     for (char c : s) {
-        if (c == '"' || c == '\\') os << '\\' << c;
-        else if (static_cast<unsigned char>(c) < 0x20) os << ' ';
-        else os << c;
+        if (c == '"' || c == '\\')
+            os << '\\' << c;
+        else if (static_cast<unsigned char>(c) < 0x20)
+            os << ' ';
+        else
+            os << c;
     }
     os << '"';
     return os.str();

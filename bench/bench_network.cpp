@@ -28,6 +28,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deepvis/core/parallel.hpp>
+#include <deepvis/gradcam.hpp>
+#include <deepvis/guided_backprop.hpp>
+#include <deepvis/integrated_gradients.hpp>
+#include <deepvis/io/npy.hpp>
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/nn/network.hpp>
+#include <deepvis/saliency.hpp>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -39,15 +47,6 @@
 
 #include "bench_common.hpp"
 #include "deepvis/attribution_methods.hpp"
-
-#include <deepvis/core/parallel.hpp>
-#include <deepvis/gradcam.hpp>
-#include <deepvis/guided_backprop.hpp>
-#include <deepvis/integrated_gradients.hpp>
-#include <deepvis/io/npy.hpp>
-#include <deepvis/io/onnx.hpp>
-#include <deepvis/nn/network.hpp>
-#include <deepvis/saliency.hpp>
 
 namespace {
 
@@ -71,7 +70,6 @@ const deepvis::cli::attribution_method* find_method(const std::string& name) {
     return deepvis::cli::find_attribution_method(name);
 }
 
-
 [[noreturn]] void usage(const std::string& why) {
     std::cerr << "bench_network: " << why << "\n"
               << "usage: bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0|top1]\n"
@@ -89,19 +87,27 @@ options parse(int argc, char** argv) {
             if (i + 1 >= argc) usage(a + " needs a value");
             return argv[++i];
         };
-        if (a == "--runs") o.runs = std::stoi(value());
-        else if (a == "--warmup") o.warmup = std::stoi(value());
-        else if (a == "--batch") o.batch = std::stoi(value());
-        else if (a == "--size") o.size = std::stoi(value());
+        if (a == "--runs")
+            o.runs = std::stoi(value());
+        else if (a == "--warmup")
+            o.warmup = std::stoi(value());
+        else if (a == "--batch")
+            o.batch = std::stoi(value());
+        else if (a == "--size")
+            o.size = std::stoi(value());
         else if (a == "--class") {
             const std::string c = value();
             o.cls = c == "top1" ? -1 : std::stoi(c);
-        }
-        else if (a == "--per-node") o.per_node = true;
-        else if (a == "--layer") o.layer = value();
-        else if (a == "--save") o.save_dir = value();
-        else if (a == "--steps") o.steps = static_cast<std::size_t>(std::stoul(value()));
-        else if (a == "--ig-batch") o.ig_batch = static_cast<std::size_t>(std::stoul(value()));
+        } else if (a == "--per-node")
+            o.per_node = true;
+        else if (a == "--layer")
+            o.layer = value();
+        else if (a == "--save")
+            o.save_dir = value();
+        else if (a == "--steps")
+            o.steps = static_cast<std::size_t>(std::stoul(value()));
+        else if (a == "--ig-batch")
+            o.ig_batch = static_cast<std::size_t>(std::stoul(value()));
         else if (a == "--attribution") {
             o.attribution = split_list(value());
             for (const auto& m : o.attribution)
@@ -113,9 +119,12 @@ options parse(int argc, char** argv) {
             if (t != "both" && t != "forward" && t != "saliency" && t != "none") usage("unknown task '" + t + "'");
             o.forward = t == "both" || t == "forward";
             o.saliency = t == "both" || t == "saliency";
-        } else if (!a.empty() && a[0] == '-') usage("unknown option '" + a + "'");
-        else if (o.model.empty()) o.model = a;
-        else usage("more than one model given");
+        } else if (!a.empty() && a[0] == '-')
+            usage("unknown option '" + a + "'");
+        else if (o.model.empty())
+            o.model = a;
+        else
+            usage("more than one model given");
     }
     if (o.model.empty()) usage("no model given");
     if (o.runs < 1 || o.warmup < 0 || o.batch < 1 || o.size < 1 || o.steps < 1 || o.ig_batch < 1)
@@ -127,12 +136,16 @@ tensor make_input(const deepvis::nn::network& net, const options& o) {
     deepvis::shape_type shape;
     const auto& declared = net.input_info().shape;
     for (std::size_t d = 0; d < declared.size(); ++d) {
-        if (d == 0) shape.push_back(static_cast<std::size_t>(o.batch));
-        else if (d >= 2) shape.push_back(static_cast<std::size_t>(o.size));
-        else shape.push_back(declared[d] > 0 ? static_cast<std::size_t>(declared[d]) : 3);
+        if (d == 0)
+            shape.push_back(static_cast<std::size_t>(o.batch));
+        else if (d >= 2)
+            shape.push_back(static_cast<std::size_t>(o.size));
+        else
+            shape.push_back(declared[d] > 0 ? static_cast<std::size_t>(declared[d]) : 3);
     }
-    if (declared.empty()) shape = {static_cast<std::size_t>(o.batch), 3, static_cast<std::size_t>(o.size),
-                                   static_cast<std::size_t>(o.size)};
+    if (declared.empty())
+        shape = {static_cast<std::size_t>(o.batch), 3, static_cast<std::size_t>(o.size),
+                 static_cast<std::size_t>(o.size)};
     tensor x(shape);
     std::mt19937 rng(20240601);
     std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -170,7 +183,7 @@ struct node_timer {
     struct step {
         const deepvis::nn::node* def;
         std::unique_ptr<deepvis::nn::op> impl;
-        std::vector<const tensor*> in;   // constant pointers filled at run time for activations
+        std::vector<const tensor*> in;  // constant pointers filled at run time for activations
         std::vector<std::string> in_names;
         std::vector<bool> in_is_init;
         std::vector<double> forward_ms, backward_ms;
@@ -242,7 +255,8 @@ struct node_timer {
             }
             const auto start = clock_type::now();
             s.impl->backward(deepvis::nn::inputs_view(s.in.data(), s.in.size()),
-                             deepvis::nn::inputs_view(y.data(), y.size()), deepvis::nn::inputs_view(gy.data(), gy.size()),
+                             deepvis::nn::inputs_view(y.data(), y.size()),
+                             deepvis::nn::inputs_view(gy.data(), gy.size()),
                              deepvis::nn::outputs_view(gx.data(), gx.size()), s.scratch);
             s.backward_ms.push_back(ms_since(start));
             for (std::size_t i = 0; i < s.in.size(); ++i) {
@@ -346,8 +360,8 @@ int main(int argc, char** argv) {
         std::ostringstream js;
         js << "{\"model\": " << json_string(o.model) << ", \"input\": " << json_string(deepvis::shape_string(x.shape()))
            << ", \"openblas_num_threads\": " << json_string(threads ? threads : "")
-           << ", \"threads\": " << deepvis::num_threads() << ", \"runs\": " << o.runs
-           << ", \"warmup\": " << o.warmup << ", \"load_ms\": " << load_ms;
+           << ", \"threads\": " << deepvis::num_threads() << ", \"runs\": " << o.runs << ", \"warmup\": " << o.warmup
+           << ", \"load_ms\": " << load_ms;
         if (o.forward) js << ", \"forward_ms\": " << json_timing(forward_ms);
         if (o.saliency) js << ", \"saliency_ms\": " << json_timing(saliency_ms);
         js << attribution_js.str();
@@ -360,8 +374,8 @@ int main(int argc, char** argv) {
             bool first = true;
             for (const auto& s : timer.steps) {
                 js << (first ? "" : ", ") << "{\"name\": " << json_string(s.def->name)
-                   << ", \"op\": " << json_string(s.def->op_type)
-                   << ", \"output_shape\": " << json_string(deepvis::shape_string(timer.values.at(s.def->outputs.front()).shape()))
+                   << ", \"op\": " << json_string(s.def->op_type) << ", \"output_shape\": "
+                   << json_string(deepvis::shape_string(timer.values.at(s.def->outputs.front()).shape()))
                    << ", \"forward_ms\": " << summarise(s.forward_ms).median;
                 if (o.saliency) js << ", \"backward_ms\": " << summarise(s.backward_ms).median;
                 js << "}";

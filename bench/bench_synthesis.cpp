@@ -24,6 +24,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deepvis/core/parallel.hpp>
+#include <deepvis/io/npy.hpp>
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/synthesis.hpp>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -31,16 +35,10 @@
 
 #include "bench_common.hpp"
 
-#include <deepvis/core/parallel.hpp>
-#include <deepvis/io/npy.hpp>
-#include <deepvis/io/onnx.hpp>
-#include <deepvis/synthesis.hpp>
-
 namespace {
 
 using namespace bench;
 using deepvis::tensor;
-
 
 struct options {
     std::string model, task, content, style, check, content_layer;
@@ -59,7 +57,6 @@ struct options {
     std::exit(2);
 }
 
-
 options parse(int argc, char** argv) {
     options o;
     for (int i = 1; i < argc; ++i) {
@@ -68,37 +65,50 @@ options parse(int argc, char** argv) {
             if (i + 1 >= argc) usage(a + " needs a value");
             return argv[++i];
         };
-        if (a == "--task") o.task = value();
+        if (a == "--task")
+            o.task = value();
         else if (a == "--size") {
             const auto hw = split_list(value());
             if (hw.size() != 2) usage("--size needs H,W");
             o.height = std::stoul(hw[0]);
             o.width = std::stoul(hw[1]);
-        } else if (a == "--steps") o.steps = std::stoul(value());
-        else if (a == "--runs") o.runs = std::stoi(value());
-        else if (a == "--warmup") o.warmup = std::stoi(value());
-        else if (a == "--class") o.cls = std::stoll(value());
-        else if (a == "--content") o.content = value();
-        else if (a == "--style") o.style = value();
-        else if (a == "--content-layer") o.content_layer = value();
-        else if (a == "--style-layers") o.style_layers = split_list(value());
+        } else if (a == "--steps")
+            o.steps = std::stoul(value());
+        else if (a == "--runs")
+            o.runs = std::stoi(value());
+        else if (a == "--warmup")
+            o.warmup = std::stoi(value());
+        else if (a == "--class")
+            o.cls = std::stoll(value());
+        else if (a == "--content")
+            o.content = value();
+        else if (a == "--style")
+            o.style = value();
+        else if (a == "--content-layer")
+            o.content_layer = value();
+        else if (a == "--style-layers")
+            o.style_layers = split_list(value());
         else if (a == "--style-weights") {
             for (const auto& w : split_list(value())) o.style_weights.push_back(std::stod(w));
-        } else if (a == "--check") o.check = value();
-        else if (!a.empty() && a[0] == '-') usage("unknown option '" + a + "'");
-        else if (o.model.empty()) o.model = a;
-        else usage("more than one model given");
+        } else if (a == "--check")
+            o.check = value();
+        else if (!a.empty() && a[0] == '-')
+            usage("unknown option '" + a + "'");
+        else if (o.model.empty())
+            o.model = a;
+        else
+            usage("more than one model given");
     }
     if (o.model.empty()) usage("no model given");
     if (o.task != "class" && o.task != "style") usage("--task must be class or style");
     if (o.steps < 1 || o.runs < 1 || o.warmup < 0) usage("steps and runs must be positive");
-    if (o.task == "style" && (o.content.empty() || o.style.empty() || o.content_layer.empty() || o.style_layers.empty()))
+    if (o.task == "style" &&
+        (o.content.empty() || o.style.empty() || o.content_layer.empty() || o.style_layers.empty()))
         usage("--task style needs --content, --style, --content-layer and --style-layers");
     if (o.style_weights.empty()) o.style_weights.assign(o.style_layers.size(), 1.0);
     if (o.style_weights.size() != o.style_layers.size()) usage("one --style-weights value per style layer");
     return o;
 }
-
 
 /// A step callback that records when steps 1…steps end; mean_ms() is their mean duration.
 struct step_clock {
@@ -125,7 +135,8 @@ deepvis::style_transfer_options style_options(const options& o, std::size_t iter
                                       .iterations = iterations,
                                       .step_size = 3.0,
                                       .preprocessing = deepvis::input_preprocessing::imagenet()};
-    for (std::size_t k = 0; k < o.style_layers.size(); ++k) s.style_layers.emplace_back(o.style_layers[k], o.style_weights[k]);
+    for (std::size_t k = 0; k < o.style_layers.size(); ++k)
+        s.style_layers.emplace_back(o.style_layers[k], o.style_weights[k]);
     return s;
 }
 
@@ -147,8 +158,10 @@ int main(int argc, char** argv) {
             ends.reserve(o.steps + 1);
             if (o.task == "class") {
                 deepvis::visualize_class(net, o.cls,
-                                         {.iterations = o.steps + 1, .preprocessing = deepvis::input_preprocessing::imagenet(),
-                                          .seed = static_cast<std::uint64_t>(r), .shape = shape},
+                                         {.iterations = o.steps + 1,
+                                          .preprocessing = deepvis::input_preprocessing::imagenet(),
+                                          .seed = static_cast<std::uint64_t>(r),
+                                          .shape = shape},
                                          step_clock{&ends});
             } else {
                 deepvis::style_transfer(net, content, {{style, 1.0}}, style_options(o, o.steps + 1), step_clock{&ends});
@@ -171,7 +184,8 @@ int main(int argc, char** argv) {
                 const std::string layer = net.resolve(so.content_layer);
                 net.forward(content, trace);
                 const auto objective =
-                    deepvis::content_loss{.layer = layer, .target = net.activation(trace, layer), .weight = so.content_weight} +
+                    deepvis::content_loss{
+                        .layer = layer, .target = net.activation(trace, layer), .weight = so.content_weight} +
                     deepvis::style_loss{.layers = deepvis::style_targets(net, {{style, 1.0}}, so),
                                         .normalization = so.normalization,
                                         .reduction = so.reduction} +
@@ -184,9 +198,10 @@ int main(int argc, char** argv) {
         }
         const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
         std::cout.precision(9);
-        std::cout << "{\"tool\": \"deepvis\", \"task\": \"" << o.task << "\", \"size\": [" << o.height << ", " << o.width
-                  << "], \"steps\": " << o.steps << ", \"openblas_threads\": \"" << (threads ? threads : "")
-                  << "\", \"threads\": " << deepvis::num_threads() << ", \"step_ms\": " << json_timing(samples) << check.str() << "}\n";
+        std::cout << "{\"tool\": \"deepvis\", \"task\": \"" << o.task << "\", \"size\": [" << o.height << ", "
+                  << o.width << "], \"steps\": " << o.steps << ", \"openblas_threads\": \"" << (threads ? threads : "")
+                  << "\", \"threads\": " << deepvis::num_threads() << ", \"step_ms\": " << json_timing(samples)
+                  << check.str() << "}\n";
     } catch (const std::exception& e) {
         std::cerr << "bench_synthesis: " << e.what() << '\n';
         return 1;

@@ -5,20 +5,18 @@
 // hand with one BLAS thread:
 //   g++ -O3 -march=native -std=c++20 -I include bench/conv_micro.cpp -o conv_micro -lopenblas
 //   OPENBLAS_NUM_THREADS=1 ./conv_micro [repetitions]
-// Reports the best time of each layer (the least disturbed by other processes) and GFLOP/s (2·M·K·OH·OW flops per pass), next to one
-// untiled sgemm of the same shape on a ready-made column matrix (the bound im2col + GEMM can
-// reach on a machine whose speed varies with its neighbours); checks a small conv against the
-// scalar reference before timing.
+// Reports the best time of each layer (the least disturbed by other processes) and GFLOP/s (2·M·K·OH·OW flops per
+// pass), next to one untiled sgemm of the same shape on a ready-made column matrix (the bound im2col + GEMM can reach
+// on a machine whose speed varies with its neighbours); checks a small conv against the scalar reference before timing.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
-#include <vector>
-
 #include <deepvis/core/kernels/conv2d.hpp>
 #include <deepvis/core/kernels/conv2d_reference.hpp>
 #include <deepvis/core/kernels/winograd.hpp>
+#include <random>
+#include <vector>
 
 namespace {
 struct layer {
@@ -26,9 +24,9 @@ struct layer {
     std::ptrdiff_t in, out, size;
 };
 constexpr layer vgg16[] = {
-    {"conv1_1", 3, 64, 224},    {"conv1_2", 64, 64, 224},   {"conv2_1", 64, 128, 112},  {"conv2_2", 128, 128, 112},
-    {"conv3_1", 128, 256, 56},  {"conv3_2", 256, 256, 56},  {"conv3_3", 256, 256, 56},  {"conv4_1", 256, 512, 28},
-    {"conv4_2", 512, 512, 28},  {"conv4_3", 512, 512, 28},  {"conv5_1", 512, 512, 14},  {"conv5_2", 512, 512, 14},
+    {"conv1_1", 3, 64, 224},   {"conv1_2", 64, 64, 224},  {"conv2_1", 64, 128, 112}, {"conv2_2", 128, 128, 112},
+    {"conv3_1", 128, 256, 56}, {"conv3_2", 256, 256, 56}, {"conv3_3", 256, 256, 56}, {"conv4_1", 256, 512, 28},
+    {"conv4_2", 512, 512, 28}, {"conv4_3", 512, 512, 28}, {"conv5_1", 512, 512, 14}, {"conv5_2", 512, 512, 14},
     {"conv5_3", 512, 512, 14},
 };
 
@@ -80,9 +78,10 @@ int main(int argc, char** argv) {
         auto gy = random_vector(std::size_t(l.out * l.size * l.size), 5);
         std::vector<float> y(gy.size()), gx(x.size()), col(conv_column_size(g));
         const double flops = 2.0 * double(l.out) * double(g.rows()) * double(g.positions());
-        const double f = best_seconds([&] { conv2d_forward(g, 1, l.out, x.data(), w.data(), y.data(), col.data()); }, reps);
-        const double b = best_seconds(
-            [&] { conv2d_backward_data(g, 1, l.out, w.data(), gy.data(), gx.data(), col.data()); }, reps);
+        const double f =
+            best_seconds([&] { conv2d_forward(g, 1, l.out, x.data(), w.data(), y.data(), col.data()); }, reps);
+        const double b =
+            best_seconds([&] { conv2d_backward_data(g, 1, l.out, w.data(), gy.data(), gx.data(), col.data()); }, reps);
         std::vector<float> full_col(std::size_t(g.rows() * g.positions()));
         im2col(g, x.data(), 0, g.positions(), full_col.data());
         const double s = best_seconds(

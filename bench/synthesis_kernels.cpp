@@ -14,14 +14,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
-#include <vector>
-
 #include <deepvis/core/kernels/gram.hpp>
 #include <deepvis/core/kernels/gram_reference.hpp>
 #include <deepvis/core/kernels/total_variation.hpp>
 #include <deepvis/core/kernels/total_variation_reference.hpp>
-
+#include <random>
+#include <vector>
 
 namespace {
 
@@ -63,8 +61,8 @@ void BM_gram(benchmark::State& st) {
         deepvis::kernels::gram(f.data(), 1, c, hw, g.data(), 1.0f);
         benchmark::DoNotOptimize(g.data());
     }
-    st.counters["GFLOP/s"] = benchmark::Counter(deepvis::kernels::gram_flops(c, hw) * st.iterations() * 1e-9,
-                                                benchmark::Counter::kIsRate);
+    st.counters["GFLOP/s"] =
+        benchmark::Counter(deepvis::kernels::gram_flops(c, hw) * st.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
 
 void BM_ssyrk(benchmark::State& st) {
@@ -76,8 +74,8 @@ void BM_ssyrk(benchmark::State& st) {
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, c, hw, 1.0f, f.data(), hw, 0.0f, g.data(), c);
         benchmark::DoNotOptimize(g.data());
     }
-    st.counters["GFLOP/s"] = benchmark::Counter(deepvis::kernels::gram_flops(c, hw) * st.iterations() * 1e-9,
-                                                benchmark::Counter::kIsRate);
+    st.counters["GFLOP/s"] =
+        benchmark::Counter(deepvis::kernels::gram_flops(c, hw) * st.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
 
 void BM_sgemm_ffT(benchmark::State& st) {
@@ -86,11 +84,12 @@ void BM_sgemm_ffT(benchmark::State& st) {
     const auto f = random_vector(std::size_t(c) * hw, 2);
     std::vector<float> g(std::size_t(c) * c);
     for (auto _ : st) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, c, hw, 1.0f, f.data(), hw, f.data(), hw, 0.0f, g.data(), c);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, c, hw, 1.0f, f.data(), hw, f.data(), hw, 0.0f, g.data(),
+                    c);
         benchmark::DoNotOptimize(g.data());
     }
-    st.counters["GFLOP/s"] = benchmark::Counter(deepvis::kernels::gram_flops(c, hw) * st.iterations() * 1e-9,
-                                                benchmark::Counter::kIsRate);
+    st.counters["GFLOP/s"] =
+        benchmark::Counter(deepvis::kernels::gram_flops(c, hw) * st.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
 
 void gram_shapes(benchmark::internal::Benchmark* b) {

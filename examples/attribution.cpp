@@ -11,6 +11,7 @@
 // PNG per method (a row of heatmaps, image by image) plus an overlay; then ask which map is the
 // most *faithful* with the deletion and insertion curves of Petsiuk et al. (2018), against a
 // random map, and print the table. Everything below is the public API of the headers it includes.
+#include <cstdio>
 #include <deepvis/faithfulness.hpp>
 #include <deepvis/gradcam.hpp>
 #include <deepvis/guided_backprop.hpp>
@@ -24,8 +25,6 @@
 #include <deepvis/viz/heatmap.hpp>
 #include <deepvis/viz/normalize.hpp>
 #include <deepvis/viz/overlay.hpp>
-
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -96,7 +95,8 @@ int main(int argc, char** argv) try {
         io::save_png(out / (m.name + ".png"),
                      viz::vis_square(colored, {.padding = 2, .columns = n, .normalize = false}));
         io::save_png(out / (m.name + "_overlay.png"),
-                     viz::vis_square(viz::overlay(x, scaled, {.alpha = 0.5f}), {.padding = 2, .columns = n, .normalize = false}));
+                     viz::vis_square(viz::overlay(x, scaled, {.alpha = 0.5f}),
+                                     {.padding = 2, .columns = n, .normalize = false}));
     }
 
     // 5. Which map is faithful? Delete pixels in the map's order (most important first) and watch

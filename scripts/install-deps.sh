@@ -14,9 +14,11 @@ core=(build-essential cmake pkg-config
       libonnx-testdata dataset-fashion-mnist)
 # PyTorch is the numerical and speed reference; OpenCV gives GrabCut; Chromium tests the report;
 # clang 14 with its runtime libraries (libFuzzer, ASan, UBSan; only recommended by clang-14) builds
-# the fuzz harnesses (scripts/fuzz.sh, run by .ci/run); time measures the hostile-input table.
+# the fuzz harnesses (scripts/fuzz.sh, run by .ci/run); time measures the hostile-input table;
+# clang-format 14 checks every C++ file against .clang-format (scripts/test.sh).
 extra=(python3-torch python3-torchvision python3-onnx python3-numpy
-       libbenchmark-dev libopencv-dev chromium time clang-14 libclang-rt-14-dev)
+       libbenchmark-dev libopencv-dev chromium time clang-14 libclang-rt-14-dev
+       clang-format-14)
 
 cluster=(slurm-wlm munge python3-yaml)
 

@@ -1,11 +1,10 @@
 #include <doctest/doctest.h>
 
-#include <thread>
-
 #include <deepvis/gradcam.hpp>
 #include <deepvis/guided_backprop.hpp>
 #include <deepvis/integrated_gradients.hpp>
 #include <deepvis/saliency.hpp>
+#include <thread>
 
 #include "attribution/tiny_net.hpp"
 

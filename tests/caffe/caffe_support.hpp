@@ -4,9 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
-
 #include <deepvis/core/tensor.hpp>
+#include <filesystem>
 
 namespace deepvis::test {
 

@@ -1,9 +1,9 @@
 // Hostile and broken Caffe files: each gives one exception of the right type whose message
 // names the file and the problem. The files are generated here with the schema's C++ classes.
-#include <fstream>
 #include <doctest/doctest.h>
 
 #include <deepvis/io/caffe.hpp>
+#include <fstream>
 
 namespace fs = std::filesystem;
 namespace pb = deepvis_caffe;
@@ -67,7 +67,8 @@ std::string bytes_of(const pb::NetParameter& net) {
 
 TEST_CASE("caffe hostile: the well-formed tiny net loads and runs (the baseline of the cases below)") {
     scratch s("baseline");
-    const auto net = deepvis::io::load_caffe_network(s.write("d.prototxt", tiny_prototxt), s.write("m.caffemodel", bytes_of(tiny_weights())));
+    const auto net = deepvis::io::load_caffe_network(s.write("d.prototxt", tiny_prototxt),
+                                                     s.write("m.caffemodel", bytes_of(tiny_weights())));
     tensor x = tensor::from_shape({2, 3, 8, 8});
     x.fill(0.5f);
     deepvis::nn::network::trace t;
@@ -89,9 +90,10 @@ TEST_CASE("caffe hostile: a truncated caffemodel is an io_error") {
 TEST_CASE("caffe hostile: a blob holding fewer values than its shape declares is an io_error naming the layer") {
     scratch s("blob_size");
     const auto model = s.write("m.caffemodel", bytes_of(tiny_weights(50)));
-    CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), model),
-                         doctest::Contains("layer 'conv1' (Convolution): blob 0: declares shape (4, 3, 3, 3) (108 values) but holds 50"),
-                         deepvis::io_error);
+    CHECK_THROWS_WITH_AS(
+        deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), model),
+        doctest::Contains("layer 'conv1' (Convolution): blob 0: declares shape (4, 3, 3, 3) (108 values) but holds 50"),
+        deepvis::io_error);
 }
 
 TEST_CASE("caffe hostile: weights that do not fit the layer are an io_error") {
@@ -99,27 +101,31 @@ TEST_CASE("caffe hostile: weights that do not fit the layer are an io_error") {
     pb::NetParameter w = tiny_weights();
     w.mutable_layer(0)->mutable_blobs(1)->mutable_shape()->set_dim(0, 3);  // bias of 3 for 4 outputs
     w.mutable_layer(0)->mutable_blobs(1)->mutable_data()->RemoveLast();
-    CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), s.write("m.caffemodel", bytes_of(w))),
-                         doctest::Contains("layer 'conv1' (Convolution): bias blob holds 3 values, expected (4) = 4"),
-                         deepvis::io_error);
+    CHECK_THROWS_WITH_AS(
+        deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), s.write("m.caffemodel", bytes_of(w))),
+        doctest::Contains("layer 'conv1' (Convolution): bias blob holds 3 values, expected (4) = 4"),
+        deepvis::io_error);
 }
 
 TEST_CASE("caffe hostile: a layer without weights in the caffemodel is an io_error naming it") {
     scratch s("missing");
     pb::NetParameter w = tiny_weights();
     w.mutable_layer()->DeleteSubrange(1, 1);
-    CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), s.write("m.caffemodel", bytes_of(w))),
-                         doctest::Contains("layer 'fc' (InnerProduct): needs weights, but the caffemodel has no layer named 'fc'"),
-                         deepvis::io_error);
+    CHECK_THROWS_WITH_AS(
+        deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), s.write("m.caffemodel", bytes_of(w))),
+        doctest::Contains("layer 'fc' (InnerProduct): needs weights, but the caffemodel has no layer named 'fc'"),
+        deepvis::io_error);
 }
 
 TEST_CASE("caffe hostile: an unknown bottom and a cycle are io_errors naming the layer and the blob") {
     scratch s("graph");
     const auto model = s.write("m.caffemodel", bytes_of(tiny_weights()));
-    const std::string unknown = std::string(tiny_prototxt) + R"(layer { name: "extra" type: "ReLU" bottom: "nowhere" top: "extra" })";
-    CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("u.prototxt", unknown), model),
-                         doctest::Contains("layer 'extra' (ReLU): bottom 'nowhere' is not produced by any earlier layer"),
-                         deepvis::io_error);
+    const std::string unknown =
+        std::string(tiny_prototxt) + R"(layer { name: "extra" type: "ReLU" bottom: "nowhere" top: "extra" })";
+    CHECK_THROWS_WITH_AS(
+        deepvis::io::load_caffe(s.write("u.prototxt", unknown), model),
+        doctest::Contains("layer 'extra' (ReLU): bottom 'nowhere' is not produced by any earlier layer"),
+        deepvis::io_error);
     const std::string cycle = R"(input: "data" input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8
 layer { name: "a" type: "ReLU" bottom: "b" top: "a" }
 layer { name: "b" type: "ReLU" bottom: "a" top: "b" })";
@@ -132,9 +138,10 @@ TEST_CASE("caffe hostile: huge declared shapes are io_errors (core/checked.hpp) 
     scratch s("huge");
     const auto model = s.write("m.caffemodel", bytes_of(tiny_weights()));
     const std::string huge_input = R"(input: "data" input_shape { dim: 1000000000 dim: 1000000000 dim: 8 dim: 8 })";
-    CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("h.prototxt", huge_input), model),
-                         doctest::Contains("input 'data': shape (1000000000, 1000000000, 8, 8) has more than 2^64 elements"),
-                         deepvis::io_error);
+    CHECK_THROWS_WITH_AS(
+        deepvis::io::load_caffe(s.write("h.prototxt", huge_input), model),
+        doctest::Contains("input 'data': shape (1000000000, 1000000000, 8, 8) has more than 2^64 elements"),
+        deepvis::io_error);
     const std::string negative = R"(input: "data" input_shape { dim: 1 dim: -3 dim: 8 dim: 8 })";
     CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("n.prototxt", negative), model),
                          doctest::Contains("negative dimension -3"), deepvis::io_error);
@@ -142,17 +149,21 @@ TEST_CASE("caffe hostile: huge declared shapes are io_errors (core/checked.hpp) 
     pb::NetParameter w = tiny_weights();
     auto* shape = w.mutable_layer(0)->mutable_blobs(0)->mutable_shape();
     for (int i = 0; i < 4; ++i) shape->set_dim(i, 2147483647);
-    CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), s.write("w.caffemodel", bytes_of(w))),
-                         doctest::Contains("layer 'conv1' (Convolution): blob 0: shape (2147483647, 2147483647, 2147483647, 2147483647) has more than 2^64"),
-                         deepvis::io_error);
+    CHECK_THROWS_WITH_AS(
+        deepvis::io::load_caffe(s.write("d.prototxt", tiny_prototxt), s.write("w.caffemodel", bytes_of(w))),
+        doctest::Contains("layer 'conv1' (Convolution): blob 0: shape (2147483647, 2147483647, 2147483647, 2147483647) "
+                          "has more than 2^64"),
+        deepvis::io_error);
 }
 
 TEST_CASE("caffe hostile: an unsupported layer type names the layer, the type and the supported types") {
     scratch s("unsupported");
-    const std::string proto = std::string(tiny_prototxt) + R"(layer { name: "prelu" type: "PReLU" bottom: "fc" top: "prelu" })";
-    CHECK_THROWS_WITH_AS(deepvis::io::load_caffe(s.write("d.prototxt", proto), s.write("m.caffemodel", bytes_of(tiny_weights()))),
-                         doctest::Contains("layer 'prelu' (PReLU): unsupported layer type 'PReLU'; supported types: BatchNorm, Concat"),
-                         deepvis::unsupported_error);
+    const std::string proto =
+        std::string(tiny_prototxt) + R"(layer { name: "prelu" type: "PReLU" bottom: "fc" top: "prelu" })";
+    CHECK_THROWS_WITH_AS(
+        deepvis::io::load_caffe(s.write("d.prototxt", proto), s.write("m.caffemodel", bytes_of(tiny_weights()))),
+        doctest::Contains("layer 'prelu' (PReLU): unsupported layer type 'PReLU'; supported types: BatchNorm, Concat"),
+        deepvis::unsupported_error);
 }
 
 TEST_CASE("caffe hostile: a prototxt that is not protobuf text is an io_error with the line") {

@@ -19,7 +19,8 @@ constexpr double tolerance = 1e-4;  // of max |PyTorch|
 
 bool have_fixture(const fs::path& folder) {
     if (fs::exists(folder / "grad_deconvnet.npy")) return true;
-    MESSAGE("skipped: " << folder.string() << " not generated (make_caffe_fixtures.py needs /usr/bin/python3 with torch)");
+    MESSAGE("skipped: " << folder.string()
+                        << " not generated (make_caffe_fixtures.py needs /usr/bin/python3 with torch)");
     return false;
 }
 
@@ -46,10 +47,9 @@ void check_against_pytorch(const deepvis::nn::network& net, const fs::path& fold
     const double rel = deepvis::test::relative_max_difference(logits, expected);
     MESSAGE(what << ": logits " << rel << " of max");
     CHECK(rel <= tolerance);
-    const std::pair<std::string, tensor> grads[] = {
-        {"standard", input_gradient<deepvis::standard>(net, x, classes)},
-        {"guided", input_gradient<deepvis::guided>(net, x, classes)},
-        {"deconvnet", input_gradient<deepvis::deconvnet>(net, x, classes)}};
+    const std::pair<std::string, tensor> grads[] = {{"standard", input_gradient<deepvis::standard>(net, x, classes)},
+                                                    {"guided", input_gradient<deepvis::guided>(net, x, classes)},
+                                                    {"deconvnet", input_gradient<deepvis::deconvnet>(net, x, classes)}};
     for (const auto& [rule, g] : grads) {
         const tensor reference = deepvis::io::load_npy(folder / ("grad_" + rule + ".npy"));
         REQUIRE(g.shape() == reference.shape());
@@ -82,7 +82,9 @@ TEST_CASE("caffe replica: a CaffeNet-like net in the V2 and V1 formats matches P
     for (std::size_t i = 0; i < a.nodes.size(); ++i) CHECK(a.nodes[i].outputs == b.nodes[i].outputs);
 }
 
-TEST_CASE("caffe replica: a ResNet-style net (BatchNorm, Scale, Eltwise, LRN within channel, Deconvolution) matches PyTorch") {
+TEST_CASE(
+    "caffe replica: a ResNet-style net (BatchNorm, Scale, Eltwise, LRN within channel, Deconvolution) matches "
+    "PyTorch") {
     const fs::path folder = fs::path(DEEPVIS_CAFFE_FIXTURES) / "resnet";
     if (!have_fixture(folder)) return;
     const auto net = deepvis::io::load_caffe_network(folder / "v2.prototxt", folder / "v2.caffemodel");

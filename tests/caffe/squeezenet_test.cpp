@@ -1,8 +1,8 @@
 // The trained SqueezeNet 1.0 of ../shared/models/squeezenet1.0: deploy.prototxt + caffemodel
 // loaded by load_caffe against the independently made ONNX file of the same weights.
-#include <chrono>
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <deepvis/io/caffe.hpp>
 #include <deepvis/io/image.hpp>
 #include <deepvis/io/onnx.hpp>
@@ -59,7 +59,8 @@ TEST_CASE("caffe squeezenet: same scores, tensor names and top-1 as the ONNX fil
 
     // chelsea and coffee are confident (p 0.82, 0.98); astronaut and rocket have no fitting
     // ImageNet class, so only agreement with the ONNX file is checked for them (-1).
-    const std::pair<std::string, int> photos[] = {{"chelsea.png", 285}, {"coffee.png", 967}, {"astronaut.png", -1}, {"rocket.jpg", -1}};
+    const std::pair<std::string, int> photos[] = {
+        {"chelsea.png", 285}, {"coffee.png", 967}, {"astronaut.png", -1}, {"rocket.jpg", -1}};
     for (const auto& [file, expected] : photos) {
         const tensor x = caffe_photo(file);
         deepvis::nn::network::trace tc, to;

@@ -205,7 +205,8 @@ TEST_CASE("cli: convert stores preprocessing and class names in the model; predi
     const auto annotated = (dir / "annotated.onnx").string();
     const auto flags_out = (dir / "with_flags.npy").string(), meta_out = (dir / "from_metadata.npy").string();
     const std::vector<std::string> preprocessing = {"--scale", "0.5", "--mean", "10,20,30", "--std", "40", "--bgr"};
-    std::vector<std::string> convert = {"convert", "--model", "tiny_cnn.onnx", "--labels", "labels.txt", "--out", annotated};
+    std::vector<std::string> convert = {"convert",    "--model", "tiny_cnn.onnx", "--labels",
+                                        "labels.txt", "--out",   annotated};
     convert.insert(convert.end(), preprocessing.begin(), preprocessing.end());
     const auto c = run_cli(dir, convert);
     INFO(c.err);
@@ -213,8 +214,8 @@ TEST_CASE("cli: convert stores preprocessing and class names in the model; predi
     CHECK(c.out.find("deepvis.preprocess.mean=10,20,30") != std::string::npos);
     CHECK(c.out.find("deepvis.labels=(5 names)") != std::string::npos);
 
-    std::vector<std::string> with_flags = {"predict", "--model", "tiny_cnn.onnx", "--image", "image.png", "--labels",
-                                           "labels.txt", "--out", flags_out};
+    std::vector<std::string> with_flags = {"predict",  "--model",    "tiny_cnn.onnx", "--image", "image.png",
+                                           "--labels", "labels.txt", "--out",         flags_out};
     with_flags.insert(with_flags.end(), preprocessing.begin(), preprocessing.end());
     const auto a = run_cli(dir, with_flags);
     const auto b = run_cli(dir, {"predict", "--model", annotated, "--image", "image.png", "--out", meta_out});
@@ -226,8 +227,8 @@ TEST_CASE("cli: convert stores preprocessing and class names in the model; predi
     check_close(io::load_npy(meta_out), io::load_npy(flags_out), 0.0f);
     CHECK(b.out.find("cherry") != std::string::npos);
     // An explicit flag still wins over the model's metadata.
-    const auto u = run_cli(dir, {"predict", "--model", annotated, "--image", "image.png", "--preprocess", "unit",
-                                 "--out", meta_out});
+    const auto u = run_cli(
+        dir, {"predict", "--model", annotated, "--image", "image.png", "--preprocess", "unit", "--out", meta_out});
     REQUIRE(u.code == 0);
     const tensor scores = io::load_npy(data_dir + "/image_scores.npy");
     float sum = 0.0f;

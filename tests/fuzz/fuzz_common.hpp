@@ -22,8 +22,9 @@ inline void small_limits() {
 /// returns its path.
 inline std::filesystem::path scratch_file(const std::uint8_t* data, std::size_t size, const char* ext) {
     // In memory (/dev/shm) when there is one: a disk file per input costs most of the run.
-    static const std::filesystem::path dir =
-        std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
+    static const std::filesystem::path dir = std::filesystem::is_directory("/dev/shm")
+                                                 ? std::filesystem::path("/dev/shm")
+                                                 : std::filesystem::temp_directory_path();
     const std::filesystem::path path = dir / ("deepvis_fuzz_" + std::to_string(::getpid()) + ext);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
@@ -34,15 +35,15 @@ inline std::filesystem::path scratch_file(const std::uint8_t* data, std::size_t 
 
 /// The libFuzzer entry points of a harness that calls `run(data, size)` on each input, with the
 /// small limits; a deepvis::error is a clear refusal, the right outcome, and is ignored.
-#define DEEPVIS_FUZZ_HARNESS(run)                                                    \
-    extern "C" int LLVMFuzzerInitialize(int*, char***) {                             \
-        deepvis::fuzz::small_limits();                                               \
-        return 0;                                                                    \
-    }                                                                                \
+#define DEEPVIS_FUZZ_HARNESS(run)                                                       \
+    extern "C" int LLVMFuzzerInitialize(int*, char***) {                                \
+        deepvis::fuzz::small_limits();                                                  \
+        return 0;                                                                       \
+    }                                                                                   \
     extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
-        try {                                                                        \
-            (void)run(data, size);                                                   \
-        } catch (const deepvis::error&) {                                            \
-        }                                                                            \
-        return 0;                                                                    \
+        try {                                                                           \
+            (void)run(data, size);                                                      \
+        } catch (const deepvis::error&) {                                               \
+        }                                                                               \
+        return 0;                                                                       \
     }

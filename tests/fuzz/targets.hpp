@@ -4,11 +4,10 @@
 /// deepvis::error through to its caller: the harness ignores it (a clear refusal is the right
 /// outcome), a regression test checks it.
 #include <cstdint>
-#include <string_view>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/image.hpp>
 #include <deepvis/io/npy.hpp>
+#include <string_view>
 #ifdef DEEPVIS_FUZZ_ONNX
 #include <deepvis/io/onnx.hpp>
 #endif
@@ -34,7 +33,9 @@ inline void run_image(const std::uint8_t* data, std::size_t size) {
 }
 
 /// .npy through a scratch file (load_npy takes a path).
-inline void run_npy(const std::uint8_t* data, std::size_t size) { (void)io::load_npy(scratch_file(data, size, ".npy")); }
+inline void run_npy(const std::uint8_t* data, std::size_t size) {
+    (void)io::load_npy(scratch_file(data, size, ".npy"));
+}
 
 /// IDX through a scratch file, as images (N, H, W) or else as labels (N).
 inline void run_idx(const std::uint8_t* data, std::size_t size) {
@@ -95,9 +96,11 @@ inline void run_caffe(const std::uint8_t* data, std::size_t size) {
     const std::string_view all(reinterpret_cast<const char*>(data), size);
     const auto at = all.find(caffe_separator);
     const std::string_view text = all.substr(0, at);
-    const std::string_view weights = at == std::string_view::npos ? std::string_view() : all.substr(at + caffe_separator.size());
+    const std::string_view weights =
+        at == std::string_view::npos ? std::string_view() : all.substr(at + caffe_separator.size());
     const auto prototxt = scratch_file(reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), ".prototxt");
-    const auto caffemodel = scratch_file(reinterpret_cast<const std::uint8_t*>(weights.data()), weights.size(), ".caffemodel");
+    const auto caffemodel =
+        scratch_file(reinterpret_cast<const std::uint8_t*>(weights.data()), weights.size(), ".caffemodel");
     forward_backward(io::load_caffe_network(prototxt, caffemodel));
 }
 #endif
@@ -156,12 +159,18 @@ inline void run_cli(const std::uint8_t* data, std::size_t size) {
         (void)f.get_list("class");
         const auto a = cli::method_arguments::from(f, method->parameters);
         for (const auto& p : method->parameters) {
-            if (p.toggle) (void)a.get_bool(p.name);
-            else if (cli::count_maximum(p.name) > 0) (void)a.positive(p.name);
-            else if (p.name == "window" || p.name == "stride") (void)a.pair(p.name);
-            else if (p.name == "seed") (void)a.seed(p.name);
-            else if (p.value_name == "S" || p.value_name == "V") (void)a.get_float(p.name);
-            else (void)a.text(p.name);
+            if (p.toggle)
+                (void)a.get_bool(p.name);
+            else if (cli::count_maximum(p.name) > 0)
+                (void)a.positive(p.name);
+            else if (p.name == "window" || p.name == "stride")
+                (void)a.pair(p.name);
+            else if (p.name == "seed")
+                (void)a.seed(p.name);
+            else if (p.value_name == "S" || p.value_name == "V")
+                (void)a.get_float(p.name);
+            else
+                (void)a.text(p.name);
         }
         (void)a.overrides();
     } else {

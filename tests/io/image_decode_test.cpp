@@ -120,7 +120,8 @@ TEST_CASE("image decode: JPEG baseline, progressive, grey and CMYK") {
         const auto img = decode(make_jpeg(16, 8, JCS_RGB, {200, 100, 50}, progressive));
         REQUIRE(img.channels == 3);
         REQUIRE(img.pixels.size() == 16 * 8 * 3);
-        for (std::size_t i = 0; i < img.pixels.size(); ++i) CHECK(std::abs(int(img.pixels[i]) - int(bytes_t{200, 100, 50}[i % 3])) <= 2);
+        for (std::size_t i = 0; i < img.pixels.size(); ++i)
+            CHECK(std::abs(int(img.pixels[i]) - int(bytes_t{200, 100, 50}[i % 3])) <= 2);
     }
     const auto grey = decode(make_jpeg(8, 8, JCS_GRAYSCALE, {77}), 3);
     REQUIRE(grey.channels == 3);

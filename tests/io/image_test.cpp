@@ -1,6 +1,6 @@
-#include <cmath>
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <deepvis/io/image.hpp>
 
 #include "scratch_dir.hpp"

@@ -2,11 +2,10 @@
 // direct convolution sum, and gradients (X, W, B) against finite differences.
 #include <doctest/doctest.h>
 
-#include <vector>
-
 #include <deepvis/core/kernels/conv2d.hpp>
 #include <deepvis/core/kernels/conv2d_reference.hpp>
 #include <deepvis/core/kernels/im2col_reference.hpp>
+#include <vector>
 
 #include "support/gradient_check.hpp"
 
@@ -23,8 +22,19 @@ kernels::conv_geometry geometry(std::ptrdiff_t c, std::ptrdiff_t h, std::ptrdiff
                                 std::ptrdiff_t kw, std::ptrdiff_t sh, std::ptrdiff_t sw, std::ptrdiff_t dh,
                                 std::ptrdiff_t dw, std::ptrdiff_t pt, std::ptrdiff_t pl, std::ptrdiff_t pb,
                                 std::ptrdiff_t pr) {
-    return {c, h, w, kh, kw, sh, sw, dh, dw, pt, pl,
-            (h + pt + pb - ((kh - 1) * dh + 1)) / sh + 1, (w + pl + pr - ((kw - 1) * dw + 1)) / sw + 1};
+    return {c,
+            h,
+            w,
+            kh,
+            kw,
+            sh,
+            sw,
+            dh,
+            dw,
+            pt,
+            pl,
+            (h + pt + pb - ((kh - 1) * dh + 1)) / sh + 1,
+            (w + pl + pr - ((kw - 1) * dw + 1)) / sw + 1};
 }
 
 const std::vector<kernels::conv_geometry> geometries = {
@@ -41,7 +51,6 @@ const std::vector<kernels::conv_geometry> geometries = {
     geometry(64, 40, 47, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),  // needs several im2col tiles
     // (keep the multi-tile geometry last: a test checks it needs several tiles)
 };
-
 
 /// Direct ONNX Conv on (N, C, H, W) for value checks of the op.
 tensor direct_conv(const tensor& x, const tensor& w, const tensor* b, ints strides, ints pads, ints dil,
@@ -134,7 +143,8 @@ TEST_CASE("conv: forward matches the direct sum (N = 2, stride, asymmetric pads,
     for (const auto& c : configs) {
         const tensor w = random_tensor(c.w_shape, 12);
         const tensor b = random_tensor({c.w_shape[0]}, 13);
-        const nn::attribute_map attrs{{"strides", c.strides}, {"pads", c.pads}, {"dilations", c.dil}, {"group", c.group}};
+        const nn::attribute_map attrs{
+            {"strides", c.strides}, {"pads", c.pads}, {"dilations", c.dil}, {"group", c.group}};
         const auto y = run_op("Conv", attrs, {x, w, b})[0];
         const auto ref = direct_conv(x, w, &b, c.strides, c.pads, c.dil, c.group);
         REQUIRE(y.shape() == ref.shape());
@@ -176,34 +186,35 @@ TEST_CASE("conv: 1-D convolution equals a 2-D one of height 1") {
 
 TEST_CASE("conv: gradients w.r.t. X, W and B match finite differences") {
     SUBCASE("stride 2, asymmetric pads, bias, N = 2") {
-        check_op_gradient({.op_type = "Conv",
-                           .attributes = {{"strides", ints{2, 2}}, {"pads", ints{0, 1, 2, 1}}},
-                           .inputs = {random_tensor({2, 3, 7, 6}, 1), random_tensor({4, 3, 3, 3}, 2),
-                                      random_tensor({4}, 3)},
-                           .differentiable = {0, 1, 2}});
+        check_op_gradient(
+            {.op_type = "Conv",
+             .attributes = {{"strides", ints{2, 2}}, {"pads", ints{0, 1, 2, 1}}},
+             .inputs = {random_tensor({2, 3, 7, 6}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
+             .differentiable = {0, 1, 2}});
     }
     SUBCASE("dilation 2 and groups 2, no bias") {
-        check_op_gradient({.op_type = "Conv",
-                           .attributes = {{"dilations", ints{2, 2}}, {"group", std::int64_t(2)}, {"pads", ints{2, 2, 2, 2}}},
-                           .inputs = {random_tensor({2, 4, 6, 6}, 4), random_tensor({6, 2, 3, 3}, 5)},
-                           .differentiable = {0, 1}});
+        check_op_gradient(
+            {.op_type = "Conv",
+             .attributes = {{"dilations", ints{2, 2}}, {"group", std::int64_t(2)}, {"pads", ints{2, 2, 2, 2}}},
+             .inputs = {random_tensor({2, 4, 6, 6}, 4), random_tensor({6, 2, 3, 3}, 5)},
+             .differentiable = {0, 1}});
     }
     SUBCASE("depthwise 3x3 with kernel_shape, SAME_UPPER") {
-        check_op_gradient({.op_type = "Conv",
-                           .attributes = {{"group", std::int64_t(3)},
-                                          {"kernel_shape", ints{3, 3}},
-                                          {"auto_pad", std::string("SAME_UPPER")},
-                                          {"strides", ints{2, 2}}},
-                           .inputs = {random_tensor({1, 3, 6, 5}, 6), random_tensor({3, 1, 3, 3}, 7),
-                                      random_tensor({3}, 8)},
-                           .differentiable = {0, 1, 2}});
+        check_op_gradient(
+            {.op_type = "Conv",
+             .attributes = {{"group", std::int64_t(3)},
+                            {"kernel_shape", ints{3, 3}},
+                            {"auto_pad", std::string("SAME_UPPER")},
+                            {"strides", ints{2, 2}}},
+             .inputs = {random_tensor({1, 3, 6, 5}, 6), random_tensor({3, 1, 3, 3}, 7), random_tensor({3}, 8)},
+             .differentiable = {0, 1, 2}});
     }
     SUBCASE("pointwise 1x1") {
-        check_op_gradient({.op_type = "Conv",
-                           .attributes = {},
-                           .inputs = {random_tensor({2, 5, 4, 3}, 9), random_tensor({3, 5, 1, 1}, 10),
-                                      random_tensor({3}, 11)},
-                           .differentiable = {0, 1, 2}});
+        check_op_gradient(
+            {.op_type = "Conv",
+             .attributes = {},
+             .inputs = {random_tensor({2, 5, 4, 3}, 9), random_tensor({3, 5, 1, 1}, 10), random_tensor({3}, 11)},
+             .differentiable = {0, 1, 2}});
     }
 }
 

@@ -30,8 +30,10 @@ tensor direct_conv_transpose(const tensor& x, const tensor& w, const tensor* b, 
                     for (std::size_t m = 0; m < Mg; ++m)
                         for (std::size_t i = 0; i < kh; ++i)
                             for (std::size_t j = 0; j < kw; ++j) {
-                                const std::ptrdiff_t oh = std::ptrdiff_t(h) * s[0] - pads[0] + std::ptrdiff_t(i) * dil[0];
-                                const std::ptrdiff_t ow = std::ptrdiff_t(v) * s[1] - pads[1] + std::ptrdiff_t(j) * dil[1];
+                                const std::ptrdiff_t oh =
+                                    std::ptrdiff_t(h) * s[0] - pads[0] + std::ptrdiff_t(i) * dil[0];
+                                const std::ptrdiff_t ow =
+                                    std::ptrdiff_t(v) * s[1] - pads[1] + std::ptrdiff_t(j) * dil[1];
                                 if (oh < 0 || ow < 0 || oh >= OH || ow >= OW) continue;
                                 y(n, (c / Cg) * Mg + m, oh, ow) += w(c, m, i, j) * x(n, c, h, v);
                             }
@@ -81,8 +83,8 @@ TEST_CASE("conv_transpose: output_shape sets the padding as ONNX specifies") {
     static const ints begin_pads{1, 1, 0, 0}, end_pads{0, 0, 1, 1};
     require_close(y, direct_conv_transpose(x, w, nullptr, {2, 2}, begin_pads, {1, 1}, {0, 0}, 1), 1e-4f,
                   "output_shape");
-    const auto upper = run_op("ConvTranspose",
-                              {{"strides", ints{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}}, {x, w})[0];
+    const auto upper =
+        run_op("ConvTranspose", {{"strides", ints{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}}, {x, w})[0];
     CHECK(shape_of(upper) == shape_type{1, 3, 6, 6});
     // SAME_UPPER: total/2 = 0 at the beginning, 1 at the end.
     require_close(upper, direct_conv_transpose(x, w, nullptr, {2, 2}, end_pads, {1, 1}, {0, 0}, 1), 1e-4f,
@@ -91,18 +93,18 @@ TEST_CASE("conv_transpose: output_shape sets the padding as ONNX specifies") {
 
 TEST_CASE("conv_transpose: gradients w.r.t. X, W and B match finite differences") {
     SUBCASE("stride 2, pads, output_padding, N = 2") {
-        check_op_gradient({.op_type = "ConvTranspose",
-                           .attributes = {{"strides", ints{2, 2}}, {"pads", ints{1, 0, 0, 1}}, {"output_padding", ints{1, 1}}},
-                           .inputs = {random_tensor({2, 3, 4, 3}, 1), random_tensor({3, 2, 3, 3}, 2),
-                                      random_tensor({2}, 3)},
-                           .differentiable = {0, 1, 2}});
+        check_op_gradient(
+            {.op_type = "ConvTranspose",
+             .attributes = {{"strides", ints{2, 2}}, {"pads", ints{1, 0, 0, 1}}, {"output_padding", ints{1, 1}}},
+             .inputs = {random_tensor({2, 3, 4, 3}, 1), random_tensor({3, 2, 3, 3}, 2), random_tensor({2}, 3)},
+             .differentiable = {0, 1, 2}});
     }
     SUBCASE("groups 2 and dilation 2") {
-        check_op_gradient({.op_type = "ConvTranspose",
-                           .attributes = {{"group", std::int64_t(2)}, {"dilations", ints{2, 2}}},
-                           .inputs = {random_tensor({1, 4, 3, 3}, 4), random_tensor({4, 3, 2, 2}, 5),
-                                      random_tensor({6}, 6)},
-                           .differentiable = {0, 1, 2}});
+        check_op_gradient(
+            {.op_type = "ConvTranspose",
+             .attributes = {{"group", std::int64_t(2)}, {"dilations", ints{2, 2}}},
+             .inputs = {random_tensor({1, 4, 3, 3}, 4), random_tensor({4, 3, 2, 2}, 5), random_tensor({6}, 6)},
+             .differentiable = {0, 1, 2}});
     }
     SUBCASE("1-D") {
         check_op_gradient({.op_type = "ConvTranspose",

@@ -26,8 +26,10 @@ tensor naive_gemm(const tensor& a, const tensor& b, const tensor* c, float alpha
             double cv = 0;
             if (c) {
                 const auto& cs = c->shape();
-                if (cs.size() == 1) cv = c->data()[cs[0] == 1 ? 0 : j];
-                else cv = (*c)(cs[0] == 1 ? 0 : i, cs[1] == 1 ? 0 : j);
+                if (cs.size() == 1)
+                    cv = c->data()[cs[0] == 1 ? 0 : j];
+                else
+                    cv = (*c)(cs[0] == 1 ? 0 : i, cs[1] == 1 ? 0 : j);
             }
             y(i, j) = static_cast<float>(alpha * s + beta * cv);
         }
@@ -44,8 +46,8 @@ TEST_CASE("gemm: values for every transA/transB, C shape and M = 1") {
         for (int ta = 0; ta < 2; ++ta)
             for (int tb = 0; tb < 2; ++tb)
                 for (const auto& c : cs) {
-                    const nn::attribute_map attrs{{"transA", std::int64_t(ta)}, {"transB", std::int64_t(tb)},
-                                                  {"alpha", 0.5f}, {"beta", 2.0f}};
+                    const nn::attribute_map attrs{
+                        {"transA", std::int64_t(ta)}, {"transB", std::int64_t(tb)}, {"alpha", 0.5f}, {"beta", 2.0f}};
                     const auto y = run_op("Gemm", attrs, {ta ? transposed(a) : a, tb ? transposed(b) : b, c})[0];
                     require_close(y, naive_gemm(a, b, &c, 0.5f, 2.0f), 1e-5f,
                                   "Gemm M=" + std::to_string(M) + " transA=" + std::to_string(ta) +
@@ -66,8 +68,10 @@ TEST_CASE("gemm: gradients w.r.t. A, B and C match finite differences") {
                 const shape_type as = ta ? shape_type{4, M} : shape_type{M, 4};
                 const shape_type bs = tb ? shape_type{5, 4} : shape_type{4, 5};
                 check_op_gradient({.op_type = "Gemm",
-                                   .attributes = {{"transA", std::int64_t(ta)}, {"transB", std::int64_t(tb)},
-                                                  {"alpha", 0.7f}, {"beta", 1.5f}},
+                                   .attributes = {{"transA", std::int64_t(ta)},
+                                                  {"transB", std::int64_t(tb)},
+                                                  {"alpha", 0.7f},
+                                                  {"beta", 1.5f}},
                                    .inputs = {random_tensor(as, 1), random_tensor(bs, 2), random_tensor({5}, 3)},
                                    .differentiable = {0, 1, 2}});
                 check_op_gradient({.op_type = "Gemm",
@@ -120,7 +124,8 @@ tensor naive_matmul(tensor a, tensor b) {
         for (std::size_t i = 0; i < M; ++i)
             for (std::size_t j = 0; j < N; ++j) {
                 double s = 0;
-                for (std::size_t k = 0; k < K; ++k) s += double(a.data()[ia * M * K + i * K + k]) * b.data()[ib * K * N + k * N + j];
+                for (std::size_t k = 0; k < K; ++k)
+                    s += double(a.data()[ia * M * K + i * K + k]) * b.data()[ib * K * N + k * N + j];
                 y.data()[t * M * N + i * N + j] = static_cast<float>(s);
             }
     }
@@ -132,9 +137,9 @@ tensor naive_matmul(tensor a, tensor b) {
 }
 
 const std::vector<std::pair<shape_type, shape_type>> matmul_cases = {
-    {{3, 4}, {4, 5}},          {{1, 4}, {4, 5}},       {{2, 3, 4}, {4, 5}},     {{4}, {4, 5}},
-    {{3, 4}, {4}},             {{4}, {4}},             {{2, 3, 4}, {2, 4, 5}},  {{2, 1, 3, 4}, {3, 4, 2}},
-    {{3, 4}, {2, 4, 5}},       {{4}, {2, 4, 3}},       {{2, 2, 3, 4}, {4}},
+    {{3, 4}, {4, 5}},    {{1, 4}, {4, 5}}, {{2, 3, 4}, {4, 5}},    {{4}, {4, 5}},
+    {{3, 4}, {4}},       {{4}, {4}},       {{2, 3, 4}, {2, 4, 5}}, {{2, 1, 3, 4}, {3, 4, 2}},
+    {{3, 4}, {2, 4, 5}}, {{4}, {2, 4, 3}}, {{2, 2, 3, 4}, {4}},
 };
 }  // namespace
 

@@ -22,7 +22,8 @@ tensor naive_lrn(const tensor& x, std::int64_t size, float alpha, float beta, fl
             for (std::size_t h = 0; h < H; ++h)
                 for (std::size_t w = 0; w < W; ++w) {
                     double s = 0;
-                    for (std::int64_t j = std::max<std::int64_t>(0, c - lo); j <= std::min<std::int64_t>(C - 1, c + hi); ++j)
+                    for (std::int64_t j = std::max<std::int64_t>(0, c - lo); j <= std::min<std::int64_t>(C - 1, c + hi);
+                         ++j)
                         s += double(x(n, j, h, w)) * x(n, j, h, w);
                     y(n, c, h, w) = static_cast<float>(x(n, c, h, w) / std::pow(bias + alpha / size * s, beta));
                 }
@@ -61,10 +62,9 @@ TEST_CASE("batch_norm: inference values, gradients w.r.t. every input, training_
         for (std::size_t c = 0; c < 3; ++c)
             for (std::size_t h = 0; h < 4; ++h)
                 for (std::size_t w = 0; w < 5; ++w)
-                    CHECK(y(n, c, h, w) == doctest::Approx(scale(c) * (x(n, c, h, w) - mean(c)) /
-                                                               std::sqrt(var(c) + 1e-3f) +
-                                                           bias(c))
-                                               .epsilon(1e-5));
+                    CHECK(y(n, c, h, w) ==
+                          doctest::Approx(scale(c) * (x(n, c, h, w) - mean(c)) / std::sqrt(var(c) + 1e-3f) + bias(c))
+                              .epsilon(1e-5));
     check_op_gradient({.op_type = "BatchNormalization",
                        .attributes = {{"epsilon", 1e-3f}},
                        .inputs = {x, scale, bias, mean, var},

@@ -8,11 +8,10 @@
 
 #include <atomic>
 #include <cstring>
-#include <vector>
-
 #include <deepvis/core/kernels/gram.hpp>
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/ops/all.hpp>
+#include <vector>
 
 #include "support/gradient_check.hpp"
 
@@ -52,8 +51,7 @@ TEST_CASE("parallel_for and parallel_ranges visit every item once, in contiguous
         });
         for (std::size_t i = 0; i < seen.size(); ++i) REQUIRE(seen[i].load() == 1);
         for (std::size_t i = 1; i < owner.size(); ++i) CHECK(owner[i] >= owner[i - 1]);
-        for (int t = 0; t < threads; ++t)
-            CHECK(owner[block_begin(1001, t, threads)] == t);
+        for (int t = 0; t < threads; ++t) CHECK(owner[block_begin(1001, t, threads)] == t);
 
         std::vector<std::atomic<int>> covered(100000);
         parallel_ranges(100000, 1000, [&](std::ptrdiff_t b, std::ptrdiff_t e, int) {
@@ -81,33 +79,75 @@ TEST_CASE("threaded ops give the one-thread result") {
         int inexact_input = -1;  // the gradient summed over images by thread (conv weights)
     };
     const std::vector<op_case> cases = {
-        {"conv 3x3 same, batch 5 (images split by thread)", "Conv", {{"pads", ints{1, 1, 1, 1}}},
-         {random_tensor({5, 8, 20, 20}, 1), random_tensor({6, 8, 3, 3}, 2), random_tensor({6}, 3)}, {0, 1, 2}, 1},
-        {"conv stride 2, batch 1 (im2col/col2im split by channel)", "Conv", {{"strides", ints{2, 2}}, {"pads", ints{1, 0, 1, 0}}},
-         {random_tensor({1, 16, 70, 66}, 4), random_tensor({8, 16, 3, 3}, 5)}, {0, 1}},
-        {"conv 3x3 same, batch 1, plane shifts split by channel", "Conv", {{"pads", ints{1, 1, 1, 1}}},
-         {random_tensor({1, 16, 64, 64}, 6), random_tensor({4, 16, 3, 3}, 7)}, {0, 1}},
-        {"conv Winograd, batch 1 (tile rows split by thread)", "Conv", {{"pads", ints{1, 1, 1, 1}}},
-         {random_tensor({1, 64, 62, 61}, 14), random_tensor({72, 64, 3, 3}, 15), random_tensor({72}, 16)}, {0, 1, 2}, 1},
-        {"conv Winograd, batch 5 (images split by thread)", "Conv", {{"pads", ints{1, 1, 1, 1}}},
-         {random_tensor({5, 64, 28, 30}, 17), random_tensor({64, 64, 3, 3}, 18)}, {0, 1}, 1},
+        {"conv 3x3 same, batch 5 (images split by thread)",
+         "Conv",
+         {{"pads", ints{1, 1, 1, 1}}},
+         {random_tensor({5, 8, 20, 20}, 1), random_tensor({6, 8, 3, 3}, 2), random_tensor({6}, 3)},
+         {0, 1, 2},
+         1},
+        {"conv stride 2, batch 1 (im2col/col2im split by channel)",
+         "Conv",
+         {{"strides", ints{2, 2}}, {"pads", ints{1, 0, 1, 0}}},
+         {random_tensor({1, 16, 70, 66}, 4), random_tensor({8, 16, 3, 3}, 5)},
+         {0, 1}},
+        {"conv 3x3 same, batch 1, plane shifts split by channel",
+         "Conv",
+         {{"pads", ints{1, 1, 1, 1}}},
+         {random_tensor({1, 16, 64, 64}, 6), random_tensor({4, 16, 3, 3}, 7)},
+         {0, 1}},
+        {"conv Winograd, batch 1 (tile rows split by thread)",
+         "Conv",
+         {{"pads", ints{1, 1, 1, 1}}},
+         {random_tensor({1, 64, 62, 61}, 14), random_tensor({72, 64, 3, 3}, 15), random_tensor({72}, 16)},
+         {0, 1, 2},
+         1},
+        {"conv Winograd, batch 5 (images split by thread)",
+         "Conv",
+         {{"pads", ints{1, 1, 1, 1}}},
+         {random_tensor({5, 64, 28, 30}, 17), random_tensor({64, 64, 3, 3}, 18)},
+         {0, 1},
+         1},
         {"relu", "Relu", {}, {random_tensor({4, 16, 40, 40}, 8)}, {0}},
-        {"max pool 2x2", "MaxPool", {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}},
-         {random_tensor({4, 16, 40, 40}, 9)}, {0}},
-        {"max pool 3x3/2 ceil", "MaxPool", {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}, {"ceil_mode", std::int64_t(1)}},
-         {random_tensor({4, 16, 41, 41}, 10)}, {0}},
-        {"average pool 3x3/2", "AveragePool", {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}},
-         {random_tensor({4, 16, 41, 41}, 11)}, {0}},
-        {"concat", "Concat", {{"axis", std::int64_t(1)}},
-         {random_tensor({4, 16, 40, 40}, 12), random_tensor({4, 24, 40, 40}, 13)}, {0, 1}},
-        {"conv 1x1, batch 1 (one GEMM split by rows)", "Conv", {},
-         {random_tensor({1, 96, 40, 40}, 19), random_tensor({128, 96, 1, 1}, 20), random_tensor({128}, 21)}, {0, 1, 2}},
-        {"grouped conv 3x3 stride 2, batch 1", "Conv", {{"strides", ints{2, 2}}, {"group", std::int64_t(2)}},
-         {random_tensor({1, 32, 57, 57}, 22), random_tensor({48, 16, 3, 3}, 23)}, {0, 1}},
-        {"fully connected, batch 1 (sgemv split by outputs)", "Gemm", {{"transB", std::int64_t(1)}},
-         {random_tensor({1, 2304}, 24), random_tensor({1000, 2304}, 25), random_tensor({1000}, 26)}, {0, 1, 2}},
-        {"fully connected, batch 3 (sgemm split)", "Gemm", {{"transB", std::int64_t(1)}},
-         {random_tensor({3, 2304}, 27), random_tensor({1000, 2304}, 28), random_tensor({1000}, 29)}, {0, 1, 2}},
+        {"max pool 2x2",
+         "MaxPool",
+         {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}},
+         {random_tensor({4, 16, 40, 40}, 9)},
+         {0}},
+        {"max pool 3x3/2 ceil",
+         "MaxPool",
+         {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}, {"ceil_mode", std::int64_t(1)}},
+         {random_tensor({4, 16, 41, 41}, 10)},
+         {0}},
+        {"average pool 3x3/2",
+         "AveragePool",
+         {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}},
+         {random_tensor({4, 16, 41, 41}, 11)},
+         {0}},
+        {"concat",
+         "Concat",
+         {{"axis", std::int64_t(1)}},
+         {random_tensor({4, 16, 40, 40}, 12), random_tensor({4, 24, 40, 40}, 13)},
+         {0, 1}},
+        {"conv 1x1, batch 1 (one GEMM split by rows)",
+         "Conv",
+         {},
+         {random_tensor({1, 96, 40, 40}, 19), random_tensor({128, 96, 1, 1}, 20), random_tensor({128}, 21)},
+         {0, 1, 2}},
+        {"grouped conv 3x3 stride 2, batch 1",
+         "Conv",
+         {{"strides", ints{2, 2}}, {"group", std::int64_t(2)}},
+         {random_tensor({1, 32, 57, 57}, 22), random_tensor({48, 16, 3, 3}, 23)},
+         {0, 1}},
+        {"fully connected, batch 1 (sgemv split by outputs)",
+         "Gemm",
+         {{"transB", std::int64_t(1)}},
+         {random_tensor({1, 2304}, 24), random_tensor({1000, 2304}, 25), random_tensor({1000}, 26)},
+         {0, 1, 2}},
+        {"fully connected, batch 3 (sgemm split)",
+         "Gemm",
+         {{"transB", std::int64_t(1)}},
+         {random_tensor({3, 2304}, 27), random_tensor({1000, 2304}, 28), random_tensor({1000}, 29)},
+         {0, 1, 2}},
         {"matmul", "MatMul", {}, {random_tensor({2, 300, 512}, 30), random_tensor({2, 512, 200}, 31)}, {0, 1}},
     };
     for (const auto& c : cases) {

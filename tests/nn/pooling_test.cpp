@@ -5,20 +5,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deepvis/core/kernels/pooling_reference.hpp>
 #include <limits>
 #include <numeric>
 #include <random>
 #include <vector>
 
-#include <deepvis/core/kernels/pooling_reference.hpp>
-
 #include "support/gradient_check.hpp"
 
 using namespace deepvis;
 using testing::check_op_gradient;
+using testing::make_tensor;
 using testing::random_tensor;
 using testing::run_op;
-using testing::make_tensor;
 using testing::values_of;
 using testing::vector_tensor;
 using ints = std::vector<std::int64_t>;
@@ -34,7 +33,6 @@ tensor distinct_values(const shape_type& shape, std::uint64_t seed) {
     for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = 0.1f * float(order[i]) - 0.05f * float(t.size());
     return t;
 }
-
 
 /// Runs forward then backward with gradient gy on the first output; returns ∂/∂x.
 tensor pool_gradient(const std::string& type, const nn::attribute_map& attrs, const tensor& x, const tensor& gy) {
@@ -67,10 +65,14 @@ TEST_CASE("max_pool: 2x2 stride 2 with ties routes the gradient to the first max
 
 TEST_CASE("max_pool: ceil_mode drops a last window that would start in the padding") {
     const tensor x = distinct_values({1, 1, 5, 5}, 1);
-    CHECK(shape_of(run_op("MaxPool", {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}, {"ceil_mode", std::int64_t(1)}},
+    CHECK(shape_of(run_op("MaxPool",
+                          {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}, {"ceil_mode", std::int64_t(1)}},
                           {x})[0]) == shape_type{1, 1, 3, 3});
-    CHECK(shape_of(run_op("MaxPool", {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}, {"pads", ints{1, 1, 1, 1}},
-                                      {"ceil_mode", std::int64_t(1)}},
+    CHECK(shape_of(run_op("MaxPool",
+                          {{"kernel_shape", ints{3, 3}},
+                           {"strides", ints{2, 2}},
+                           {"pads", ints{1, 1, 1, 1}},
+                           {"ceil_mode", std::int64_t(1)}},
                           {x})[0]) == shape_type{1, 1, 3, 3});
     CHECK(shape_of(run_op("MaxPool", {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}}, {x})[0]) ==
           shape_type{1, 1, 2, 2});
@@ -78,24 +80,26 @@ TEST_CASE("max_pool: ceil_mode drops a last window that would start in the paddi
 
 TEST_CASE("average_pool: count_include_pad counts the pads but not the ceil-mode overhang") {
     const tensor x = {{{1, 2, 3, 4, 5, 6}}};  // (1, 1, 6): a 1-D pool
-    const nn::attribute_map base{{"kernel_shape", ints{3}}, {"strides", ints{2}}, {"pads", ints{1, 1}},
-                                 {"ceil_mode", std::int64_t(1)}};
+    const nn::attribute_map base{
+        {"kernel_shape", ints{3}}, {"strides", ints{2}}, {"pads", ints{1, 1}}, {"ceil_mode", std::int64_t(1)}};
     nn::attribute_map incl = base, excl = base;
     incl.set("count_include_pad", std::int64_t(1));
     CHECK(values_of(run_op("AveragePool", incl, {x})[0]) == std::vector<float>{1, 3, 5, 3});
     CHECK(values_of(run_op("AveragePool", excl, {x})[0]) == std::vector<float>{1.5f, 3, 5, 6});
     const tensor x5 = {{{1, 2, 3, 4, 5}}};
-    CHECK(values_of(run_op("AveragePool", {{"kernel_shape", ints{2}}, {"strides", ints{2}}, {"ceil_mode", std::int64_t(1)},
-                                        {"count_include_pad", std::int64_t(1)}},
-                        {x5})[0]) == std::vector<float>{1.5f, 3.5f, 5});
+    CHECK(values_of(run_op("AveragePool",
+                           {{"kernel_shape", ints{2}},
+                            {"strides", ints{2}},
+                            {"ceil_mode", std::int64_t(1)},
+                            {"count_include_pad", std::int64_t(1)}},
+                           {x5})[0]) == std::vector<float>{1.5f, 3.5f, 5});
 }
 
 TEST_CASE("pooling kernels: fast window loops match the scalar references") {
     const kernels::pool_geometry geometries[] = {
-        {7, 8, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 4},
-        {7, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4},
-        {9, 6, 3, 2, 1, 3, 2, 1, 2, 0, 1, 1, 7, 3},  // dilation, asymmetric pads
-        {5, 5, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 3},  // ceil-mode overhang
+        {7, 8, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 4},     {7, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4},
+        {9, 6, 3, 2, 1, 3, 2, 1, 2, 0, 1, 1, 7, 3},      // dilation, asymmetric pads
+        {5, 5, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 3},      // ceil-mode overhang
         {23, 21, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 11, 10},  // SqueezeNet's 3x3/2 ceil_mode, wider than a SIMD batch
         {19, 20, 3, 3, 1, 1, 1, 2, 1, 2, 1, 2, 19, 20},  // stride 1, horizontal dilation and pads
         {4, 4, 2, 2, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9},      // windows wholly in the padding
@@ -147,12 +151,12 @@ TEST_CASE("pooling kernels: fast window loops match the scalar references") {
     float sum = 0;
     for (float v : big) sum += v;
     CHECK(kernels::plane_sum(big.data(), 1000) == doctest::Approx(sum).epsilon(1e-4));
-    CHECK(kernels::first_argmax(big.data(), 1000) ==
-          std::max_element(big.begin(), big.end()) - big.begin());
+    CHECK(kernels::first_argmax(big.data(), 1000) == std::max_element(big.begin(), big.end()) - big.begin());
 }
 
 TEST_CASE("max_pool 2x2: the branch-free batch kernels match the plane kernels (ties, NaN, odd sizes)") {
-    for (const auto& [h, w] : {std::pair{28, 28}, std::pair{14, 14}, std::pair{7, 9}, std::pair{6, 5}, std::pair{2, 3}}) {
+    for (const auto& [h, w] :
+         {std::pair{28, 28}, std::pair{14, 14}, std::pair{7, 9}, std::pair{6, 5}, std::pair{2, 3}}) {
         const kernels::pool_geometry g{h, w, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, h / 2, w / 2};
         REQUIRE(kernels::is_max_pool_2x2(g));
         const std::ptrdiff_t planes = 3, in_plane = h * w, out_plane = (h / 2) * (w / 2);
@@ -194,7 +198,10 @@ TEST_CASE("max_pool: gradient matches finite differences (stride, pads, dilation
     const tensor x = distinct_values({2, 3, 7, 6}, 2);
     const nn::attribute_map configs[] = {
         {{"kernel_shape", ints{2, 2}}, {"strides", ints{2, 2}}},
-        {{"kernel_shape", ints{3, 3}}, {"strides", ints{2, 2}}, {"pads", ints{1, 0, 1, 2}}, {"ceil_mode", std::int64_t(1)}},
+        {{"kernel_shape", ints{3, 3}},
+         {"strides", ints{2, 2}},
+         {"pads", ints{1, 0, 1, 2}},
+         {"ceil_mode", std::int64_t(1)}},
         {{"kernel_shape", ints{2, 3}}, {"dilations", ints{2, 1}}, {"strides", ints{1, 2}}},
         {{"kernel_shape", ints{3, 3}}, {"auto_pad", std::string("SAME_UPPER")}, {"strides", ints{2, 2}}},
     };

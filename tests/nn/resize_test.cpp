@@ -11,9 +11,9 @@
 
 using namespace deepvis;
 using testing::check_op_gradient;
+using testing::make_tensor;
 using testing::random_tensor;
 using testing::run_op;
-using testing::make_tensor;
 using testing::values_of;
 using testing::vector_tensor;
 
@@ -91,26 +91,29 @@ const tensor no_input;  // an omitted optional input (roi, scales)
 TEST_CASE("resize: bilinear values match PyTorch interpolate") {
     const tensor x = fixture_input();
     // scales given as a constant initialiser, as PyTorch exports Upsample(scale_factor=2).
-    check_values(run_op("Resize", linear("half_pixel"), {x, no_input, vector_tensor({1, 1, 2, 2})}, {2})[0], {2, 1, 6, 8},
-                 bilinear_scale2);
+    check_values(run_op("Resize", linear("half_pixel"), {x, no_input, vector_tensor({1, 1, 2, 2})}, {2})[0],
+                 {2, 1, 6, 8}, bilinear_scale2);
     // pytorch_half_pixel agrees wherever the output has more than one pixel.
-    check_values(run_op("Resize", linear("pytorch_half_pixel"), {x, no_input, vector_tensor({1, 1, 2, 2})})[0], {2, 1, 6, 8},
-                 bilinear_scale2);
+    check_values(run_op("Resize", linear("pytorch_half_pixel"), {x, no_input, vector_tensor({1, 1, 2, 2})})[0],
+                 {2, 1, 6, 8}, bilinear_scale2);
     // sizes given at run time (not a constant), scales omitted.
-    check_values(run_op("Resize", linear("half_pixel"), {x, no_input, no_input, vector_tensor({2, 1, 5, 7})})[0], {2, 1, 5, 7},
-                 bilinear_5x7);
-    check_values(run_op("Resize", linear("align_corners"), {x, no_input, no_input, vector_tensor({2, 1, 5, 7})}, {3})[0],
-                 {2, 1, 5, 7}, bilinear_5x7_corners);
-    // An empty scales tensor (shape (0)) also counts as omitted.
-    check_values(run_op("Resize", linear("half_pixel"), {x, no_input, tensor(shape_type{0}), vector_tensor({2, 1, 5, 7})})[0],
+    check_values(run_op("Resize", linear("half_pixel"), {x, no_input, no_input, vector_tensor({2, 1, 5, 7})})[0],
                  {2, 1, 5, 7}, bilinear_5x7);
+    check_values(
+        run_op("Resize", linear("align_corners"), {x, no_input, no_input, vector_tensor({2, 1, 5, 7})}, {3})[0],
+        {2, 1, 5, 7}, bilinear_5x7_corners);
+    // An empty scales tensor (shape (0)) also counts as omitted.
+    check_values(
+        run_op("Resize", linear("half_pixel"), {x, no_input, tensor(shape_type{0}), vector_tensor({2, 1, 5, 7})})[0],
+        {2, 1, 5, 7}, bilinear_5x7);
 }
 
 TEST_CASE("resize: nearest values match PyTorch and the ONNX rounding rules") {
     const tensor x = fixture_input();
     // PyTorch's mode='nearest' is ONNX asymmetric + floor.
-    check_values(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, no_input, vector_tensor({2, 1, 5, 7})})[0],
-                 {2, 1, 5, 7}, nearest_5x7);
+    check_values(
+        run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, no_input, vector_tensor({2, 1, 5, 7})})[0],
+        {2, 1, 5, 7}, nearest_5x7);
     // Hand-computed: in = 4, out = 3, half_pixel source c = (o + 0.5)/0.75 - 0.5 = 0.1667, 1.5, 2.8333.
     const tensor row = make_tensor({1, 1, 1, 4}, {10, 11, 12, 13});
     const tensor sizes = vector_tensor({1, 1, 1, 3});
@@ -126,7 +129,8 @@ TEST_CASE("resize: nearest values match PyTorch and the ONNX rounding rules") {
     // asymmetric: c = o / 0.75 = 0, 1.333, 2.667.
     CHECK(run("asymmetric", "round_prefer_floor") == std::vector<float>{10, 11, 13});
     // Nearest resizes every axis, including the channel axis.
-    const auto c = run_op("Resize", nearest("asymmetric", "floor"), {fixture_input(), no_input, vector_tensor({1, 2, 1, 1})})[0];
+    const auto c =
+        run_op("Resize", nearest("asymmetric", "floor"), {fixture_input(), no_input, vector_tensor({1, 2, 1, 1})})[0];
     CHECK(c.shape() == shape_type{2, 2, 3, 4});
     CHECK(c(1, 1, 2, 3) == fixture_input()(1, 0, 2, 3));
 }
@@ -142,10 +146,12 @@ TEST_CASE("upsample and resize-10: asymmetric coordinates, floor when enlarging"
     CHECK(values_of(run_op("Upsample", {{"mode", std::string("linear")}}, {r, vector_tensor({1, 1, 1, 2})}, {1})[0]) ==
           std::vector<float>{0, 2, 4, 4});
     // Resize-10: two inputs (X, scales).
-    CHECK(values_of(run_op("Resize", {{"mode", std::string("nearest")}}, {x, vector_tensor({1, 1, 2, 2})})[0]) == values_of(a));
+    CHECK(values_of(run_op("Resize", {{"mode", std::string("nearest")}}, {x, vector_tensor({1, 1, 2, 2})})[0]) ==
+          values_of(a));
     CHECK_THROWS_AS(run_op("Resize", {{"mode", std::string("cubic")}}, {x, no_input, vector_tensor({1, 1, 2, 2})}),
                     unsupported_error);
-    CHECK_THROWS_AS(run_op("Resize", linear("half_pixel"), {x, no_input, vector_tensor({1, 2, 2, 2})}), unsupported_error);
+    CHECK_THROWS_AS(run_op("Resize", linear("half_pixel"), {x, no_input, vector_tensor({1, 2, 2, 2})}),
+                    unsupported_error);
 }
 
 TEST_CASE("resize: gradients for linear and nearest, enlarging and shrinking, N = 2") {
@@ -186,12 +192,15 @@ TEST_CASE("resize: gradients for linear and nearest, enlarging and shrinking, N 
 TEST_CASE("resize: infinite, huge and NaN scales or sizes are shape errors, not wrapped sizes (hostile input)") {
     const tensor x = make_tensor({1, 1, 2, 2}, {1, 2, 3, 4});
     const float inf = std::numeric_limits<float>::infinity();
-    CHECK_THROWS_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, vector_tensor({1, 1, inf, 1})}), shape_error);
+    CHECK_THROWS_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, vector_tensor({1, 1, inf, 1})}),
+                    shape_error);
     CHECK_THROWS_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, vector_tensor({1, 1, 3e38f, 1})}),
                     shape_error);
-    CHECK_THROWS_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, vector_tensor({1, 1, std::nanf(""), 1})}),
-                    shape_error);
+    CHECK_THROWS_AS(
+        run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, vector_tensor({1, 1, std::nanf(""), 1})}),
+        shape_error);
     // Each axis fits, the product does not.
-    CHECK_THROWS_WITH_AS(run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, vector_tensor({1, 1, 4e4f, 4e4f})}),
-                         doctest::Contains("DEEPVIS_MAX_ELEMENTS"), shape_error);
+    CHECK_THROWS_WITH_AS(
+        run_op("Resize", nearest("asymmetric", "floor"), {x, no_input, vector_tensor({1, 1, 4e4f, 4e4f})}),
+        doctest::Contains("DEEPVIS_MAX_ELEMENTS"), shape_error);
 }

@@ -12,12 +12,11 @@
 
 using namespace deepvis;
 using testing::check_op_gradient;
+using testing::make_tensor;
 using testing::random_tensor;
 using testing::run_op;
-using testing::make_tensor;
 using testing::values_of;
 using testing::vector_tensor;
-
 
 TEST_CASE("identity and dropout: copy the input; dropout's mask is all true") {
     const tensor x = random_tensor({2, 3, 4}, 1);
@@ -63,11 +62,17 @@ TEST_CASE("reshape: 0 copies a dimension, -1 is inferred, allowzero, constant or
     CHECK(run_op("Reshape", {{"shape", std::vector<std::int64_t>{24}}}, {x})[0].shape() == shape_type{24});
     CHECK(values_of(run_op("Reshape", {}, {x, vector_tensor({6, 4})})[0]) == values_of(x));
     const tensor empty(shape_type{0, 3});
-    CHECK(run_op("Reshape", {{"allowzero", std::int64_t{1}}}, {empty, vector_tensor({3, 0})})[0].shape() == shape_type{3, 0});
-    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, vector_tensor({5, -1})}), doctest::Contains("cannot infer"), shape_error);
-    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, vector_tensor({5, 5})}), doctest::Contains("has 24 elements"), shape_error);
-    check_op_gradient(
-        {.op_type = "Reshape", .attributes = {}, .inputs = {x, vector_tensor({0, -1})}, .differentiable = {0}, .constant = {1}});
+    CHECK(run_op("Reshape", {{"allowzero", std::int64_t{1}}}, {empty, vector_tensor({3, 0})})[0].shape() ==
+          shape_type{3, 0});
+    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, vector_tensor({5, -1})}), doctest::Contains("cannot infer"),
+                         shape_error);
+    CHECK_THROWS_WITH_AS(run_op("Reshape", {}, {x, vector_tensor({5, 5})}), doctest::Contains("has 24 elements"),
+                         shape_error);
+    check_op_gradient({.op_type = "Reshape",
+                       .attributes = {},
+                       .inputs = {x, vector_tensor({0, -1})},
+                       .differentiable = {0},
+                       .constant = {1}});
     check_op_gradient(
         {.op_type = "Reshape", .attributes = {}, .inputs = {x, vector_tensor({4, 3, 2})}, .differentiable = {0, 1}});
 }
@@ -83,8 +88,11 @@ TEST_CASE("squeeze and unsqueeze: axes from the attribute or the input, negative
     CHECK(run_op("Unsqueeze", {}, {x, vector_tensor({2})})[0].shape() == shape_type{2, 1, 1, 3, 1});
     CHECK(values_of(run_op("Unsqueeze", {}, {x, vector_tensor({0})})[0]) == values_of(x));
     check_op_gradient({.op_type = "Squeeze", .attributes = {}, .inputs = {x}, .differentiable = {0}});
-    check_op_gradient(
-        {.op_type = "Unsqueeze", .attributes = {}, .inputs = {x, vector_tensor({1})}, .differentiable = {0}, .constant = {1}});
+    check_op_gradient({.op_type = "Unsqueeze",
+                       .attributes = {},
+                       .inputs = {x, vector_tensor({1})},
+                       .differentiable = {0},
+                       .constant = {1}});
 }
 
 TEST_CASE("transpose: values match xt::transpose for several permutations") {
@@ -104,7 +112,8 @@ TEST_CASE("transpose: values match xt::transpose for several permutations") {
 TEST_CASE("pad: constant, reflect, edge and wrap on a hand-computed row") {
     const tensor x = make_tensor({1, 4}, {1, 2, 3, 4});
     auto pad = [&](const char* mode, float value = 0.0f) {
-        return values_of(run_op("Pad", {{"mode", std::string(mode)}}, {x, vector_tensor({0, 2, 0, 2}), vector_tensor({value})}, {1, 2})[0]);
+        return values_of(run_op("Pad", {{"mode", std::string(mode)}},
+                                {x, vector_tensor({0, 2, 0, 2}), vector_tensor({value})}, {1, 2})[0]);
     };
     CHECK(pad("constant", 7.0f) == std::vector<float>{7, 7, 1, 2, 3, 4, 7, 7});
     CHECK(pad("reflect") == std::vector<float>{3, 2, 1, 2, 3, 4, 3, 2});
@@ -165,7 +174,8 @@ TEST_CASE("shape and gather: values, negative indices, gradients") {
     check_op_gradient({.op_type = "Shape", .attributes = {}, .inputs = {x}, .differentiable = {0}});
 
     const tensor data = make_tensor({3, 2}, {1, 2, 3, 4, 5, 6});
-    CHECK(values_of(run_op("Gather", {}, {data, vector_tensor({2, 0, -1})}, {1})[0]) == std::vector<float>{5, 6, 1, 2, 5, 6});
+    CHECK(values_of(run_op("Gather", {}, {data, vector_tensor({2, 0, -1})}, {1})[0]) ==
+          std::vector<float>{5, 6, 1, 2, 5, 6});
     const auto g = run_op("Gather", {{"axis", std::int64_t{1}}}, {data, make_tensor({1, 2}, {1, 1})})[0];
     CHECK(g.shape() == shape_type{3, 1, 2});
     CHECK(values_of(g) == std::vector<float>{2, 2, 4, 4, 6, 6});

@@ -9,10 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
-
 #include <deepvis/core/kernels/conv2d_reference.hpp>
 #include <deepvis/core/kernels/winograd.hpp>
+#include <vector>
 
 #include "support/gradient_check.hpp"
 
@@ -47,13 +46,13 @@ TEST_CASE_TEMPLATE("winograd_conv2d matches the direct sum, forward and as the d
         std::ptrdiff_t out_channels;
     };
     const std::vector<shape> shapes = {
-        {geometry(5, 13, 11, 1, 1, 1, 1), 7},   // "same", sizes not multiples of 4
-        {geometry(3, 9, 10, 0, 0, 0, 0), 4},    // valid
-        {geometry(4, 8, 8, 2, 2, 2, 2), 6},     // pad 2: output wider than the input
-        {geometry(6, 17, 5, 1, 0, 1, 0), 3},    // asymmetric: output narrower than the input
-        {geometry(2, 3, 3, 0, 0, 0, 0), 2},     // a single output position
-        {geometry(2, 4, 6, 2, 0, 0, 1), 3},     // asymmetric top/bottom and left/right
-        {geometry(40, 57, 58, 1, 1, 1, 1), 33}, // several blocks of tile rows
+        {geometry(5, 13, 11, 1, 1, 1, 1), 7},    // "same", sizes not multiples of 4
+        {geometry(3, 9, 10, 0, 0, 0, 0), 4},     // valid
+        {geometry(4, 8, 8, 2, 2, 2, 2), 6},      // pad 2: output wider than the input
+        {geometry(6, 17, 5, 1, 0, 1, 0), 3},     // asymmetric: output narrower than the input
+        {geometry(2, 3, 3, 0, 0, 0, 0), 2},      // a single output position
+        {geometry(2, 4, 6, 2, 0, 0, 1), 3},      // asymmetric top/bottom and left/right
+        {geometry(40, 57, 58, 1, 1, 1, 1), 33},  // several blocks of tile rows
     };
     for (const auto& [g, M] : shapes) {
         CAPTURE(g.channels);
@@ -75,8 +74,10 @@ TEST_CASE_TEMPLATE("winograd_conv2d matches the direct sum, forward and as the d
 
         const auto gb = kernels::winograd_backward_geometry(g, M);
         REQUIRE(kernels::winograd_supports(gb));
-        std::vector<float> gx(x.size(), -1.0f), gx_direct(x.size()), ub(kernels::winograd_weight_size<T>(g.channels, M));
-        std::vector<float> buffer_b(kernels::winograd_buffer_size<T>(gb, g.channels) * std::size_t(std::max(num_threads(), 1)));
+        std::vector<float> gx(x.size(), -1.0f), gx_direct(x.size()),
+            ub(kernels::winograd_weight_size<T>(g.channels, M));
+        std::vector<float> buffer_b(kernels::winograd_buffer_size<T>(gb, g.channels) *
+                                    std::size_t(std::max(num_threads(), 1)));
         kernels::winograd_weights<T>(w.data(), M, g.channels, ub.data(), true);
         kernels::winograd_conv2d<T>(gb, g.channels, gy.data(), ub.data(), gx.data(), buffer_b.data());
         kernels::reference::conv2d_backward_data(g, 1, M, w.data(), gy.data(), gx_direct.data());
@@ -114,11 +115,13 @@ TEST_CASE("conv op: the Winograd shapes give the direct sum, forward with bias a
         std::vector<float> y_direct(y.size()), gx_direct(x.size());
         for (std::size_t n = 0; n < s.batch; ++n) {
             float* yn = y_direct.data() + n * out_size;
-            kernels::reference::conv2d_forward(g, 1, std::ptrdiff_t(s.out_channels), x.data() + n * in_size, w.data(), yn);
+            kernels::reference::conv2d_forward(g, 1, std::ptrdiff_t(s.out_channels), x.data() + n * in_size, w.data(),
+                                               yn);
             for (std::size_t o = 0; o < s.out_channels; ++o)
-                for (std::ptrdiff_t p = 0; p < g.positions(); ++p) yn[o * std::size_t(g.positions()) + std::size_t(p)] += b(o);
-            kernels::reference::conv2d_backward_data(g, 1, std::ptrdiff_t(s.out_channels), w.data(), gy.data() + n * out_size,
-                                                     gx_direct.data() + n * in_size);
+                for (std::ptrdiff_t p = 0; p < g.positions(); ++p)
+                    yn[o * std::size_t(g.positions()) + std::size_t(p)] += b(o);
+            kernels::reference::conv2d_backward_data(g, 1, std::ptrdiff_t(s.out_channels), w.data(),
+                                                     gy.data() + n * out_size, gx_direct.data() + n * in_size);
         }
         CHECK(relative_error(y.data(), y_direct.data(), y.size()) < tolerance<kernels::winograd_default>);
         CHECK(relative_error(gx.data(), gx_direct.data(), gx.size()) < tolerance<kernels::winograd_default>);

@@ -85,7 +85,8 @@ verdict run_data_set(const deepvis::nn::graph& loaded, const onnx::ModelProto& m
         inputs.push_back(deepvis::test::read_tensor_file(file));
     }
     if (inputs.empty()) return {outcome::skip, "the graph has no data input"};
-    if (inputs[0].size() == 0) return {outcome::skip, "the data input is empty (deepvis needs a batch of at least one)"};
+    if (inputs[0].size() == 0)
+        return {outcome::skip, "the data input is empty (deepvis needs a batch of at least one)"};
     // The network takes one data input: the others become constant initialisers, which is also
     // how a deployed model carries weights, shapes and axes.
     for (std::size_t i = 1; i < g.inputs.size(); ++i) {
@@ -203,7 +204,8 @@ TEST_CASE("onnx conformance: supported ops match the ONNX backend node tests") {
     const auto start = std::chrono::steady_clock::now();
     std::vector<fs::path> dirs;
     for (const auto& entry : fs::directory_iterator(conformance_root))
-        if (entry.is_directory() && entry.path().filename().string().rfind("test_", 0) == 0) dirs.push_back(entry.path());
+        if (entry.is_directory() && entry.path().filename().string().rfind("test_", 0) == 0)
+            dirs.push_back(entry.path());
     std::sort(dirs.begin(), dirs.end());
 
     std::vector<result> results;
@@ -214,7 +216,9 @@ TEST_CASE("onnx conformance: supported ops match the ONNX backend node tests") {
     std::map<std::string, int> missing_ops;
     for (const auto& r : results) {
         switch (r.status) {
-            case outcome::pass: ++passed; break;
+            case outcome::pass:
+                ++passed;
+                break;
             case outcome::fail:
                 ++failed;
                 for (const auto& op : r.ops) failures_by_op[op].push_back(r.test);
@@ -232,9 +236,10 @@ TEST_CASE("onnx conformance: supported ops match the ONNX backend node tests") {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::ostringstream summary;
-    summary << "ONNX conformance (" << conformance_root.string() << ", rtol " << relative_tolerance << ", atol " << absolute_tolerance << "): "
-            << dirs.size() << " tests; ran " << passed + failed << ", passed " << passed << ", failed " << failed
-            << ", skipped " << skipped << "; " << not_run << " use ops deepvis lacks; " << seconds << " s";
+    summary << "ONNX conformance (" << conformance_root.string() << ", rtol " << relative_tolerance << ", atol "
+            << absolute_tolerance << "): " << dirs.size() << " tests; ran " << passed + failed << ", passed " << passed
+            << ", failed " << failed << ", skipped " << skipped << "; " << not_run << " use ops deepvis lacks; "
+            << seconds << " s";
 
     std::ofstream report("conformance_report.txt");
     report << summary.str() << "\n\n";

@@ -25,7 +25,8 @@ deepvis::nn::graph relu_graph() {
 
 TEST_CASE("model metadata: preprocessing and class names survive save_onnx and load_onnx") {
     deepvis::nn::graph g = relu_graph();
-    const io::image_options caffe{.size = {227, 227}, .mean = {104.0f, 117.0f, 123.0f}, .std = {1.0f}, .scale = 1.0f, .bgr = true};
+    const io::image_options caffe{
+        .size = {227, 227}, .mean = {104.0f, 117.0f, 123.0f}, .std = {1.0f}, .scale = 1.0f, .bgr = true};
     io::write_preprocessing(g.metadata, caffe);
     io::write_labels(g.metadata, {"tench, Tinca tinca", "goldfish", ""});
     g.metadata["author"] = "someone else's key, kept as it is";
@@ -60,10 +61,12 @@ TEST_CASE("model metadata: a missing key keeps the default, a malformed one name
     CHECK(kept.scale == 2.0f);
     CHECK(kept.bgr);
     const std::pair<const char*, const char*> bad[] = {
-        {io::metadata_key::mean, "104;117;123"}, {io::metadata_key::mean, ""},        {io::metadata_key::mean, "1,2,3,4,5"},
-        {io::metadata_key::mean, "nan"},         {io::metadata_key::stddev, "1,0,1"},    {io::metadata_key::scale, "0"},
-        {io::metadata_key::scale, "1,2"},        {io::metadata_key::bgr, "yes"},      {io::metadata_key::size, "227"},
-        {io::metadata_key::size, "227.5,227"},   {io::metadata_key::size, "-1,227"},  {io::metadata_key::size, "1e9,1e9"},
+        {io::metadata_key::mean, "104;117;123"}, {io::metadata_key::mean, ""},
+        {io::metadata_key::mean, "1,2,3,4,5"},   {io::metadata_key::mean, "nan"},
+        {io::metadata_key::stddev, "1,0,1"},     {io::metadata_key::scale, "0"},
+        {io::metadata_key::scale, "1,2"},        {io::metadata_key::bgr, "yes"},
+        {io::metadata_key::size, "227"},         {io::metadata_key::size, "227.5,227"},
+        {io::metadata_key::size, "-1,227"},      {io::metadata_key::size, "1e9,1e9"},
         {io::metadata_key::mean, "1e999"}};
     for (const auto& [key, value] : bad) {
         CAPTURE(key);

@@ -1,14 +1,13 @@
 // ONNX import and export: PyTorch fixtures (tests/onnx/make_fixtures.py), external data,
 // round trips, and files that must be rejected with a clear error.
 #include <doctest/doctest.h>
+#include <onnx/checker.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <onnx/checker.h>
 
 #include "onnx/onnx_support.hpp"
 
@@ -107,14 +106,22 @@ std::vector<std::string> build_convnet(graph& g) {
     if (use("Conv")) {
         g.initializers["conv.w"] = seeded_tensor({4, 3, 3, 3}, 1);
         g.initializers["conv.b"] = seeded_tensor({4}, 2);
-        x = g.add({"conv", "Conv", {x, "conv.w", "conv.b"}, {"conv_out"},
-                   {{"kernel_shape", std::vector<std::int64_t>{3, 3}}, {"pads", std::vector<std::int64_t>{1, 1, 1, 1}},
-                    {"strides", std::vector<std::int64_t>{1, 1}}, {"group", std::int64_t{1}}}});
+        x = g.add({"conv",
+                   "Conv",
+                   {x, "conv.w", "conv.b"},
+                   {"conv_out"},
+                   {{"kernel_shape", std::vector<std::int64_t>{3, 3}},
+                    {"pads", std::vector<std::int64_t>{1, 1, 1, 1}},
+                    {"strides", std::vector<std::int64_t>{1, 1}},
+                    {"group", std::int64_t{1}}}});
         channels = 4;
     }
     x = g.add({"relu", "Relu", {x}, {"relu_out"}, {}});
     if (use("MaxPool")) {
-        x = g.add({"pool", "MaxPool", {x}, {"pool_out"},
+        x = g.add({"pool",
+                   "MaxPool",
+                   {x},
+                   {"pool_out"},
                    {{"kernel_shape", std::vector<std::int64_t>{2, 2}}, {"strides", std::vector<std::int64_t>{2, 2}}}});
         side = 4;
     }
@@ -321,9 +328,7 @@ TEST_CASE("onnx: files that are not models throw io_error naming the file") {
             CHECK_THROWS_WITH_AS(deepvis::io::load_onnx(file), doctest::Contains("random.onnx"), deepvis::io_error);
         }
     }
-    SUBCASE("a folder") {
-        CHECK_THROWS_AS(deepvis::io::load_onnx(dir.path()), deepvis::io_error);
-    }
+    SUBCASE("a folder") { CHECK_THROWS_AS(deepvis::io::load_onnx(dir.path()), deepvis::io_error); }
 }
 
 TEST_CASE("onnx: an op deepvis lacks throws unsupported_error naming op, node and supported ops") {

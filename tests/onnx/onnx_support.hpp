@@ -1,17 +1,16 @@
 #pragma once
 /// Helpers shared by the ONNX tests: fixture paths, temporary folders, TensorProto files,
 /// bitwise comparisons.
+#include <onnx/onnx_pb.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
+#include <deepvis/io/onnx.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
-
-#include <onnx/onnx_pb.h>
-#include <unistd.h>
-
-#include <deepvis/io/onnx.hpp>
 
 namespace deepvis::test {
 

@@ -1,9 +1,8 @@
 // A program of another project that uses deepvis through a task header only: a saliency map of a
 // small network built in C++. It links deepvis::deepvis alone, so it also proves that the task
 // headers do not pull in protobuf/ONNX.
-#include <deepvis/saliency.hpp>
-
 #include <cmath>
+#include <deepvis/saliency.hpp>
 #include <iostream>
 
 int main() {
@@ -19,8 +18,8 @@ int main() {
 
     const deepvis::tensor x = {{{{1.0f, -2.0f}, {3.0f, 4.0f}}}};
     const deepvis::tensor s = deepvis::saliency(net, x, {0});  // (1, 2, 2)
-    const bool ok = s.dimension() == 3 && s(0, 0, 0) == 1.0f && s(0, 0, 1) == 0.0f && s(0, 1, 0) == 3.0f &&
-                    s(0, 1, 1) == 4.0f;
+    const bool ok =
+        s.dimension() == 3 && s(0, 0, 0) == 1.0f && s(0, 0, 1) == 0.0f && s(0, 1, 0) == 3.0f && s(0, 1, 1) == 4.0f;
     std::cout << "consumer: deepvis saliency " << (ok ? "works" : "FAILED") << '\n';
     return ok ? 0 : 1;
 }

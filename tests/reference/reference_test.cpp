@@ -2,7 +2,8 @@
 // for models exported from PyTorch to ONNX. The fixtures come from make_reference.py (float64
 // reference numbers from the float32 weights; see its docstring):
 //   fashion_cnn                              committed, tests/reference/data/
-//   alexnet, vgg16, squeezenet1_1, resnet18  generated at test time into <cache>/reference/ (DEEPVIS_REFERENCE_CACHE) by
+//   alexnet, vgg16, squeezenet1_1, resnet18  generated at test time into <cache>/reference/ (DEEPVIS_REFERENCE_CACHE)
+//   by
 //                                            the CTest fixture `reference_generate` (needs
 //                                            python3-torch); the environment variable
 //                                            DEEPVIS_REFERENCE_DIR overrides that folder.
@@ -20,17 +21,16 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deepvis/backprop/rule.hpp>
+#include <deepvis/io/npy.hpp>
+#include <deepvis/io/onnx.hpp>
+#include <deepvis/nn/network.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <deepvis/backprop/rule.hpp>
-#include <deepvis/io/npy.hpp>
-#include <deepvis/io/onnx.hpp>
-#include <deepvis/nn/network.hpp>
 
 #ifndef DEEPVIS_REFERENCE_DATA
 #error "DEEPVIS_REFERENCE_DATA must name the folder of the committed fixtures"
@@ -76,14 +76,14 @@ void expect_close(const std::string& what, const tensor& actual, const tensor& e
     if (!allowance)
         MESSAGE(what << ": max|deepvis - torch| / max|torch| = " << raw << " (tolerance " << tolerance << ")");
     else
-        MESSAGE(what << ": max|deepvis - torch| / max|torch| = " << raw << ", beyond the rounding allowance "
-                     << err << " (tolerance " << tolerance << ")");
+        MESSAGE(what << ": max|deepvis - torch| / max|torch| = " << raw << ", beyond the rounding allowance " << err
+                     << " (tolerance " << tolerance << ")");
     CHECK(err <= tolerance);
 }
 
 template <BackpropRule Rule>
-void check_rule(const nn::network& net, nn::network::trace& t, std::span<const nn::seed> seeds,
-                const fs::path& folder, const std::string& file, const std::string& rule) {
+void check_rule(const nn::network& net, nn::network::trace& t, std::span<const nn::seed> seeds, const fs::path& folder,
+                const std::string& file, const std::string& rule) {
     const tensor expected = io::load_npy(folder / ("grad_" + rule + ".npy"));
     const fs::path allowance_file = folder / ("allowance_" + rule + ".npy");
     const bool has_allowance = fs::exists(allowance_file);

@@ -6,12 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deepvis/nn/op.hpp>
+#include <deepvis/nn/ops/all.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <deepvis/nn/op.hpp>
-#include <deepvis/nn/ops/all.hpp>
 
 namespace deepvis::testing {
 
@@ -75,8 +74,7 @@ void check_against_finite_differences(tensor& x, const tensor& grad, LossFn&& lo
         const double numeric = (up - down) / (2.0 * eps);
         const double analytic = grad.data()[i];
         if (std::abs(numeric - analytic) > atol + rtol * std::abs(numeric)) {
-            if (bad++ < 5)
-                FAIL_CHECK(what << ": element " << i << " analytic " << analytic << " numeric " << numeric);
+            if (bad++ < 5) FAIL_CHECK(what << ": element " << i << " analytic " << analytic << " numeric " << numeric);
         }
     }
     CHECK_MESSAGE(bad == 0, what << ": " << bad << " elements disagree with finite differences");
@@ -85,9 +83,9 @@ void check_against_finite_differences(tensor& x, const tensor& grad, LossFn&& lo
 struct op_check {
     std::string op_type;
     nn::attribute_map attributes;
-    std::vector<tensor> inputs;            ///< empty tensor (dimension 0) for an omitted optional input
-    std::vector<int> differentiable;       ///< input indices whose gradient is checked
-    std::vector<int> constant = {};        ///< input indices passed to the factory as constants
+    std::vector<tensor> inputs;       ///< empty tensor (dimension 0) for an omitted optional input
+    std::vector<int> differentiable;  ///< input indices whose gradient is checked
+    std::vector<int> constant = {};   ///< input indices passed to the factory as constants
     std::uint64_t seed = 1234;
     float eps = 1e-2f, atol = 2e-3f, rtol = 2e-2f;
 };
@@ -112,7 +110,8 @@ inline std::vector<tensor> run_op(const std::string& op_type, const nn::attribut
 /// Forward, then backward with a random output gradient (seed 99), of one op: the output, then
 /// the gradients of the inputs listed in `differentiable`, in that order.
 inline std::vector<tensor> run_op_with_gradients(const std::string& op_type, const nn::attribute_map& attributes,
-                                  const std::vector<tensor>& inputs, const std::vector<int>& differentiable) {
+                                                 const std::vector<tensor>& inputs,
+                                                 const std::vector<int>& differentiable) {
     nn::op_context ctx{"test_" + op_type, op_type, attributes, std::vector<const tensor*>(inputs.size(), nullptr),
                        inputs.size()};
     auto impl = nn::op_registry::instance().create(ctx);
@@ -171,8 +170,8 @@ inline void check_op_gradient(op_check c, std::size_t n_outputs = 1) {
     }
     impl->backward(nn::inputs_view(in), nn::inputs_view(outc), nn::inputs_view(gy), nn::outputs_view(gx), scratch);
     for (int k : c.differentiable)
-        check_against_finite_differences(c.inputs[k], grads[k], loss,
-                                         c.op_type + " input " + std::to_string(k), c.eps, c.atol, c.rtol);
+        check_against_finite_differences(c.inputs[k], grads[k], loss, c.op_type + " input " + std::to_string(k), c.eps,
+                                         c.atol, c.rtol);
 }
 
 }  // namespace deepvis::testing

@@ -75,7 +75,8 @@ TEST_CASE("squeezenet caffe: deep_dream grows the layer's energy over the octave
     const tensor x =
         io::load_image(cat, {.size = {227, 227}, .mean = {104.0f, 117.0f, 123.0f}, .scale = 1.0f, .bgr = true});
     const deep_dream_result r = deep_dream(
-        net, x, {.layer = "fire5/concat", .octaves = 3, .iterations = 6, .preprocessing = input_preprocessing::caffe()});
+        net, x,
+        {.layer = "fire5/concat", .octaves = 3, .iterations = 6, .preprocessing = input_preprocessing::caffe()});
     REQUIRE(r.octaves.size() == 3);
     CHECK(r.octaves.back() == shape_type{1, 3, 227, 227});
     CHECK(r.octaves.front()[2] == 116);  // 227 / 1.4²

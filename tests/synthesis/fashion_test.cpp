@@ -5,15 +5,13 @@
 #include <doctest/doctest.h>
 
 #ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
-#include <filesystem>
-
 #include <algorithm>
-#include <random>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/synthesis/class_model.hpp>
 #include <deepvis/synthesis/fooling.hpp>
+#include <filesystem>
+#include <random>
 
 using namespace deepvis;
 

@@ -53,7 +53,8 @@ void fd_check(const O& o, tensor a, const std::string& what, float eps = 1e-2f) 
     tensor g;
     o.loss_and_gradient(a, g);
     tensor scratch;
-    check_against_finite_differences(a, g, [&] { return o.loss_and_gradient(a, scratch); }, what, eps);
+    check_against_finite_differences(
+        a, g, [&] { return o.loss_and_gradient(a, scratch); }, what, eps);
 }
 
 template <ExplicitRegularizer R>
@@ -64,7 +65,8 @@ void fd_check_penalty(const R& r, tensor x, const std::string& what, float eps =
     r.penalty(x, g);
     g -= g0;
     tensor scratch = g0;
-    check_against_finite_differences(x, g, [&] { return r.penalty(x, scratch); }, what, eps);
+    check_against_finite_differences(
+        x, g, [&] { return r.penalty(x, scratch); }, what, eps);
 }
 
 }  // namespace
@@ -119,7 +121,8 @@ TEST_CASE("objectives: style_loss agrees with finite differences for every norma
             tensor* scratch[] = {&s1, &s2};
             s.loss_and_gradient(acts, grads);
             auto loss = [&] { return s.loss_and_gradient(acts, scratch); };
-            const std::string what = "style_loss norm " + std::to_string(int(norm)) + " red " + std::to_string(int(red));
+            const std::string what =
+                "style_loss norm " + std::to_string(int(norm)) + " red " + std::to_string(int(red));
             check_against_finite_differences(f1, g1, loss, what + " layer a", 1e-2f, 1e-4f);
             check_against_finite_differences(f2, g2, loss, what + " layer b", 1e-2f, 1e-4f);
         }
@@ -141,7 +144,8 @@ TEST_CASE("objectives: sums are flat, weights scale, maximize negates") {
     const double v = o.loss_and_gradient(acts, grads);
     tensor t1, t2;
     const double expected = -class_score{.class_index = 1}.loss_and_gradient(s, t1) +
-                            0.5 * total_variation{}.loss_and_gradient(x, t2) + l2{.weight = 2.0}.loss_and_gradient(x, t2);
+                            0.5 * total_variation{}.loss_and_gradient(x, t2) +
+                            l2{.weight = 2.0}.loss_and_gradient(x, t2);
     CHECK(v == doctest::Approx(expected).epsilon(1e-6));
     CHECK(gs(0, 1) == -1.0f);
 }
@@ -153,12 +157,14 @@ TEST_CASE("evaluate: an objective tapping several layers costs one backward pass
     tensor x = random_tensor({2, 3, 8, 8}, 40);
     net.forward(x, t0);
     const tensor p = random_tensor(shape_of(net.activation(t0, "c2")), 41, 0.5f);
-    auto objective = 0.3 * content_loss{.layer = "c2", .target = p} +
-                     style_loss{.layers = {{"r1", 0.5, gram_matrix(random_tensor({1, 4, 8, 8}, 42), gram_normalization::by_size)},
-                                           {"conv2", 0.2, gram_matrix(random_tensor({1, 6, 8, 8}, 43), gram_normalization::by_size)}},
-                                .normalization = gram_normalization::by_size} +
-                     maximize(class_score{.class_index = 2}) + maximize(channel_mean{.layer = "c1", .channel = 1}) +
-                     1e-2 * total_variation{} + squared_channel_mean{.layer = "relu2", .channel = 3};
+    auto objective =
+        0.3 * content_loss{.layer = "c2", .target = p} +
+        style_loss{
+            .layers = {{"r1", 0.5, gram_matrix(random_tensor({1, 4, 8, 8}, 42), gram_normalization::by_size)},
+                       {"conv2", 0.2, gram_matrix(random_tensor({1, 6, 8, 8}, 43), gram_normalization::by_size)}},
+            .normalization = gram_normalization::by_size} +
+        maximize(class_score{.class_index = 2}) + maximize(channel_mean{.layer = "c1", .channel = 1}) +
+        1e-2 * total_variation{} + squared_channel_mean{.layer = "relu2", .channel = 3};
     nn::network::trace t;
     tensor grad;
     const double v = evaluate(model, t, objective, x, grad);
@@ -167,8 +173,9 @@ TEST_CASE("evaluate: an objective tapping several layers costs one backward pass
     tensor scratch;
     nn::network::trace t2;
     // eps small enough not to cross the rectifiers' kinks, large enough for float32 losses.
-    check_against_finite_differences(x, grad, [&] { return evaluate(net, t2, objective, x, scratch); },
-                                     "evaluate(multi-layer objective)", 2e-3f, 5e-3f, 3e-2f);
+    check_against_finite_differences(
+        x, grad, [&] { return evaluate(net, t2, objective, x, scratch); }, "evaluate(multi-layer objective)", 2e-3f,
+        5e-3f, 3e-2f);
 }
 
 TEST_CASE("evaluate: an objective on the image alone runs no backward pass") {
@@ -179,7 +186,8 @@ TEST_CASE("evaluate: an objective on the image alone runs no backward pass") {
     const double v = evaluate(model, t, total_variation{.weight = 0.5} + l2{.weight = 0.1}, x, grad);
     CHECK(model.backward_calls == 0);
     tensor g1, g2;
-    const double expected = total_variation{.weight = 0.5}.loss_and_gradient(x, g1) + l2{.weight = 0.1}.loss_and_gradient(x, g2);
+    const double expected =
+        total_variation{.weight = 0.5}.loss_and_gradient(x, g1) + l2{.weight = 0.1}.loss_and_gradient(x, g2);
     CHECK(v == doctest::Approx(expected));
 }
 

@@ -7,11 +7,10 @@
 
 #include <cmath>
 #include <complex>
-#include <numbers>
-#include <random>
-
 #include <deepvis/regularizers/random_transform.hpp>
 #include <deepvis/synthesis/fourier_parameterisation.hpp>
+#include <numbers>
+#include <random>
 
 #include "support/gradient_check.hpp"
 
@@ -40,7 +39,8 @@ TEST_CASE("fourier parameterisation: linear() is irfft2 of the 1/f-weighted spec
                             const double c = (kx == 0 || (w % 2 == 0 && kx == w / 2)) ? 1.0 : 2.0;
                             const std::complex<double> a(s.data()[(q * 2 + 0) * h * wf + ky * wf + kx],
                                                          s.data()[(q * 2 + 1) * h * wf + ky * wf + kx]);
-                            const double phase = 2.0 * std::numbers::pi * (double(ky * y) / double(h) + double(kx * x) / double(w));
+                            const double phase =
+                                2.0 * std::numbers::pi * (double(ky * y) / double(h) + double(kx * x) / double(w));
                             sum += c * weight * (a * std::polar(1.0, phase)).real();
                         }
                     sum /= 4.0 * double(h * w);
@@ -72,7 +72,8 @@ TEST_CASE("fourier parameterisation: the gradient of <w, pixels(s)> matches fini
         CHECK(hi < 1.0f);
         tensor gs;
         f.backward(p, weight, gs);
-        deepvis::testing::check_against_finite_differences(s, gs, loss, "fourier_parameterisation", 1e-2f, 1e-3f, 1e-2f);
+        deepvis::testing::check_against_finite_differences(s, gs, loss, "fourier_parameterisation", 1e-2f, 1e-3f,
+                                                           1e-2f);
     }
 }
 
@@ -95,11 +96,10 @@ TEST_CASE("random_transform: apply_transpose is the transpose of apply, <T x, g>
 }
 
 #ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
-#include <filesystem>
-
 #include <deepvis/io/image.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/synthesis.hpp>
+#include <filesystem>
 
 #include "caffe/caffe_support.hpp"
 
@@ -107,7 +107,8 @@ TEST_CASE("squeezenet caffe: a Fourier-parameterised class model survives the PN
     namespace fs = std::filesystem;
     const fs::path model = test::shared_dir() / "models" / "squeezenet1.0" / "squeezenet1.0.onnx";
     if (!fs::exists(model)) {
-        MESSAGE("skipped: " << model.string() << " not found (set DEEPVIS_SHARED_DIR to the folder that holds models/)");
+        MESSAGE("skipped: " << model.string()
+                            << " not found (set DEEPVIS_SHARED_DIR to the folder that holds models/)");
         return;
     }
     const nn::network net = io::load_network(model);
@@ -126,7 +127,8 @@ TEST_CASE("squeezenet caffe: a Fourier-parameterised class model survives the PN
     const fs::path png = dir / ("class_" + std::to_string(c) + "_fourier.png");
     io::save_png(png, pixels);
     // What `deepvis predict --preprocess caffe` reads.
-    const tensor back = io::load_image(png, {.size = {227, 227}, .mean = {104.0f, 117.0f, 123.0f}, .scale = 1.0f, .bgr = true});
+    const tensor back =
+        io::load_image(png, {.size = {227, 227}, .mean = {104.0f, 117.0f, 123.0f}, .scale = 1.0f, .bgr = true});
     nn::network::trace t;
     const tensor& s = net.forward(back, t);
     const float m = *std::max_element(s.begin(), s.end());

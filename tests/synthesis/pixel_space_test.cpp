@@ -36,7 +36,8 @@ TEST_CASE("pixel space: the Caffe map is BGR, 0..255 minus the mean pixel, and f
 TEST_CASE("pixel space: the gradient to the input is the model's, mapped back") {
     const nn::network net = testing::synthesis_net();
     const auto score = maximize(class_score{.class_index = 2});
-    for (const auto& pre : {input_preprocessing::caffe(), input_preprocessing::unit(), input_preprocessing::imagenet()}) {
+    for (const auto& pre :
+         {input_preprocessing::caffe(), input_preprocessing::unit(), input_preprocessing::imagenet()}) {
         INFO("bgr " << pre.bgr << " scale " << pre.scale);
         const pixel_space space(net, pre);
         tensor u = random_tensor({1, 3, 8, 8}, 9, 0.5f), g, gx;

@@ -38,8 +38,9 @@ TEST_CASE("pytorch: content_loss, sum and mean, target broadcast over the batch"
     const double vs = content_loss{.layer = "l", .target = fixture("content_p"), .weight = 0.7}.loss_and_gradient(f, g);
     CHECK(vs == doctest::Approx(scalar("content_sum_loss")).epsilon(1e-4));
     CHECK(relative_error(g, fixture("content_sum_grad")) <= 1e-4);
-    const double vm = content_loss{.layer = "l", .target = fixture("content_p"), .weight = 0.7, .reduction = reduction::mean}
-                          .loss_and_gradient(f, g);
+    const double vm =
+        content_loss{.layer = "l", .target = fixture("content_p"), .weight = 0.7, .reduction = reduction::mean}
+            .loss_and_gradient(f, g);
     CHECK(vm == doctest::Approx(scalar("content_mean_loss")).epsilon(1e-4));
     CHECK(relative_error(g, fixture("content_mean_grad")) <= 1e-4);
 }

@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-
 #include <deepvis/synthesis.hpp>
 
 #include "support/gradient_check.hpp"
@@ -39,7 +38,8 @@ TEST_CASE("class model: channel and neuron visualisations raise their unit") {
     // image optimised directly in [0, 1].
     // No random scale/rotation: on an 8 x 8 image their sub-pixel bilinear resampling is mostly a
     // blur, which the 3 x 3 patterns these units like do not survive (the channel mean then falls).
-    const class_model_options o{.iterations = 40, .step_size = 4.0, .seed = 4, .scale_jitter = 0.0, .rotation_degrees = 0.0};
+    const class_model_options o{
+        .iterations = 40, .step_size = 4.0, .seed = 4, .scale_jitter = 0.0, .rotation_degrees = 0.0};
     nn::network::trace t;
     // The recipe's start: N(0, 1) in the pixel space, clamped to valid pixels, as the model sees it.
     tensor start = detail::initial({1, 3, 8, 8}, initial_image::normal, 4);
@@ -100,8 +100,7 @@ TEST_CASE("fooling: the L-inf method stays inside its budget and inside [0, 1] p
     std::vector<std::int64_t> targets;
     for (std::size_t b = 0; b < 2; ++b) targets.push_back(std::int64_t((detail::argmax_row(s, b) + 2) % 5));
     const double eps = 0.25;
-    const auto r = fool(net, x, targets,
-                        {.max_iterations = 200, .linf = eps, .linf_step = 0.01, .preprocessing = pre});
+    const auto r = fool(net, x, targets, {.max_iterations = 200, .linf = eps, .linf_step = 0.01, .preprocessing = pre});
     INFO(r.report.message);
     REQUIRE(r.success);
     const tensor fs = logits(net, r.image);
@@ -120,7 +119,8 @@ TEST_CASE("fooling: the L-inf method stays inside its budget and inside [0, 1] p
     CHECK(xt::amax(fooled)() <= 1.0f + 1e-5f);
     CHECK(xt::allclose(r.difference, fooled - p, 1e-4, 1e-5));
     // A budget too small to reach the target: not fooled, and still no larger change.
-    const auto tiny = fool(net, x, targets, {.max_iterations = 20, .linf = 1e-3, .linf_step = 1e-3, .preprocessing = pre});
+    const auto tiny =
+        fool(net, x, targets, {.max_iterations = 20, .linf = 1e-3, .linf_step = 1e-3, .preprocessing = pre});
     CHECK_FALSE(tiny.success);
     CHECK(tiny.report.status == solve_status::completed);
     CHECK(tiny.iterations == 20);
@@ -133,9 +133,18 @@ TEST_CASE("fooling: the L-inf method stays inside its budget and inside [0, 1] p
 TEST_CASE("inversion: reconstructs the features of a layer from several random starts") {
     const nn::network net = testing::synthesis_net();
     const tensor x = random_tensor({1, 3, 8, 8}, 71, 0.5f);
-    const auto r = invert(net, x, {.layer = "conv1", .feature_weight = 1.0, .normalize = true, .tv_weight = 1e-4,
-                                   .iterations = 150, .step_size = 0.05, .decay_at = 0, .starts = 2, .seed = 9,
-                                   .preprocessing = input_preprocessing::imagenet(), .clamp = false});
+    const auto r = invert(net, x,
+                          {.layer = "conv1",
+                           .feature_weight = 1.0,
+                           .normalize = true,
+                           .tv_weight = 1e-4,
+                           .iterations = 150,
+                           .step_size = 0.05,
+                           .decay_at = 0,
+                           .starts = 2,
+                           .seed = 9,
+                           .preprocessing = input_preprocessing::imagenet(),
+                           .clamp = false});
     REQUIRE(r.images.size() == 2);
     CHECK(r.best < 2);
     CHECK(r.feature_error[r.best] < 0.05);
@@ -173,6 +182,8 @@ TEST_CASE("style transfer: L-BFGS and Adam lower the loss; colour preservation k
     const tensor a = random_tensor({1, 3, 4, 4}, 75, 0.2f) + 0.5f, b = random_tensor({1, 3, 4, 4}, 76, 0.2f) + 0.5f;
     CHECK(xt::allclose(preserve_colour(a, a), a, 1e-3, 1e-3));
     const tensor p = preserve_colour(a, b);
-    auto luma = [](const tensor& t, std::size_t e) { return 0.299f * t.data()[e] + 0.587f * t.data()[16 + e] + 0.114f * t.data()[32 + e]; };
+    auto luma = [](const tensor& t, std::size_t e) {
+        return 0.299f * t.data()[e] + 0.587f * t.data()[16 + e] + 0.114f * t.data()[32 + e];
+    };
     for (std::size_t e = 0; e < 16; ++e) CHECK(luma(p, e) == doctest::Approx(luma(a, e)).epsilon(1e-2));
 }

@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-
 #include <deepvis/regularizers/blur.hpp>
 #include <deepvis/regularizers/jitter.hpp>
 

@@ -59,8 +59,7 @@ TEST_CASE("solve: implicit regularisers keep the image in range and the run is r
         const auto r = solve(net, objective, l2{.weight = 1e-3}, periodic_blur{.sigma = 0.5, .every = 3},
                              clamp_pixels{.low = {-0.5f}, .high = {0.5f}}, jitter{.pixels = 2},
                              random_transform{.max_degrees = 15}, gradient_descent{.step_size = 0.3, .normalize = true},
-                             x, solve_options{.iterations = 20, .seed = seed},
-                             [&](const step_report& s) {
+                             x, solve_options{.iterations = 20, .seed = seed}, [&](const step_report& s) {
                                  values.push_back(s.value);
                                  return false;
                              });
@@ -95,7 +94,8 @@ TEST_CASE("solve: the callback sees every step and can stop the run") {
     CHECK(seen == std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6});
     std::size_t calls = 0;
     tensor y = x;
-    solve(net, l2{}, gradient_descent{}, y, solve_options{.iterations = 25}, every(10, [&](const step_report&) { ++calls; }));
+    solve(net, l2{}, gradient_descent{}, y, solve_options{.iterations = 25},
+          every(10, [&](const step_report&) { ++calls; }));
     CHECK(calls == 4);  // steps 0, 10, 20 and the last
 }
 
@@ -117,8 +117,8 @@ TEST_CASE("solve: L-BFGS minimises a quadratic like torch.optim.LBFGS without li
     // L = Σ (x − 3)² through a model-free objective (tap = input): L-BFGS reaches the minimum.
     const nn::network net = testing::synthesis_net();
     tensor x = random_tensor({1, 3, 8, 8}, 64);
-    const auto r = solve(net, content_loss{.layer = input_tap, .target = xt::ones<float>(x.shape()) * 3.0f},
-                         lbfgs{}, x, solve_options{.iterations = 20, .gradient_tolerance = 1e-5});
+    const auto r = solve(net, content_loss{.layer = input_tap, .target = xt::ones<float>(x.shape()) * 3.0f}, lbfgs{}, x,
+                         solve_options{.iterations = 20, .gradient_tolerance = 1e-5});
     CHECK(r.status == solve_status::converged);
     CHECK(xt::amax(xt::abs(x - 3.0f))() < 1e-4f);
 }

@@ -9,13 +9,12 @@
 #ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <random>
-#include <vector>
-
 #include <deepvis/io/image.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/synthesis.hpp>
+#include <filesystem>
+#include <random>
+#include <vector>
 
 #include "caffe/caffe_support.hpp"
 
@@ -63,11 +62,9 @@ TEST_CASE("squeezenet caffe: class models survive the PNG round trip with p >= 0
     fs::create_directories(dir);
     // Egyptian cat, flamingo, goldfish, bell pepper, volcano.
     for (const std::int64_t c : {285, 130, 1, 945, 980}) {
-        const auto r = visualize_class(net, c,
-                                       {.iterations = 60,
-                                        .preprocessing = input_preprocessing::caffe(),
-                                        .seed = 1,
-                                        .shape = {1, 3, 227, 227}});
+        const auto r = visualize_class(
+            net, c,
+            {.iterations = 60, .preprocessing = input_preprocessing::caffe(), .seed = 1, .shape = {1, 3, 227, 227}});
         REQUIRE(r.report.ok());
         // What a user does: write the PNG, read it back through the preprocessing, classify it.
         const tensor pixels = xt::view(space.to_pixels(space.from_input(r.image)), 0);
@@ -83,8 +80,8 @@ TEST_CASE("squeezenet caffe: class models survive the PNG round trip with p >= 0
         }
         const double count = static_cast<double>(back_pixels.size());
         const double sd = std::sqrt(std::max(0.0, sum2 / count - (sum / count) * (sum / count)));
-        MESSAGE("class " << c << ": p = " << p << " after the PNG round trip (" << r.report.message
-                         << "); pixel std " << sd);
+        MESSAGE("class " << c << ": p = " << p << " after the PNG round trip (" << r.report.message << "); pixel std "
+                         << sd);
         CHECK(p >= 0.9);
         CHECK(sd >= 0.08);  // a flat grey image has ~0
     }
@@ -110,8 +107,8 @@ TEST_CASE("squeezenet caffe: fooling images reach their target with L-inf <= 8/2
             nn::network::trace t;
             const tensor scores = net.forward(r.image, t);
             const bool reached = static_cast<std::int64_t>(detail::argmax_row(scores, 0)) == target;
-            const double linf =
-                double(xt::amax(xt::abs(space.to_pixels(space.from_input(r.image)) - space.to_pixels(space.from_input(x))))());
+            const double linf = double(
+                xt::amax(xt::abs(space.to_pixels(space.from_input(r.image)) - space.to_pixels(space.from_input(x))))());
             CHECK(reached == r.success);
             CHECK(linf <= budget + 1e-5);  // the method's bound, float rounding aside
             const bool ok = reached && linf <= budget + 1e-5;

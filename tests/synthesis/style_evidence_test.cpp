@@ -20,10 +20,9 @@
 
 #include <array>
 #include <cmath>
-#include <filesystem>
-
 #include <deepvis/synthesis/style_transfer.hpp>
 #include <deepvis/synthesis/texture_network.hpp>
+#include <filesystem>
 #ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
 #include <deepvis/io/onnx.hpp>
 #endif
@@ -51,10 +50,10 @@ using rgb = std::array<double, 3>;
 
 tensor content_scene(std::size_t h, std::size_t w) {
     return draw(h, w, [](double y, double x) -> rgb {
-        if (std::hypot(y - 0.22, x - 0.75) < 0.1) return {1.0, 0.85, 0.2};                        // sun
-        if (y > 0.45 && y < 0.7 && x > 0.2 && x < 0.45) return {0.7, 0.2, 0.15};                  // house
+        if (std::hypot(y - 0.22, x - 0.75) < 0.1) return {1.0, 0.85, 0.2};                         // sun
+        if (y > 0.45 && y < 0.7 && x > 0.2 && x < 0.45) return {0.7, 0.2, 0.15};                   // house
         if (y > 0.3 && y < 0.45 && std::abs(x - 0.325) < (y - 0.3) * 1.0) return {0.4, 0.1, 0.1};  // roof
-        if (y > 0.6 + 0.08 * std::sin(6.0 * x)) return {0.2, 0.55 + 0.2 * y, 0.2};                // hills
+        if (y > 0.6 + 0.08 * std::sin(6.0 * x)) return {0.2, 0.55 + 0.2 * y, 0.2};                 // hills
         return {0.45 + 0.3 * y, 0.65 + 0.2 * y, 0.95};                                             // sky
     });
 }
@@ -79,7 +78,8 @@ void check_style_evidence(const nn::network& net, const tensor& content, const t
     const style_terms of_style = make_style_transfer_objective(net, content, styles, o).terms(net, style);
     MESSAGE("style loss " << r.start.style << " -> " << r.end.style << " (" << r.start.style / r.end.style
                           << "x lower); content loss " << r.start.content << " -> " << r.end.content
-                          << " (the style image's: " << of_style.content << "); TV " << r.start.tv << " -> " << r.end.tv);
+                          << " (the style image's: " << of_style.content << "); TV " << r.start.tv << " -> "
+                          << r.end.tv);
     CHECK(r.start.content == doctest::Approx(0.0));
     CHECK(r.end.style <= r.start.style / 10.0);
     CHECK(r.end.content <= content_bound * of_style.content);

@@ -2,8 +2,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <vector>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/nn/network.hpp>
 #include <deepvis/train/adam.hpp>
@@ -14,6 +12,7 @@
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/noise.hpp>
 #include <deepvis/train/sgd.hpp>
+#include <vector>
 
 using namespace deepvis;
 
@@ -83,8 +82,8 @@ TEST_CASE("fit: 250 Adam steps on 2000 images lower the cross-entropy clearly") 
     const auto before = train::evaluate(net, view, train::cross_entropy{});
     train::adam opt({.learning_rate = 2e-3f});
     counter c;
-    const auto h = train::fit(net, view, &view, train::cross_entropy{}, opt,
-                              {.epochs = 4, .batch_size = 32, .seed = 3}, c);
+    const auto h =
+        train::fit(net, view, &view, train::cross_entropy{}, opt, {.epochs = 4, .batch_size = 32, .seed = 3}, c);
     MESSAGE("loss " << before.loss << " -> " << h.epochs.back().test_loss << ", accuracy " << before.accuracy << " -> "
                     << h.epochs.back().test_accuracy);
     CHECK(c.steps == 4 * 63);
@@ -125,7 +124,8 @@ TEST_CASE("fit: a callback that returns true stops training") {
         bool on_step(const train::step_report&) { return ++n == 3; }
     } stopper;
     train::adam opt;
-    const auto h = train::fit(net, view, nullptr, train::cross_entropy{}, opt, {.epochs = 5, .batch_size = 16}, stopper);
+    const auto h =
+        train::fit(net, view, nullptr, train::cross_entropy{}, opt, {.epochs = 5, .batch_size = 16}, stopper);
     CHECK(stopper.n == 3);
     CHECK(h.stopped_by_callback);
     CHECK(h.epochs.size() == 1);

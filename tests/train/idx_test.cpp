@@ -1,11 +1,10 @@
 // The IDX reader on the real Fashion-MNIST files (skipped when dataset-fashion-mnist is absent).
 #include <doctest/doctest.h>
 
+#include <deepvis/io/idx.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-
-#include <deepvis/io/idx.hpp>
 
 using namespace deepvis;
 
@@ -69,8 +68,8 @@ TEST_CASE("idx: hostile headers are refused before the data are inflated or allo
         return dir / name;
     };
     // Four dimensions of 2^32 - 1: the product wraps size_t.
-    CHECK_THROWS_WITH_AS(io::read_idx(write("wrap-idx4", {0, 0, 8, 4, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-                                                          255, 255, 255, 255, 255, 255, 255, 1})),
+    CHECK_THROWS_WITH_AS(io::read_idx(write("wrap-idx4", {0,   0,   8,   4,   255, 255, 255, 255, 255, 255, 255,
+                                                          255, 255, 255, 255, 255, 255, 255, 255, 255, 1})),
                          doctest::Contains("more than 2^64 elements"), shape_error);
     // 2^31 - 1 declared bytes, 1 present: the reader stops at the end of the data, memory stays small.
     CHECK_THROWS_WITH_AS(io::read_idx(write("huge-idx1", {0, 0, 8, 1, 127, 255, 255, 255, 7})),

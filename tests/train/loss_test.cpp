@@ -2,11 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <vector>
-
 #include <deepvis/train/binary_cross_entropy.hpp>
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/loss.hpp>
+#include <vector>
 
 #include "support/gradient_check.hpp"
 
@@ -35,7 +34,8 @@ TEST_CASE("cross_entropy: gradient matches finite differences, large logits stay
     tensor g;
     train::cross_entropy ce;
     ce.loss_and_gradient(z, y, g);
-    testing::check_against_finite_differences(z, g, [&] { return ce.loss(z, y); }, "cross_entropy", 1e-2f, 1e-4f, 1e-2f);
+    testing::check_against_finite_differences(
+        z, g, [&] { return ce.loss(z, y); }, "cross_entropy", 1e-2f, 1e-4f, 1e-2f);
     tensor big = {{1000.0f, -1000.0f}};
     CHECK(std::isfinite(ce.loss(big, {1})));
     CHECK(ce.loss(big, {1}) == doctest::Approx(2000.0));
@@ -57,7 +57,8 @@ TEST_CASE("binary_cross_entropy: value, gradient by finite differences, clamped 
     CHECK(bce.loss(p, t) == doctest::Approx(expected / 4).epsilon(1e-6));
     tensor g;
     bce.loss_and_gradient(p, t, g);
-    testing::check_against_finite_differences(p, g, [&] { return bce.loss(p, t); }, "binary_cross_entropy", 1e-3f, 1e-4f, 1e-2f);
+    testing::check_against_finite_differences(
+        p, g, [&] { return bce.loss(p, t); }, "binary_cross_entropy", 1e-3f, 1e-4f, 1e-2f);
     tensor zero(shape_type{1, 1}, 0.0f), one(shape_type{1, 1}, 1.0f);
     CHECK(bce.loss(zero, one) == doctest::Approx(100.0));  // log clamped at -100, like PyTorch
 }
@@ -72,7 +73,8 @@ TEST_CASE("binary_cross_entropy_with_logits: equals BCE of the sigmoid, gradient
     CHECK(bcel.loss(z, t) == doctest::Approx(train::binary_cross_entropy{}.loss(p, t)).epsilon(1e-5));
     tensor g;
     bcel.loss_and_gradient(z, t, g);
-    testing::check_against_finite_differences(z, g, [&] { return bcel.loss(z, t); }, "bce_with_logits", 1e-2f, 1e-5f, 1e-2f);
+    testing::check_against_finite_differences(
+        z, g, [&] { return bcel.loss(z, t); }, "bce_with_logits", 1e-2f, 1e-5f, 1e-2f);
     tensor huge(shape_type{1, 1}, -200.0f), target(shape_type{1, 1}, 1.0f);
     CHECK(bcel.loss(huge, target) == doctest::Approx(200.0));  // no log(0)
     CHECK_THROWS_AS(bcel.loss(z, tensor(shape_type{3, 16})), shape_error);

@@ -1,9 +1,6 @@
 // The shipped architectures, the Keras-style summary, and the committed classifier.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-#include <string>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/nn/summary.hpp>
@@ -11,6 +8,8 @@
 #include <deepvis/train/fit.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/optimizer.hpp>
+#include <filesystem>
+#include <string>
 
 using namespace deepvis;
 
@@ -40,9 +39,9 @@ TEST_CASE("conv_autoencoder: 3 conv+pool encoder, 2-unit code, mirrored decoder,
     for (float v : y) CHECK((v > 0.0f && v < 1.0f));
     std::vector<std::string> ops;
     for (const auto& n : g.nodes) ops.push_back(n.op_type);
-    const std::vector<std::string> expected = {"Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Conv", "Relu",
-                                               "Flatten", "Gemm", "Gemm", "Relu", "Reshape", "Conv", "Relu", "Resize",
-                                               "Conv", "Relu", "Resize", "Conv", "Sigmoid"};
+    const std::vector<std::string> expected = {"Conv", "Relu",    "MaxPool", "Conv", "Relu",   "MaxPool", "Conv",
+                                               "Relu", "Flatten", "Gemm",    "Gemm", "Relu",   "Reshape", "Conv",
+                                               "Relu", "Resize",  "Conv",    "Relu", "Resize", "Conv",    "Sigmoid"};
     CHECK(ops == expected);
     // Mirrored widths: encoder 1→16→32→64, decoder 64→32→16→1.
     CHECK(g.initializers.at("enc_conv3.weight").shape() == shape_type{64, 32, 3, 3});
@@ -80,8 +79,8 @@ TEST_CASE("committed models/fashion_cnn.onnx: passes the ONNX checker and reache
         return;
     }
     const auto test = io::load_fashion_mnist(io::split::test);
-    const auto ev = train::evaluate(net, train::dataset_view<std::vector<int>>{test.images, test.labels},
-                                    train::cross_entropy{});
+    const auto ev =
+        train::evaluate(net, train::dataset_view<std::vector<int>>{test.images, test.labels}, train::cross_entropy{});
     MESSAGE("fashion_cnn.onnx: test accuracy " << ev.accuracy << ", test loss " << ev.loss);
     CHECK(ev.accuracy >= 0.90);
 }

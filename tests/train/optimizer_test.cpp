@@ -2,14 +2,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <vector>
-
 #include <deepvis/train/adam.hpp>
 #include <deepvis/train/init.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/optimizer.hpp>
 #include <deepvis/train/rng.hpp>
 #include <deepvis/train/sgd.hpp>
+#include <vector>
 
 using namespace deepvis;
 
@@ -64,8 +63,8 @@ TEST_CASE("initialize_like_pytorch: bounds 1/sqrt(fan_in), seeded, spread over t
         // U(−b, b) has variance b²/3.
         CHECK(sq / w.size() == doctest::Approx(bound * bound / 3).epsilon(0.1));
     };
-    check_bound(g1.initializers.at("conv1.weight"), 1.0 / 3.0);                  // fan_in 9
-    check_bound(g1.initializers.at("conv2.weight"), 1.0 / std::sqrt(288.0));     // fan_in 32·9
+    check_bound(g1.initializers.at("conv1.weight"), 1.0 / 3.0);               // fan_in 9
+    check_bound(g1.initializers.at("conv2.weight"), 1.0 / std::sqrt(288.0));  // fan_in 32·9
     check_bound(g1.initializers.at("fc1.weight"), 1.0 / std::sqrt(3136.0));
     check_bound(g1.initializers.at("fc2.bias"), 1.0 / std::sqrt(128.0));
 }

@@ -2,13 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <string>
-#include <vector>
-
 #include <deepvis/train/rng.hpp>
 #include <deepvis/viz/pca.hpp>
 #include <deepvis/viz/plot.hpp>
 #include <deepvis/viz/separation.hpp>
+#include <string>
+#include <vector>
 
 using namespace deepvis;
 
@@ -21,7 +20,8 @@ std::size_t count(const std::string& s, const std::string& what) {
 }  // namespace
 
 TEST_CASE("plot: line plot has one polyline per series, a legend entry each, escaped text") {
-    const std::vector<viz::series> s = {{"train <loss>", {1, 2, 3}, {0.9, 0.5, 0.4}}, {"test", {1, 2, 3}, {1.0, 0.6, NAN}}};
+    const std::vector<viz::series> s = {{"train <loss>", {1, 2, 3}, {0.9, 0.5, 0.4}},
+                                        {"test", {1, 2, 3}, {1.0, 0.6, NAN}}};
     const std::string svg = viz::line_plot_svg(s, {.title = "loss & co", .x_label = "epoch", .y_label = "loss"});
     CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
     CHECK(svg.find("</svg>") != std::string::npos);

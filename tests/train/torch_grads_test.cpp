@@ -4,10 +4,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
-#include <string>
-#include <vector>
-
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/npy.hpp>
 #include <deepvis/io/onnx.hpp>
@@ -15,6 +11,9 @@
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/optimizer.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "support/gradient_check.hpp"
 
@@ -45,9 +44,9 @@ TEST_CASE("classifier: parameter gradients agree with PyTorch to 1e-3 relative")
     io::save_npy(dir / "images.npy", x);
     io::save_npy(dir / "labels.npy", y);
     const std::string script = std::string(DEEPVIS_SOURCE_DIR) + "/tests/train/torch_param_grads.py";
-    const std::string command = "/usr/bin/python3 " + script + " " + model.string() + " " + (dir / "images.npy").string() +
-                                " " + (dir / "labels.npy").string() + " " + (dir / "torch").string() + " > " +
-                                (dir / "log.txt").string() + " 2>&1";
+    const std::string command = "/usr/bin/python3 " + script + " " + model.string() + " " +
+                                (dir / "images.npy").string() + " " + (dir / "labels.npy").string() + " " +
+                                (dir / "torch").string() + " > " + (dir / "log.txt").string() + " 2>&1";
     const int status = fs::exists("/usr/bin/python3") ? std::system(command.c_str()) : -1;
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) == 3) {
         MESSAGE("skipped: PyTorch not available (/usr/bin/python3 with python3-torch and python3-onnx)");

@@ -92,8 +92,8 @@ TEST_CASE("image_rows: one row per batch, values kept, shapes checked") {
     const tensor g = viz::image_rows({a, b}, {.padding = 1, .pad_value = 0.5f});
     REQUIRE(g.shape() == shape_type{1, 2 * 3 - 1, 3 * 3 - 1});  // 2 rows of 3 tiles
     CHECK(g(0, 0, 0) == 0.0f);
-    CHECK(g(0, 2, 0) == 0.5f);    // padding row
-    CHECK(g(0, 3, 7) == 0.25f);   // second row, last tile, not rescaled
+    CHECK(g(0, 2, 0) == 0.5f);   // padding row
+    CHECK(g(0, 3, 7) == 0.25f);  // second row, last tile, not rescaled
     CHECK_THROWS_AS(viz::image_rows({a, xt::zeros<float>({2, 1, 2, 2})}), shape_error);
 }
 

@@ -174,9 +174,8 @@ std::size_t row_index(const fs::path& path, const std::vector<std::string>& row)
 
 /// Writes a whole table atomically, rows ordered by index.
 void write_table(const fs::path& path, table t) {
-    std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
-        return row_index(path, a) < row_index(path, b);
-    });
+    std::stable_sort(t.rows.begin(), t.rows.end(),
+                     [&](const auto& a, const auto& b) { return row_index(path, a) < row_index(path, b); });
     std::string bytes = csv_line(t.header);
     for (const auto& row : t.rows) bytes += csv_line(row);
     io::write_file_atomic(path, bytes);
@@ -188,8 +187,9 @@ class table_appender {
 public:
     explicit table_appender(const fs::path& path) : m_path(path) {
         m_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-        DEEPVIS_CHECK(m_fd >= 0, io_error,
-                      "results table '" << path.string() << "': cannot open: " << deepvis::detail::io_system_reason(errno));
+        DEEPVIS_CHECK(
+            m_fd >= 0, io_error,
+            "results table '" << path.string() << "': cannot open: " << deepvis::detail::io_system_reason(errno));
     }
     table_appender(const table_appender&) = delete;
     table_appender& operator=(const table_appender&) = delete;
@@ -202,7 +202,8 @@ public:
             const ssize_t n = ::write(m_fd, line.data() + written, line.size() - written);
             if (n < 0 && errno == EINTR) continue;
             DEEPVIS_CHECK(n > 0, io_error,
-                          "results table '" << m_path.string() << "': cannot write: " << deepvis::detail::io_system_reason(errno));
+                          "results table '" << m_path.string()
+                                            << "': cannot write: " << deepvis::detail::io_system_reason(errno));
             written += static_cast<std::size_t>(n);
         }
     }
@@ -223,7 +224,7 @@ bool is_image_file(const fs::path& p) {
     std::string ext = p.extension().string();
     for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     static const std::set<std::string> known = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga",
-                                                ".ppm", ".pgm", ".pnm", ".psd", ".hdr"};
+                                                ".ppm", ".pgm", ".pnm",  ".psd", ".hdr"};
     return known.count(ext) != 0;
 }
 
@@ -393,9 +394,7 @@ public:
             std::cerr << os.str() << std::endl;
         }
     }
-    double seconds() const {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    }
+    double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count(); }
 
 private:
     static std::string clock(double seconds) {
@@ -552,9 +551,9 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out) {
     std::string missing;
     for (std::size_t k = 0; k < n; ++k)
         if (!shards.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
-    DEEPVIS_CHECK(missing.empty(), io_error,
-                  "batch merge: '" << dir.string() << "': the tables of shards " << missing << " of " << n
-                                   << " are missing");
+    DEEPVIS_CHECK(
+        missing.empty(), io_error,
+        "batch merge: '" << dir.string() << "': the tables of shards " << missing << " of " << n << " are missing");
     table merged;
     std::set<std::size_t> indices;
     std::size_t failed = 0;
@@ -600,8 +599,9 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
         .option("class", "top1|C|topK|column",
                 "the class to explain: the prediction (top1), a class index, or the manifest's 'class' column", "top1")
         .option("shard", "K/N", "only the items whose index is K mod N (0 <= K < N); table results.K-of-N.csv")
-        .toggle("resume", "skip the items already in the table (the run was interrupted); without it the table "
-                          "is started afresh")
+        .toggle("resume",
+                "skip the items already in the table (the run was interrupted); without it the table "
+                "is started afresh")
         .toggle("png", "also write each map as a heatmap DIR/<id>/<method>.png")
         .toggle("faithfulness", "also score each map: deletion and insertion AUC (Petsiuk 2018)")
         .option("every", "N", "without a terminal: a progress line every N items", "10");
@@ -634,8 +634,8 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
         for (std::string name; std::getline(list, name, ',');) {
             const attribution_method* m = find_attribution_method(name);
             if (m == nullptr)
-                throw usage_error("batch: '" + name + "' is not an attribution method; methods: " +
-                                  attribution_method_names());
+                throw usage_error("batch: '" + name +
+                                  "' is not an attribution method; methods: " + attribution_method_names());
             if (std::find(s.methods.begin(), s.methods.end(), m) != s.methods.end())
                 throw usage_error("batch: method '" + name + "' is listed twice");
             s.methods.push_back(m);
@@ -643,8 +643,7 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
         }
     }
     for (const auto& name : declared)
-        if (f.given(name) &&
-            std::none_of(s.methods.begin(), s.methods.end(), [&](const attribution_method* m) {
+        if (f.given(name) && std::none_of(s.methods.begin(), s.methods.end(), [&](const attribution_method* m) {
                 return std::any_of(m->parameters.begin(), m->parameters.end(),
                                    [&](const method_parameter& p) { return p.name == name; });
             }))

@@ -44,10 +44,14 @@ struct count_flag {
     long long maximum;
 };
 inline constexpr count_flag count_flags[] = {
-    {"steps", 10'000},       {"samples", 10'000}, {"iterations", 100'000}, {"starts", 100},
-    {"batch", 4'096},        {"k", 1'000},        {"top", 1'000'000},      {"epochs", 1'000},
-    {"every", 100'000},      {"blur-every", 100'000}, {"decay-at", 100'000}, {"zoom", 64},
-    {"count", 64},           {"max-channels", 1'000'000}, {"octaves", 16}, {"masks", 100'000},
+    {"steps", 10'000},       {"samples", 10'000},
+    {"iterations", 100'000}, {"starts", 100},
+    {"batch", 4'096},        {"k", 1'000},
+    {"top", 1'000'000},      {"epochs", 1'000},
+    {"every", 100'000},      {"blur-every", 100'000},
+    {"decay-at", 100'000},   {"zoom", 64},
+    {"count", 64},           {"max-channels", 1'000'000},
+    {"octaves", 16},         {"masks", 100'000},
     {"grid", 4'096},
 };
 

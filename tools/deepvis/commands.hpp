@@ -38,7 +38,10 @@ inline constexpr command commands[] = {
     {"info", "list a model's inputs, outputs, parameters and nodes with their shapes", run_info},
     {"predict", "run a model and print the top classes of each input", run_predict},
     {"attribute", "explain a class decision: attribution maps (METHOD: see --help)", run_attribute},
-    {"batch", "attribution maps of a whole folder or CSV manifest, sharded (--shard K/N) and resumable (--resume); 'batch merge DIR' joins the shard tables", run_batch},
+    {"batch",
+     "attribution maps of a whole folder or CSV manifest, sharded (--shard K/N) and resumable (--resume); 'batch merge "
+     "DIR' joins the shard tables",
+     run_batch},
     {"methods", "list the attribution methods with their parameters (--markdown: the docs table)", run_methods},
     {"train", "train a Fashion-MNIST classifier, autoencoder or denoising autoencoder", run_train},
     {"summary", "print a model's layers, output shapes and parameter counts (Keras style)", run_summary},
@@ -51,7 +54,10 @@ inline constexpr command commands[] = {
     {"invert", "reconstruct an input from its features at a layer", run_invert},
     {"dream", "DeepDream: grow the patterns a layer detects in a photo, over several octaves", run_dream},
     {"style", "render a content image in the style of other images (Gatys)", run_style},
-    {"convert", "write a model (a Caffe .caffemodel + .prototxt, or ONNX) as a checked ONNX file, optionally with its preprocessing and class names", run_convert},
+    {"convert",
+     "write a model (a Caffe .caffemodel + .prototxt, or ONNX) as a checked ONNX file, optionally with its "
+     "preprocessing and class names",
+     run_convert},
 };
 
 /// The summary of a command by name, for its --help.

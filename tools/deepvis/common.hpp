@@ -196,9 +196,9 @@ inline std::size_t class_from_spec(const std::string& name, const std::string& i
     const std::size_t classes = p.size();
     if (item.rfind("top", 0) == 0) {
         const long long rank = command_line::parse_int(name, item.substr(3));
-        DEEPVIS_CHECK(rank >= 1 && static_cast<std::size_t>(rank) <= classes, config_error,
-                      "--" << name << " " << item << ": the model has " << classes << " classes (top1 to top" << classes
-                           << ")");
+        DEEPVIS_CHECK(
+            rank >= 1 && static_cast<std::size_t>(rank) <= classes, config_error,
+            "--" << name << " " << item << ": the model has " << classes << " classes (top1 to top" << classes << ")");
         return top_classes(p, static_cast<std::size_t>(rank)).back();
     }
     const long long c = command_line::parse_int(name, item);

@@ -15,16 +15,18 @@
 namespace deepvis::cli {
 
 int run_convert(const std::vector<std::string>& args, std::ostream& out) {
-    command_line f("deepvis convert",
-                   "--model M.caffemodel|M.onnx [--prototxt D.prototxt] --out M.onnx [--preprocess P ...] [--labels FILE]",
-                   command_summary("convert"));
+    command_line f(
+        "deepvis convert",
+        "--model M.caffemodel|M.onnx [--prototxt D.prototxt] --out M.onnx [--preprocess P ...] [--labels FILE]",
+        command_summary("convert"));
     add_model_flag(f);
     f.required("out", "M.onnx", "the ONNX file to write")
         .option("labels", "FILE", "class names, one per line, to store in the model (deepvis.labels)");
     add_preprocessing_flags(f);
     f.example("deepvis convert --model squeezenet1.0.caffemodel --prototxt deploy.prototxt --out squeezenet1.0.onnx")
-        .example("deepvis convert --model squeezenet1.0.onnx --preprocess caffe --labels imagenet_classes.txt "
-                 "--out squeezenet1.0-with-metadata.onnx");
+        .example(
+            "deepvis convert --model squeezenet1.0.onnx --preprocess caffe --labels imagenet_classes.txt "
+            "--out squeezenet1.0-with-metadata.onnx");
     if (!f.parse(args)) {
         out << f.help();
         return 0;
@@ -49,7 +51,8 @@ int run_convert(const std::vector<std::string>& args, std::ostream& out) {
     if (preprocessing_given) {
         const auto& declared = original.input_info().shape;
         const int channels = declared.size() == 4 && declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
-        io::write_preprocessing(g.metadata, read_preprocessing(f, channels, model_image_size(original)).image_options());
+        io::write_preprocessing(g.metadata,
+                                read_preprocessing(f, channels, model_image_size(original)).image_options());
     }
     if (f.given("labels"))
         io::write_labels(g.metadata, load_labels(f.get_string("labels"), class_count(original.scores(t1))));
@@ -64,16 +67,19 @@ int run_convert(const std::vector<std::string>& args, std::ostream& out) {
         diff = std::max(diff, std::abs(static_cast<double>(a.data()[i]) - b.data()[i]));
         scale = std::max(scale, std::abs(static_cast<double>(a.data()[i])));
     }
-    DEEPVIS_CHECK(diff <= 1e-5 * scale, config_error,
-                  "convert: the ONNX file's output differs from the model's by " << diff << " (max |output| " << scale
-                                                                                  << ")");
-    out << "wrote " << target << ": " << original.definition().nodes.size() << " nodes, "
-        << describe_input(converted) << ", output '" << converted.output_name() << "' " << shape_string(b.shape())
+    DEEPVIS_CHECK(
+        diff <= 1e-5 * scale, config_error,
+        "convert: the ONNX file's output differs from the model's by " << diff << " (max |output| " << scale << ")");
+    out << "wrote " << target << ": " << original.definition().nodes.size() << " nodes, " << describe_input(converted)
+        << ", output '" << converted.output_name() << "' " << shape_string(b.shape())
         << "; ONNX checker passed; max |onnx - original| on a seeded input = " << diff << '\n';
     if (!g.metadata.empty()) {
         out << "metadata:";
         for (const auto& [key, value] : g.metadata)
-            out << ' ' << key << (key == io::metadata_key::labels ? "=(" + std::to_string(io::read_labels(g.metadata).size()) + " names)" : "=" + value);
+            out << ' ' << key
+                << (key == io::metadata_key::labels
+                        ? "=(" + std::to_string(io::read_labels(g.metadata).size()) + " names)"
+                        : "=" + value);
         out << '\n';
     }
     return 0;

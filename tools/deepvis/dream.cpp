@@ -16,14 +16,17 @@ int run_dream(const std::vector<std::string>& args, std::ostream& out) {
     add_input_flags(f);
     f.required("layer", "L", "the layer whose energy (1/2 mean a^2) grows in the image")
         .required("out", "OUT.png|OUT.npy", "the dreamed image")
-        .option("octaves", "K", "scales, from 1/SCALE^(K-1) of the image to its full size (default: 4; 1 for a model "
-                                "whose input size is fixed)")
+        .option("octaves", "K",
+                "scales, from 1/SCALE^(K-1) of the image to its full size (default: 4; 1 for a model "
+                "whose input size is fixed)")
         .option("octave-scale", "S", "size ratio between octaves (> 1)", "1.4")
         .option("iterations", "N", "normalised-gradient steps per octave", "10")
         .option("lr", "LR", "step size in the standardised pixel space (default: 12.5 scaled to each octave's size)")
         .option("jitter", "J", "largest random shift in pixels (default: 16 scaled to each octave's size)")
         .option("seed", "S", "random seed of the jitter", "0")
-        .example("deepvis dream --model models/fashion_cnn.onnx --image shirt.png --layer relu2 --octaves 1 --out dream.png");
+        .example(
+            "deepvis dream --model models/fashion_cnn.onnx --image shirt.png --layer relu2 --octaves 1 --out "
+            "dream.png");
     if (!f.parse(args)) {
         out << f.help();
         return 0;

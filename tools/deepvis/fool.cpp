@@ -85,9 +85,9 @@ int run_fool(const std::vector<std::string>& args, std::ostream& out) {
     }
     out << r.report.message << '\n';
     for (std::size_t n = 0; n < r.linf.size(); ++n)
-        out << batch.names[n] << ": class " << r.original_class[n] << " -> " << r.final_class[n] << " in "
-            << r.steps[n] << " steps, L-inf "
-            << r.linf[n] << " (" << r.linf[n] * 255.0 << "/255), L2 " << r.l2[n] << " (pixels in [0, 1])\n";
+        out << batch.names[n] << ": class " << r.original_class[n] << " -> " << r.final_class[n] << " in " << r.steps[n]
+            << " steps, L-inf " << r.linf[n] << " (" << r.linf[n] * 255.0 << "/255), L2 " << r.l2[n]
+            << " (pixels in [0, 1])\n";
     out << "wrote " << f.get_string("out") << '\n';
     return r.success ? 0 : 1;
 }

@@ -117,7 +117,8 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
     f.option("model", "M.onnx|M.caffemodel", "the classifier (default: the embedded models/fashion_cnn.onnx)")
         .option("images", "DIR", "explain the image files in DIR (png, jpg, bmp, gif, tga), sorted by name")
         .option("dataset", "NAME", "explain test images of a dataset: fashion-mnist (the default without --images)")
-        .option("labels", "FILE", "class names, one per line (default: the model's own, or Fashion-MNIST's with the dataset)")
+        .option("labels", "FILE",
+                "class names, one per line (default: the model's own, or Fashion-MNIST's with the dataset)")
         .option("out", "DIR", "the report's folder (index.html, overview.png and the figures)", "gallery")
         .option("count", "N", "images to explain (default: 6, 3 with --quick)")
         .option("autoencoder", "M.onnx", "the autoencoder with a 2-D code (default: models/fashion_cae.onnx)")
@@ -154,8 +155,9 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
                       "beside the executable or above them); set DEEPVIS_MODELS_DIR or give --model");
         model_path = (models / "fashion_cnn.onnx").string();
     }
-    gallery::context ctx{.model = load_model(model_path, f.given("prototxt") ? f.get_string("prototxt") : std::string()),
-                         .model_path = model_path};
+    gallery::context ctx{
+        .model = load_model(model_path, f.given("prototxt") ? f.get_string("prototxt") : std::string()),
+        .model_path = model_path};
     ctx.quick = f.get_bool("quick");
     ctx.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     ctx.noise = f.get_float("noise");
@@ -189,7 +191,8 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
         ctx.metrics_folder = models;
     } else {
         const auto files = gallery::image_files(f.get_string("images"), "images");
-        std::vector<fs::path> chosen(files.begin(), files.begin() + std::min(static_cast<std::ptrdiff_t>(count), std::ssize(files)));
+        std::vector<fs::path> chosen(files.begin(),
+                                     files.begin() + std::min(static_cast<std::ptrdiff_t>(count), std::ssize(files)));
         const int channels = declared[1] > 0 ? static_cast<int>(declared[1]) : 3;
         DEEPVIS_CHECK(channels == 1 || channels == 3, config_error,
                       "gallery: the model's " << describe_input(ctx.model) << " has " << declared[1]

@@ -44,8 +44,7 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     if (!(o.step_size > 0.0)) throw usage_error("flag --lr: '" + f.get_string("lr") + "' is not a positive step");
     if (!(o.feature_weight > 0.0))
         throw usage_error("flag --feature-weight: '" + f.get_string("feature-weight") + "' is not positive");
-    if (!(o.tv_weight >= 0.0))
-        throw usage_error("flag --tv-weight: '" + f.get_string("tv-weight") + "' is negative");
+    if (!(o.tv_weight >= 0.0)) throw usage_error("flag --tv-weight: '" + f.get_string("tv-weight") + "' is negative");
     o.starts = f.get_count("starts");
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     o.preprocessing = batch.preprocess.model_input();
@@ -55,8 +54,7 @@ int run_invert(const std::vector<std::string>& args, std::ostream& out) {
     const std::filesystem::path path = f.get_string("out");
     for (std::size_t s = 0; s < r.images.size(); ++s) {
         out << "start " << s << ": relative feature error " << r.initial_feature_error[s] << " -> "
-            << r.feature_error[s] << " (" << r.reports[s].message << ")"
-            << (s == r.best ? "  best" : "") << '\n';
+            << r.feature_error[s] << " (" << r.reports[s].message << ")" << (s == r.best ? "  best" : "") << '\n';
         std::filesystem::path p = path;
         if (s != r.best) p.replace_extension(".start" + std::to_string(s) + path.extension().string());
         synth::save_result(p, r.images[s], batch.preprocess);

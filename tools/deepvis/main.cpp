@@ -4,6 +4,8 @@
 /// Every failure ends the same way: one line `deepvis: error: <message>` on stderr and exit
 /// code 1, or 2 when the command line itself cannot be understood. Outputs are written
 /// atomically, so a failed run never leaves a half-written file.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
@@ -11,8 +13,6 @@
 #include <new>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "command_line.hpp"
 #include "commands.hpp"
@@ -45,7 +45,7 @@ void tune_runtime(char** argv) {
                   changed;
     if (!changed) return;
     setenv("DEEPVIS_NO_REEXEC", "1", 1);  // never loop, whatever exec does
-    execv("/proc/self/exe", argv);         // returns only on failure: then go on as we are
+    execv("/proc/self/exe", argv);        // returns only on failure: then go on as we are
 }
 
 using deepvis::cli::commands;

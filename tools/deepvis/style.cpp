@@ -43,11 +43,12 @@ int run_style(const std::vector<std::string>& args, std::ostream& out) {
     if (!embedded && (!f.given("content-layer") || !f.given("style-layers")))
         throw usage_error(
             "with --model, --content-layer and --style-layers are required (the layer names depend on the model)");
-    const nn::network net = embedded ? nn::network(texture_network(static_cast<std::uint64_t>(f.get_int("seed"))))
-                                     : load_model(f);
+    const nn::network net =
+        embedded ? nn::network(texture_network(static_cast<std::uint64_t>(f.get_int("seed")))) : load_model(f);
     // --size resizes the content image; style images keep their size unless the model fixes it.
     // The embedded network takes ImageNet-normalised pixels unless --preprocess says otherwise.
-    preprocessing content_preprocessing = read_preprocessing(f, synth::model_channels(net), model_image_size(net), net.definition().metadata);
+    preprocessing content_preprocessing =
+        read_preprocessing(f, synth::model_channels(net), model_image_size(net), net.definition().metadata);
     if (embedded && !f.given("preprocess")) {
         if (!f.given("mean")) content_preprocessing.mean = texture_network_mean();
         if (!f.given("std")) content_preprocessing.std = texture_network_std();

@@ -27,7 +27,8 @@ inline void add_common_flags(command_line& f, const char* iterations, bool model
     if (model_required) {
         add_model_flag(f);
     } else {
-        f.option("model", "M.onnx|M.caffemodel", "the feature network (default: the embedded random-weight texture network)");
+        f.option("model", "M.onnx|M.caffemodel",
+                 "the feature network (default: the embedded random-weight texture network)");
         add_prototxt_flag(f);
     }
     f.required("out", "OUT.png|OUT.npy", "the result: a PNG (pixels) or a float32 .npy (model input space)")
@@ -120,9 +121,12 @@ inline class_model_options recipe_options(const command_line& f, const preproces
     if (!(o.rotation_degrees >= 0.0 && o.rotation_degrees <= 180.0))
         throw usage_error("flag --rotation: '" + f.get_string("rotation") + "' is not in [0, 180] degrees");
     const std::string param = f.get_string("parameterisation");
-    if (param == "pixels") o.image_parameterisation = parameterisation::pixels;
-    else if (param == "fourier") o.image_parameterisation = parameterisation::fourier;
-    else throw usage_error("flag --parameterisation: '" + param + "' is not pixels or fourier");
+    if (param == "pixels")
+        o.image_parameterisation = parameterisation::pixels;
+    else if (param == "fourier")
+        o.image_parameterisation = parameterisation::fourier;
+    else
+        throw usage_error("flag --parameterisation: '" + param + "' is not pixels or fourier");
     o.preprocessing = p.model_input();
     o.seed = static_cast<std::uint64_t>(f.get_int("seed"));
     if (p.size[0] > 0) o.shape = {1, static_cast<std::size_t>(p.channels), p.size[0], p.size[1]};

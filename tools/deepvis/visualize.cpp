@@ -24,7 +24,8 @@ int run_visualize_class(const std::vector<std::string>& args, std::ostream& out)
         throw usage_error("flag --class: '" + f.get_string("class") +
                           "' ranks the classes of an input, and visualize-class starts from noise; give a class index");
     const nn::network net = load_model(f);
-    const preprocessing p = read_preprocessing(f, synth::model_channels(net), model_image_size(net), net.definition().metadata);
+    const preprocessing p =
+        read_preprocessing(f, synth::model_channels(net), model_image_size(net), net.definition().metadata);
     const auto r = visualize_class(net, f.get_int("class"), synth::recipe_options(f, p), synth::make_progress(f, p));
     synth::save_result(f.get_string("out"), r.image, p, f.get_count("zoom"));
     out << r.report.message << "; objective " << r.report.value << '\n';
@@ -46,7 +47,8 @@ int run_visualize_channel(const std::vector<std::string>& args, std::ostream& ou
         return 0;
     }
     const nn::network net = load_model(f);
-    const preprocessing p = read_preprocessing(f, synth::model_channels(net), model_image_size(net), net.definition().metadata);
+    const preprocessing p =
+        read_preprocessing(f, synth::model_channels(net), model_image_size(net), net.definition().metadata);
     const auto o = synth::recipe_options(f, p);
     synthesis_result r;
     if (f.given("neuron")) {

@@ -33,7 +33,7 @@ struct score_cam_options {
     bool relu = true;
     upsample_mode upsample = upsample_mode::bilinear;
     cam_normalize normalize = cam_normalize::none;
-    std::size_t batch_size = 16;  ///< masked inputs per forward pass
+    std::size_t batch_size = 16;   ///< masked inputs per forward pass
     std::size_t max_channels = 0;  ///< 0: every map; k: the k maps of largest variance per item
 };
 
@@ -84,7 +84,9 @@ tensor score_cam(const M& model, const tensor& x, const class_indices& classes, 
             }
             // Largest variance first; ties by channel index, so the choice is deterministic.
             std::partial_sort(spread.begin(), spread.begin() + static_cast<std::ptrdiff_t>(keep), spread.end(),
-                              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+                              [](const auto& a, const auto& b) {
+                                  return a.first > b.first || (a.first == b.first && a.second < b.second);
+                              });
             std::vector<std::size_t> chosen;
             for (std::size_t r = 0; r < keep; ++r) chosen.push_back(spread[r].second);
             std::sort(chosen.begin(), chosen.end());
@@ -108,7 +110,8 @@ tensor score_cam(const M& model, const tensor& x, const class_indices& classes, 
         });
     if (options.weights == score_cam_weights::softmax_over_maps)  // over the scored maps of each item
         for (std::size_t i = 0; i < n; ++i) {
-            const auto first = rows.begin() + static_cast<std::ptrdiff_t>(i * keep), last = first + static_cast<std::ptrdiff_t>(keep);
+            const auto first = rows.begin() + static_cast<std::ptrdiff_t>(i * keep),
+                       last = first + static_cast<std::ptrdiff_t>(keep);
             float mx = -std::numeric_limits<float>::infinity();
             for (auto it = first; it != last; ++it) mx = std::max(mx, weights.data()[*it]);
             double z = 0.0;

@@ -16,12 +16,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdlib>
+#include <deepvis/core/error.hpp>
 #include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <deepvis/core/error.hpp>
 
 namespace deepvis {
 
@@ -67,9 +66,12 @@ std::size_t checked_element_count(const Shape& s, const std::string& what) {
     std::size_t n = 1;
     bool wrapped = false, empty = false;
     for (auto d : s) {
-        DEEPVIS_CHECK(static_cast<long long>(d) >= 0, shape_error, what << ": negative dimension " << static_cast<long long>(d));
-        if (d == 0) empty = true;
-        else wrapped = wrapped || __builtin_mul_overflow(n, static_cast<std::size_t>(d), &n);
+        DEEPVIS_CHECK(static_cast<long long>(d) >= 0, shape_error,
+                      what << ": negative dimension " << static_cast<long long>(d));
+        if (d == 0)
+            empty = true;
+        else
+            wrapped = wrapped || __builtin_mul_overflow(n, static_cast<std::size_t>(d), &n);
     }
     if (wrapped || n > max_elements()) {
         std::ostringstream shape;
@@ -113,7 +115,8 @@ void check_finite(const Tensor& x, const std::string& what) {
     position << '(';
     for (std::size_t d = 0; d < index.size(); ++d) position << (d ? ", " : "") << index[d];
     position << (index.size() == 1 ? ",)" : ")");
-    DEEPVIS_FAIL(config_error, what << ": element " << position.str() << " is " << data[i] << "; inputs must be finite");
+    DEEPVIS_FAIL(config_error,
+                 what << ": element " << position.str() << " is " << data[i] << "; inputs must be finite");
 }
 
 }  // namespace deepvis

@@ -41,26 +41,25 @@ template <class E>
 }  // namespace deepvis
 
 /// DEEPVIS_CHECK(cond, shape_error, "conv2d '" << name << "': input has " << c << " channels, expected " << k);
-#define DEEPVIS_CHECK(cond, ErrorType, message)                                  \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            std::ostringstream deepvis_check_os_;                                \
-            deepvis_check_os_ << message;                                        \
+#define DEEPVIS_CHECK(cond, ErrorType, message)                                           \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            std::ostringstream deepvis_check_os_;                                         \
+            deepvis_check_os_ << message;                                                 \
             ::deepvis::detail::throw_with<::deepvis::ErrorType>(deepvis_check_os_.str()); \
-        }                                                                        \
+        }                                                                                 \
     } while (false)
 
 /// Throws unconditionally, with the same streaming syntax as DEEPVIS_CHECK.
 #define DEEPVIS_FAIL(ErrorType, message) DEEPVIS_CHECK(false, ErrorType, message)
 
 #ifdef DEEPVIS_ENABLE_ASSERT
-#define DEEPVIS_ASSERT(cond)                                                                 \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            std::cerr << __FILE__ << ':' << __LINE__ << ": internal assertion failed: " #cond \
-                      << '\n';                                                               \
-            std::abort();                                                                    \
-        }                                                                                    \
+#define DEEPVIS_ASSERT(cond)                                                                           \
+    do {                                                                                               \
+        if (!(cond)) {                                                                                 \
+            std::cerr << __FILE__ << ':' << __LINE__ << ": internal assertion failed: " #cond << '\n'; \
+            std::abort();                                                                              \
+        }                                                                                              \
     } while (false)
 #else
 #define DEEPVIS_ASSERT(cond) ((void)0)

@@ -19,11 +19,10 @@
 #ifndef CXXBLAS_DRIVERS_CBLAS_H
 #define CXXBLAS_DRIVERS_CBLAS_H 1
 #endif
-#include <xtensor-blas/xlinalg.hpp>
-#include <xtensor/xadapt.hpp>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <xtensor-blas/xlinalg.hpp>
+#include <xtensor/xadapt.hpp>
 
 namespace deepvis {
 
@@ -59,9 +58,9 @@ inline leading_eigenpair leading_symmetric_eigen(const std::vector<double>& a, s
 }
 
 inline tensor matmul(const tensor& a, const tensor& b) {
-    DEEPVIS_CHECK(a.dimension() == 2 && b.dimension() == 2 && a.shape()[1] == b.shape()[0], shape_error,
-                  "matmul: shapes " << shape_string(a.shape()) << " and " << shape_string(b.shape())
-                                    << " do not chain");
+    DEEPVIS_CHECK(
+        a.dimension() == 2 && b.dimension() == 2 && a.shape()[1] == b.shape()[0], shape_error,
+        "matmul: shapes " << shape_string(a.shape()) << " and " << shape_string(b.shape()) << " do not chain");
     return tensor(xt::linalg::dot(a, b));
 }
 

@@ -127,12 +127,12 @@ void parallel_ranges(std::ptrdiff_t n, std::ptrdiff_t grain, F&& f) {
 #endif
 }
 
-
 /// parallel_ranges over n items (planes, channels, batch slices) of `item_floats` floats each,
 /// with at least parallel_elementwise_grain floats per thread.
 template <class F>
 void parallel_items(std::ptrdiff_t n, std::ptrdiff_t item_floats, F&& f) {
-    parallel_ranges(n, std::max<std::ptrdiff_t>(1, parallel_elementwise_grain / std::max<std::ptrdiff_t>(item_floats, 1)), f);
+    parallel_ranges(
+        n, std::max<std::ptrdiff_t>(1, parallel_elementwise_grain / std::max<std::ptrdiff_t>(item_floats, 1)), f);
 }
 
 }  // namespace deepvis

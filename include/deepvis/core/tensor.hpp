@@ -3,16 +3,14 @@
 /// float32 xtensor array; images and feature maps are NCHW.
 #include <cstddef>
 #include <cstdint>
+#include <deepvis/core/checked.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xview.hpp>
-
-#include <deepvis/core/checked.hpp>
 
 namespace deepvis {
 

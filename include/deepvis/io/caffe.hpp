@@ -51,15 +51,14 @@
 /// Every size read from a file is checked for overflow before anything is allocated.
 ///
 /// Link the CMake target deepvis::caffe to use this header.
-#include <filesystem>
-#include <string>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/io/detail/caffe_files.hpp>
 #include <deepvis/io/detail/caffe_graph.hpp>
 #include <deepvis/io/detail/model_label.hpp>
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/nn/network.hpp>
+#include <filesystem>
+#include <string>
 
 namespace deepvis::io {
 

@@ -15,20 +15,19 @@
 ///           provides it); shape_error when images and labels disagree in count.
 /// Format: Y. LeCun et al., "The MNIST database", http://yann.lecun.com/exdb/mnist/ — a big-endian
 /// magic (0x00 0x00 type ndims), ndims big-endian uint32 sizes, then the data row-major.
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <string>
-#include <vector>
-
-#include <zlib.h>
-
 #include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace deepvis::detail {
 
@@ -91,7 +90,8 @@ inline idx_data read_idx(const std::filesystem::path& file) {
     DEEPVIS_CHECK(in.read(magic.data(), 4) == 4 && magic[0] == 0 && magic[1] == 0, io_error,
                   label << ": not an IDX file (bad magic number)");
     DEEPVIS_CHECK(magic[2] == 0x08, io_error,
-                  label << ": element type 0x" << std::hex << int(magic[2]) << " is not supported, expected 0x08 (unsigned byte)");
+                  label << ": element type 0x" << std::hex << int(magic[2])
+                        << " is not supported, expected 0x08 (unsigned byte)");
     const std::size_t ndims = magic[3];
     std::array<std::uint8_t, 4 * 255> sizes{};
     DEEPVIS_CHECK(ndims >= 1 && in.read(sizes.data(), 4 * ndims) == 4 * ndims, io_error, label << ": truncated header");
@@ -168,24 +168,26 @@ inline bool has_fashion_mnist(const std::filesystem::path& directory = fashion_m
 }
 
 /// One split of Fashion-MNIST: 60 000 (train) or 10 000 (test) 28×28 images with labels.
-inline labelled_images load_fashion_mnist(split which, const std::filesystem::path& directory = fashion_mnist_directory()) {
+inline labelled_images load_fashion_mnist(split which,
+                                          const std::filesystem::path& directory = fashion_mnist_directory()) {
     const std::string prefix = which == split::train ? "train" : "t10k";
     const auto images_file = directory / (prefix + "-images-idx3-ubyte.gz");
     const auto labels_file = directory / (prefix + "-labels-idx1-ubyte.gz");
     std::error_code ec;
-    DEEPVIS_CHECK(std::filesystem::is_regular_file(images_file, ec) && std::filesystem::is_regular_file(labels_file, ec),
-                  io_error,
-                  "Fashion-MNIST not found: '" << images_file.string() << "' or '" << labels_file.string()
-                                               << "' is missing; install the Debian package dataset-fashion-mnist "
-                                                  "(apt-get install dataset-fashion-mnist) or set DEEPVIS_FASHION_MNIST "
-                                                  "to a folder holding the four .gz files");
+    DEEPVIS_CHECK(
+        std::filesystem::is_regular_file(images_file, ec) && std::filesystem::is_regular_file(labels_file, ec),
+        io_error,
+        "Fashion-MNIST not found: '" << images_file.string() << "' or '" << labels_file.string()
+                                     << "' is missing; install the Debian package dataset-fashion-mnist "
+                                        "(apt-get install dataset-fashion-mnist) or set DEEPVIS_FASHION_MNIST "
+                                        "to a folder holding the four .gz files");
     labelled_images out{load_idx_images(images_file), load_idx_labels(labels_file)};
     DEEPVIS_CHECK(out.images.shape()[0] == out.labels.size(), shape_error,
                   "Fashion-MNIST '" << prefix << "': " << out.images.shape()[0] << " images but " << out.labels.size()
                                     << " labels");
     for (int l : out.labels)
-        DEEPVIS_CHECK(l >= 0 && l < 10, io_error, "Fashion-MNIST '" << labels_file.string() << "': label " << l
-                                                                    << " out of range [0, 10)");
+        DEEPVIS_CHECK(l >= 0 && l < 10, io_error,
+                      "Fashion-MNIST '" << labels_file.string() << "': label " << l << " out of range [0, 10)");
     return out;
 }
 

@@ -16,15 +16,14 @@
 /// (they come from a file): a malformed one is an io_error naming the key and what was expected.
 #include <cmath>
 #include <cstddef>
+#include <deepvis/core/checked.hpp>
+#include <deepvis/core/error.hpp>
+#include <deepvis/io/image.hpp>
 #include <map>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <deepvis/core/checked.hpp>
-#include <deepvis/core/error.hpp>
-#include <deepvis/io/image.hpp>
 
 namespace deepvis::detail {
 
@@ -40,12 +39,14 @@ inline std::vector<double> metadata_numbers(const std::string& key, const std::s
         } catch (const std::exception&) {
             used = 0;
         }
-        DEEPVIS_CHECK(used > 0 && item.find_first_not_of(" \t", used) == std::string::npos && std::isfinite(v), io_error,
-                      "model metadata '" << key << "': '" << text << "' is not a comma-separated list of finite numbers");
+        DEEPVIS_CHECK(
+            used > 0 && item.find_first_not_of(" \t", used) == std::string::npos && std::isfinite(v), io_error,
+            "model metadata '" << key << "': '" << text << "' is not a comma-separated list of finite numbers");
         out.push_back(v);
     }
-    DEEPVIS_CHECK(!out.empty() && out.size() <= 4, io_error,
-                  "model metadata '" << key << "': '" << text << "' holds " << out.size() << " numbers, expected 1 to 4");
+    DEEPVIS_CHECK(
+        !out.empty() && out.size() <= 4, io_error,
+        "model metadata '" << key << "': '" << text << "' holds " << out.size() << " numbers, expected 1 to 4");
     return out;
 }
 
@@ -73,8 +74,8 @@ using metadata_map = std::map<std::string, std::string>;
 
 /// Whether the metadata says anything about preprocessing.
 inline bool has_preprocessing(const metadata_map& m) {
-    for (const char* key : {metadata_key::scale, metadata_key::mean, metadata_key::stddev, metadata_key::bgr,
-                            metadata_key::size})
+    for (const char* key :
+         {metadata_key::scale, metadata_key::mean, metadata_key::stddev, metadata_key::bgr, metadata_key::size})
         if (m.count(key)) return true;
     return false;
 }
@@ -102,7 +103,8 @@ inline image_options read_preprocessing(const metadata_map& m, image_options def
     if (const auto* v = get(metadata_key::stddev)) {
         defaults.std = floats(metadata_key::stddev, *v);
         for (float s : defaults.std)
-            DEEPVIS_CHECK(s != 0.0f, io_error, "model metadata '" << metadata_key::stddev << "': '" << *v << "' holds a zero");
+            DEEPVIS_CHECK(s != 0.0f, io_error,
+                          "model metadata '" << metadata_key::stddev << "': '" << *v << "' holds a zero");
     }
     if (const auto* v = get(metadata_key::bgr)) {
         DEEPVIS_CHECK(*v == "0" || *v == "1", io_error,
@@ -114,8 +116,8 @@ inline image_options read_preprocessing(const metadata_map& m, image_options def
         const bool whole = hw.size() == 2 && hw[0] >= 1 && hw[1] >= 1 && hw[0] == std::floor(hw[0]) &&
                            hw[1] == std::floor(hw[1]) && hw[0] * hw[1] <= static_cast<double>(max_pixels());
         DEEPVIS_CHECK(whole, io_error,
-                      "model metadata '" << metadata_key::size << "': '" << *v << "' is not H,W (positive integers, H·W ≤ "
-                                         << max_pixels() << ")");
+                      "model metadata '" << metadata_key::size << "': '" << *v
+                                         << "' is not H,W (positive integers, H·W ≤ " << max_pixels() << ")");
         defaults.size = {static_cast<std::size_t>(hw[0]), static_cast<std::size_t>(hw[1])};
     }
     return defaults;
@@ -127,8 +129,10 @@ inline void write_preprocessing(metadata_map& m, const image_options& o) {
     m[metadata_key::mean] = detail::metadata_join(o.mean.empty() ? std::vector<float>{0.0f} : o.mean);
     m[metadata_key::stddev] = detail::metadata_join(o.std.empty() ? std::vector<float>{1.0f} : o.std);
     m[metadata_key::bgr] = o.bgr ? "1" : "0";
-    if (o.size[0] > 0) m[metadata_key::size] = std::to_string(o.size[0]) + "," + std::to_string(o.size[1]);
-    else m.erase(metadata_key::size);
+    if (o.size[0] > 0)
+        m[metadata_key::size] = std::to_string(o.size[0]) + "," + std::to_string(o.size[1]);
+    else
+        m.erase(metadata_key::size);
 }
 
 /// The class names the metadata holds (empty when it holds none).

@@ -20,17 +20,11 @@
 /// as external data). Every tensor is float32 in deepvis, so an exported graph declares FLOAT
 /// inputs and outputs, and a Constant node that held int64 values is written back as FLOAT.
 /// Link the CMake target deepvis::onnx to use this header.
-#include <climits>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
-#include <string_view>
-
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
+#include <climits>
+#include <cstdio>
 #include <deepvis/core/error.hpp>
 #include <deepvis/io/atomic_file.hpp>
 #include <deepvis/io/detail/model_label.hpp>
@@ -38,6 +32,11 @@
 #include <deepvis/io/detail/onnx_tensor.hpp>
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/nn/network.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
 
 namespace deepvis::detail {
 
@@ -102,8 +101,10 @@ inline onnx::ModelProto parse_onnx_file(const std::filesystem::path& file, const
 inline void check_onnx_model(const onnx::ModelProto& model, const std::filesystem::path& file,
                              const std::string& label) {
     try {
-        if (has_external_data(model)) onnx::checker::check_model(file.string());
-        else onnx::checker::check_model(model);
+        if (has_external_data(model))
+            onnx::checker::check_model(file.string());
+        else
+            onnx::checker::check_model(model);
     } catch (const onnx::checker::ValidationError& e) {
         DEEPVIS_FAIL(io_error, label << ": not a valid ONNX model: " << one_line(e.what()));
     } catch (const std::exception& e) {
@@ -143,8 +144,8 @@ inline void save_onnx(const nn::graph& g, const std::filesystem::path& file) {
     try {
         onnx::checker::check_model(model);
     } catch (const std::exception& e) {
-        DEEPVIS_FAIL(config_error, label << ": graph '" << g.name << "' is not a valid ONNX model: "
-                                         << detail::one_line(e.what()));
+        DEEPVIS_FAIL(config_error,
+                     label << ": graph '" << g.name << "' is not a valid ONNX model: " << detail::one_line(e.what()));
     }
     DEEPVIS_CHECK(model.ByteSizeLong() <= static_cast<std::size_t>(INT_MAX), io_error,
                   label << ": the model is larger than protobuf's 2 GB limit");

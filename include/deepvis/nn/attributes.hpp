@@ -3,18 +3,16 @@
 /// builder and the ONNX exporter all go through this one bag, so an op is configured the
 /// same way whichever way it was made.
 #include <cstdint>
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
 #include <map>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include <deepvis/core/error.hpp>
-#include <deepvis/core/tensor.hpp>
-
 namespace deepvis::nn {
 
-using attribute = std::variant<std::int64_t, float, std::string, std::vector<std::int64_t>,
-                               std::vector<float>, tensor>;
+using attribute = std::variant<std::int64_t, float, std::string, std::vector<std::int64_t>, std::vector<float>, tensor>;
 
 class attribute_map {
 public:

@@ -3,13 +3,12 @@
 /// (weights) and declared inputs/outputs. It is what the ONNX importer produces, what the
 /// exporter writes and what a C++ user builds by hand; network (nn/network.hpp) runs it.
 #include <cstdint>
+#include <deepvis/core/tensor.hpp>
+#include <deepvis/nn/attributes.hpp>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <deepvis/core/tensor.hpp>
-#include <deepvis/nn/attributes.hpp>
 
 namespace deepvis::nn {
 
@@ -20,8 +19,8 @@ struct value_info {
 };
 
 struct node {
-    std::string name;     ///< unique node name ("" is replaced by "<op_type>_<index>" on load)
-    std::string op_type;  ///< ONNX op type, e.g. "Conv"
+    std::string name;                  ///< unique node name ("" is replaced by "<op_type>_<index>" on load)
+    std::string op_type;               ///< ONNX op type, e.g. "Conv"
     std::vector<std::string> inputs;   ///< tensor names in ONNX order; "" for an omitted optional input
     std::vector<std::string> outputs;  ///< tensor names
     attribute_map attributes;
@@ -34,7 +33,7 @@ struct graph {
     /// Initialisers that ONNX stores as int64 (shapes, pads, axes). deepvis computes with them as
     /// float, which is exact below 2^24, and writes them back as int64 on export.
     std::set<std::string> integer_initializers;
-    std::vector<value_info> inputs;   ///< excludes initialisers
+    std::vector<value_info> inputs;  ///< excludes initialisers
     std::vector<value_info> outputs;
     std::int64_t opset = 13;
     /// Key → value notes carried with the model (ONNX metadata_props): how its inputs are

@@ -14,12 +14,11 @@
 ///   Shipped: nn::network (a graph from ONNX or built in C++). Consumed by: every attribution,
 ///   objective and solver.
 #include <concepts>
-#include <span>
-#include <string>
-
 #include <deepvis/backprop/rule.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/network.hpp>
+#include <span>
+#include <string>
 
 namespace deepvis {
 

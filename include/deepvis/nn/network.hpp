@@ -13,13 +13,6 @@
 /// Rule::rectify (backprop/rule.hpp); every other op uses its own exact backward.
 #include <algorithm>
 #include <cstdint>
-#include <memory>
-#include <mutex>
-#include <span>
-#include <string>
-#include <unordered_map>
-#include <vector>
-
 #include <deepvis/backprop/rule.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/kernels/elementwise.hpp>
@@ -28,6 +21,12 @@
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/all.hpp>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace deepvis::nn {
 
@@ -156,8 +155,7 @@ public:
 
     /// One backward pass from `seeds` to each of `targets`; read the results with gradient().
     template <BackpropRule Rule = standard>
-    void backward(trace& t, std::span<const seed> seeds, std::span<const std::string> targets,
-                  Rule rule = {}) const {
+    void backward(trace& t, std::span<const seed> seeds, std::span<const std::string> targets, Rule rule = {}) const {
         DEEPVIS_CHECK(t.m_forward_done, config_error, "backward: run forward on this trace first");
         DEEPVIS_CHECK(!seeds.empty(), config_error, "backward: no seed gradient given");
         const std::size_t nt = m_names.size();
@@ -228,7 +226,8 @@ public:
     /// Mutable access to an initialiser, for training only (a visualiser never calls it).
     tensor& parameter(const std::string& name) {
         auto it = m_graph.initializers.find(name);
-        DEEPVIS_CHECK(it != m_graph.initializers.end(), config_error, "parameter '" << name << "': no such initialiser");
+        DEEPVIS_CHECK(it != m_graph.initializers.end(), config_error,
+                      "parameter '" << name << "': no such initialiser");
         return it->second;
     }
 
@@ -342,8 +341,8 @@ private:
                 DEEPVIS_CHECK(i.empty() || available.count(i), config_error,
                               "node '" << m_graph.nodes[n].name << "': input tensor '" << i
                                        << "' is not produced by any node, initialiser or graph input");
-            DEEPVIS_FAIL(config_error, "graph '" << m_graph.name << "' has a cycle through node '"
-                                                  << m_graph.nodes[n].name << "'");
+            DEEPVIS_FAIL(config_error,
+                         "graph '" << m_graph.name << "' has a cycle through node '" << m_graph.nodes[n].name << "'");
         }
         m_graph.nodes = std::move(sorted);
     }
@@ -444,8 +443,8 @@ private:
     }
 
     template <class Rule>
-    void run_backward(std::size_t k, trace& t, const std::vector<char>& from_target,
-                      const std::vector<char>& to_seed, const Rule& rule) const {
+    void run_backward(std::size_t k, trace& t, const std::vector<char>& from_target, const std::vector<char>& to_seed,
+                      const Rule& rule) const {
         const auto& c = m_nodes[k];
         bool any_gy = false;
         for (int o : c.out) any_gy = any_gy || t.m_grad_live[o];
@@ -459,9 +458,12 @@ private:
             // used by several nodes, or twice by this one): then stage and add.
             bool duplicate = false;
             for (std::size_t p = 0; p < i; ++p) duplicate = duplicate || c.in[p] == id;
-            if (!want) t.m_gx[i] = nullptr;
-            else if (!t.m_grad_live[id] && !duplicate) t.m_gx[i] = &t.m_grads[id];
-            else t.m_gx[i] = &t.m_grad_tmp[i];
+            if (!want)
+                t.m_gx[i] = nullptr;
+            else if (!t.m_grad_live[id] && !duplicate)
+                t.m_gx[i] = &t.m_grads[id];
+            else
+                t.m_gx[i] = &t.m_grad_tmp[i];
             any_gx = any_gx || want;
         }
         if (!any_gx) return;
@@ -479,8 +481,10 @@ private:
         for (std::size_t i = 0; i < c.in.size(); ++i) {
             if (t.m_gx[i] == nullptr) continue;
             const int id = c.in[i];
-            if (t.m_gx[i] == &t.m_grads[id]) t.m_grad_live[id] = 1;
-            else accumulate(t, id, *t.m_gx[i]);
+            if (t.m_gx[i] == &t.m_grads[id])
+                t.m_grad_live[id] = 1;
+            else
+                accumulate(t, id, *t.m_gx[i]);
         }
     }
 

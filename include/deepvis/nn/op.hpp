@@ -18,16 +18,15 @@
 /// Rectifiers (Relu) are not differentiated through op::backward by the executor: it applies
 /// the BackpropRule policy instead (see backprop/rule.hpp and nn/network.hpp).
 #include <cstdint>
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
+#include <deepvis/nn/attributes.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <deepvis/core/error.hpp>
-#include <deepvis/core/tensor.hpp>
-#include <deepvis/nn/attributes.hpp>
 
 namespace deepvis::nn {
 
@@ -55,8 +54,7 @@ class op {
 public:
     virtual ~op() = default;
     virtual void forward(inputs_view x, outputs_view y, op_scratch& s) const = 0;
-    virtual void backward(inputs_view x, inputs_view y, inputs_view gy, outputs_view gx,
-                          op_scratch& s) const = 0;
+    virtual void backward(inputs_view x, inputs_view y, inputs_view gy, outputs_view gx, op_scratch& s) const = 0;
 };
 
 /// What an op factory is told: the node's name (for error messages), its attributes, and the
@@ -124,8 +122,8 @@ public:
         if (it == m_factories.end()) {
             std::ostringstream supported;
             for (const auto& [name, f] : m_factories) supported << (supported.tellp() ? ", " : "") << name;
-            DEEPVIS_FAIL(unsupported_error, "node '" << ctx.node_name << "': unsupported op type '"
-                                                      << ctx.op_type << "'; supported ops: " << supported.str());
+            DEEPVIS_FAIL(unsupported_error, "node '" << ctx.node_name << "': unsupported op type '" << ctx.op_type
+                                                     << "'; supported ops: " << supported.str());
         }
         return it->second(ctx);
     }

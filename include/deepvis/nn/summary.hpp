@@ -11,14 +11,13 @@
 /// Upsample and Reshape are configuration, not parameters.
 #include <algorithm>
 #include <cstddef>
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
+#include <deepvis/nn/network.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <deepvis/core/error.hpp>
-#include <deepvis/core/tensor.hpp>
-#include <deepvis/nn/network.hpp>
 
 namespace deepvis::nn {
 
@@ -66,8 +65,10 @@ inline std::string summary(const network& net, shape_type input_shape = {}) {
         os << '(';
         for (std::size_t d = 0; d < v.dimension(); ++d) {
             if (d) os << ", ";
-            if (d == 0) os << "None";
-            else os << v.shape()[d];
+            if (d == 0)
+                os << "None";
+            else
+                os << v.shape()[d];
         }
         os << (v.dimension() == 1 ? ",)" : ")");
         return os.str();
@@ -100,10 +101,12 @@ inline std::string summary(const network& net, shape_type input_shape = {}) {
     const std::size_t width = 1 + w0 + 1 + w1 + 1 + w2;
     std::ostringstream os;
     os << "Model: \"" << g.name << "\"\n" << std::string(width, '_') << '\n';
-    os << ' ' << detail::summary_pad_to("Layer (type)", w0) << detail::summary_pad_to("Output Shape", w1) << "Param #\n";
+    os << ' ' << detail::summary_pad_to("Layer (type)", w0) << detail::summary_pad_to("Output Shape", w1)
+       << "Param #\n";
     os << std::string(width, '=') << '\n';
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        os << ' ' << detail::summary_pad_to(rows[i].layer, w0) << detail::summary_pad_to(rows[i].shape, w1) << rows[i].params << '\n';
+        os << ' ' << detail::summary_pad_to(rows[i].layer, w0) << detail::summary_pad_to(rows[i].shape, w1)
+           << rows[i].params << '\n';
         if (i + 1 < rows.size()) os << '\n';
     }
     os << std::string(width, '=') << '\n';

@@ -5,13 +5,12 @@
 /// sign convention (wrap in maximize() to ascend).
 #include <cmath>
 #include <cstdint>
-#include <limits>
-#include <string>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/objectives/objective.hpp>
+#include <limits>
+#include <string>
+#include <vector>
 
 namespace deepvis {
 

@@ -4,11 +4,10 @@
 /// reconstruction loss of inversion (Mahendran & Vedaldi 2015, eq. 2: ‖Φ(x) − Φ₀‖² / ‖Φ₀‖²).
 /// A target with batch 1 is compared with every image of the batch. See objectives/objective.hpp
 /// for the concept and the sign convention.
-#include <string>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/objectives/objective.hpp>
+#include <string>
 
 namespace deepvis {
 
@@ -83,7 +82,8 @@ struct feature_match {
             if (normalize) {
                 double t2 = 0.0;
                 for (std::size_t e = 0; e < per; ++e) t2 += double(pt[e]) * pt[e];
-                DEEPVIS_CHECK(t2 > 0.0, config_error, "feature_match '" << layer << "': the target features are all zero");
+                DEEPVIS_CHECK(t2 > 0.0, config_error,
+                              "feature_match '" << layer << "': the target features are all zero");
                 scale = 1.0 / t2;
             }
             double s = 0.0;

@@ -2,9 +2,8 @@
 /// L = ½·mean(a²) over a whole layer: "make this layer fire strongly", DeepDream's objective
 /// (Mordvintsev, Olah & Tyka 2015: maximise the L2 norm of a layer's activations). The mean
 /// keeps the scale of the gradient independent of the layer's size; ∂L/∂a = a / count.
-#include <string>
-
 #include <deepvis/core/tensor.hpp>
+#include <string>
 
 namespace deepvis {
 

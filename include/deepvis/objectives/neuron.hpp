@@ -3,11 +3,10 @@
 /// Visualization"): a single neuron, or the mean of a whole channel. Values are summed over the
 /// batch. See objectives/objective.hpp for the concept and the sign convention.
 #include <cstdint>
-#include <string>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/objectives/objective.hpp>
+#include <string>
 
 namespace deepvis {
 
@@ -21,9 +20,9 @@ inline channel_view view_channels(const char* who, const std::string& layer, con
                   who << " '" << layer << "': activation " << shape_string(a.shape()) << " has no channel axis");
     channel_view v{a.shape()[0], a.shape()[1], 0};
     v.plane = a.size() / (v.n * v.c);
-    DEEPVIS_CHECK(channel >= 0 && static_cast<std::size_t>(channel) < v.c, config_error,
-                  who << " '" << layer << "': channel " << channel << " out of range; the layer has " << v.c
-                      << " channels");
+    DEEPVIS_CHECK(
+        channel >= 0 && static_cast<std::size_t>(channel) < v.c, config_error,
+        who << " '" << layer << "': channel " << channel << " out of range; the layer has " << v.c << " channels");
     return v;
 }
 }  // namespace detail
@@ -38,10 +37,9 @@ struct neuron {
     double loss_and_gradient(const tensor& a, tensor& g) const {
         const auto v = detail::view_channels("neuron", layer, a, channel);
         const std::size_t h = a.dimension() >= 3 ? a.shape()[2] : 1, w = a.dimension() >= 4 ? a.shape()[3] : 1;
-        DEEPVIS_CHECK(y >= 0 && x >= 0 && static_cast<std::size_t>(y) < h && static_cast<std::size_t>(x) < w,
-                      config_error,
-                      "neuron '" << layer << "': position (" << y << ", " << x << ") outside the " << h << "×" << w
-                                 << " map");
+        DEEPVIS_CHECK(
+            y >= 0 && x >= 0 && static_cast<std::size_t>(y) < h && static_cast<std::size_t>(x) < w, config_error,
+            "neuron '" << layer << "': position (" << y << ", " << x << ") outside the " << h << "×" << w << " map");
         ensure_shape(g, a.shape());
         std::fill(g.begin(), g.end(), 0.0f);
         double s = 0.0;

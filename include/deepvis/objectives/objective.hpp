@@ -32,14 +32,13 @@
 /// and solve() (solvers/solve.hpp) and every synthesis recipe.
 #include <concepts>
 #include <cstddef>
+#include <deepvis/core/tensor.hpp>
 #include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <deepvis/core/tensor.hpp>
 
 namespace deepvis {
 
@@ -62,7 +61,7 @@ concept MultiLayerObjective = requires(const O& o, std::span<const tensor* const
 };
 
 template <class O>
-concept Objective = std::copy_constructible<O> && (LayerObjective<O> || MultiLayerObjective<O>);
+concept Objective = std::copy_constructible<O> &&(LayerObjective<O> || MultiLayerObjective<O>);
 
 /// The smallest objective: L = Σ a over the input image. Kept compiled so the specification
 /// cannot drift.
@@ -84,20 +83,26 @@ namespace detail {
 
 template <Objective O>
 std::vector<std::string> taps_of(const O& o) {
-    if constexpr (MultiLayerObjective<O>) return o.taps();
-    else return {std::string(o.tap())};
+    if constexpr (MultiLayerObjective<O>)
+        return o.taps();
+    else
+        return {std::string(o.tap())};
 }
 
 template <Objective O>
 std::size_t tap_count(const O& o) {
-    if constexpr (MultiLayerObjective<O>) return o.taps().size();
-    else return 1;
+    if constexpr (MultiLayerObjective<O>)
+        return o.taps().size();
+    else
+        return 1;
 }
 
 template <Objective O>
 double evaluate_term(const O& o, std::span<const tensor* const> a, std::span<tensor* const> g) {
-    if constexpr (MultiLayerObjective<O>) return static_cast<double>(o.loss_and_gradient(a, g));
-    else return static_cast<double>(o.loss_and_gradient(*a[0], *g[0]));
+    if constexpr (MultiLayerObjective<O>)
+        return static_cast<double>(o.loss_and_gradient(a, g));
+    else
+        return static_cast<double>(o.loss_and_gradient(*a[0], *g[0]));
 }
 
 }  // namespace detail
@@ -131,11 +136,7 @@ struct sum {
     double loss_and_gradient(std::span<const tensor* const> a, std::span<tensor* const> g) const {
         double total = 0.0;
         std::size_t offset = 0;
-        std::apply(
-            [&](const auto&... t) {
-                ((total += evaluate_slice(t, a, g, offset)), ...);
-            },
-            terms);
+        std::apply([&](const auto&... t) { ((total += evaluate_slice(t, a, g, offset)), ...); }, terms);
         return total;
     }
 
@@ -165,8 +166,10 @@ struct is_sum<sum<Ts...>> : std::true_type {};
 namespace detail {
 template <class T>
 auto as_tuple(T&& t) {
-    if constexpr (is_sum<std::remove_cvref_t<T>>::value) return std::forward<T>(t).terms;
-    else return std::tuple<std::remove_cvref_t<T>>(std::forward<T>(t));
+    if constexpr (is_sum<std::remove_cvref_t<T>>::value)
+        return std::forward<T>(t).terms;
+    else
+        return std::tuple<std::remove_cvref_t<T>>(std::forward<T>(t));
 }
 template <class... Ts>
 sum<Ts...> sum_of_tuple(std::tuple<Ts...> t) {

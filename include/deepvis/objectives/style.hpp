@@ -7,13 +7,12 @@
 /// style_reduction::gatys. A_ℓ are target Gram matrices, (C, C) or (1, C, C) for every image of
 /// the batch, or (N, C, C). One multi-tap objective: all layers are seeded in ONE backward pass.
 /// Kernels: core/kernels/gram.hpp.
-#include <string>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/kernels/gram.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/objectives/objective.hpp>
+#include <string>
+#include <vector>
 
 namespace deepvis {
 
@@ -24,8 +23,8 @@ enum class style_reduction { sum, mean, gatys };
 
 /// The Gram matrices (N, C, C) of an (N, C, H, W) (or (N, C, ...)) feature map.
 inline tensor gram_matrix(const tensor& f, gram_normalization norm = gram_normalization::none) {
-    DEEPVIS_CHECK(f.dimension() >= 2, shape_error, "gram_matrix: features " << shape_string(f.shape())
-                                                                             << " have no channel axis");
+    DEEPVIS_CHECK(f.dimension() >= 2, shape_error,
+                  "gram_matrix: features " << shape_string(f.shape()) << " have no channel axis");
     const std::size_t n = f.shape()[0], c = f.shape()[1], hw = f.size() / (n * c);
     tensor g(shape_type{n, c, c});
     const float s = norm == gram_normalization::by_size ? 1.0f / static_cast<float>(c * hw) : 1.0f;
@@ -59,8 +58,9 @@ struct style_loss {
 
 private:
     double layer_loss(const style_layer& l, const tensor& f, tensor& df) const {
-        DEEPVIS_CHECK(f.dimension() >= 2, shape_error,
-                      "style_loss '" << l.layer << "': activation " << shape_string(f.shape()) << " has no channel axis");
+        DEEPVIS_CHECK(
+            f.dimension() >= 2, shape_error,
+            "style_loss '" << l.layer << "': activation " << shape_string(f.shape()) << " has no channel axis");
         const std::size_t n = f.shape()[0], c = f.shape()[1], hw = f.size() / (n * c);
         const bool broadcast = l.target.size() == c * c;
         DEEPVIS_CHECK(broadcast || l.target.size() == n * c * c, shape_error,

@@ -9,12 +9,11 @@
 ///   l2:              L = weight · Σ x² (Simonyan et al. 2014, eq. 1: λ‖I‖²₂).
 ///   alpha_norm:      L = weight · Σ |x|^α (Mahendran & Vedaldi 2015, eq. 5; α = 6 there).
 #include <cmath>
-#include <string>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/kernels/total_variation.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/objectives/objective.hpp>
+#include <string>
 
 namespace deepvis {
 

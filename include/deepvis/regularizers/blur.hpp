@@ -6,11 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/regularizers/regularizer.hpp>
+#include <vector>
 
 namespace deepvis {
 
@@ -19,7 +18,8 @@ namespace deepvis {
 /// between calls.
 inline void gaussian_blur_planes(tensor& x, double sigma, std::vector<float>& scratch) {
     DEEPVIS_CHECK(sigma > 0.0, config_error, "gaussian_blur: sigma " << sigma << " must be positive");
-    DEEPVIS_CHECK(x.dimension() >= 2, shape_error, "gaussian_blur: expected (N, C, H, W), got " << shape_string(x.shape()));
+    DEEPVIS_CHECK(x.dimension() >= 2, shape_error,
+                  "gaussian_blur: expected (N, C, H, W), got " << shape_string(x.shape()));
     const auto radius = static_cast<std::ptrdiff_t>(4.0 * sigma + 0.5);
     const std::size_t taps = static_cast<std::size_t>(2 * radius + 1);
     const std::size_t d = x.dimension();
@@ -36,7 +36,8 @@ inline void gaussian_blur_planes(tensor& x, double sigma, std::vector<float>& sc
     float* line = k + taps;
     float* plane = line + (w + 2 * radius);
     double total = 0.0;
-    for (std::ptrdiff_t i = -radius; i <= radius; ++i) total += k[i + radius] = static_cast<float>(std::exp(-0.5 * i * i / (sigma * sigma)));
+    for (std::ptrdiff_t i = -radius; i <= radius; ++i)
+        total += k[i + radius] = static_cast<float>(std::exp(-0.5 * i * i / (sigma * sigma)));
     for (std::size_t t = 0; t < taps; ++t) k[t] = static_cast<float>(k[t] / total);
     const std::size_t planes = x.size() / static_cast<std::size_t>(h * w);
     for (std::size_t p = 0; p < planes; ++p) {

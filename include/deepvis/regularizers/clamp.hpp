@@ -3,11 +3,10 @@
 /// channel c to [(0 − mean_c)/std_c, (1 − mean_c)/std_c]). A Regularizer
 /// (regularizers/regularizer.hpp).
 #include <algorithm>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/regularizers/regularizer.hpp>
+#include <vector>
 
 namespace deepvis {
 
@@ -37,11 +36,12 @@ struct clamp_pixels {
         apply(x);
     }
     void apply(tensor& x) const {
-        DEEPVIS_CHECK(x.dimension() >= 2, shape_error, "clamp_pixels: expected (N, C, ...), got " << shape_string(x.shape()));
+        DEEPVIS_CHECK(x.dimension() >= 2, shape_error,
+                      "clamp_pixels: expected (N, C, ...), got " << shape_string(x.shape()));
         const std::size_t n = x.shape()[0], c = x.shape()[1], plane = x.size() / (n * c);
-        DEEPVIS_CHECK((low.size() == 1 || low.size() == c) && (high.size() == 1 || high.size() == c), config_error,
-                      "clamp_pixels: " << low.size() << " lower and " << high.size() << " upper bounds for " << c
-                                       << " channels");
+        DEEPVIS_CHECK(
+            (low.size() == 1 || low.size() == c) && (high.size() == 1 || high.size() == c), config_error,
+            "clamp_pixels: " << low.size() << " lower and " << high.size() << " upper bounds for " << c << " channels");
         for (std::size_t b = 0; b < n; ++b)
             for (std::size_t k = 0; k < c; ++k) {
                 const float lo = low[low.size() == 1 ? 0 : k], hi = high[high.size() == 1 ? 0 : k];

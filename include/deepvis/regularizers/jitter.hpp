@@ -6,19 +6,19 @@
 /// (regularizers/regularizer.hpp).
 #include <algorithm>
 #include <cstddef>
-#include <random>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/regularizers/regularizer.hpp>
+#include <random>
+#include <vector>
 
 namespace deepvis {
 
 /// Rolls every H × W plane of an (…, H, W) tensor by (dy, dx) with wrap-around:
 /// out[i, j] = in[(i − dy) mod H, (j − dx) mod W]. `scratch` holds one plane (reused between calls).
 inline void roll_planes(tensor& x, std::ptrdiff_t dy, std::ptrdiff_t dx, std::vector<float>& scratch) {
-    DEEPVIS_CHECK(x.dimension() >= 2, shape_error, "jitter: expected an (N, C, H, W) image, got " << shape_string(x.shape()));
+    DEEPVIS_CHECK(x.dimension() >= 2, shape_error,
+                  "jitter: expected an (N, C, H, W) image, got " << shape_string(x.shape()));
     const std::size_t d = x.dimension();
     const auto h = static_cast<std::ptrdiff_t>(x.shape()[d - 2]), w = static_cast<std::ptrdiff_t>(x.shape()[d - 1]);
     const std::size_t planes = x.size() / static_cast<std::size_t>(h * w);

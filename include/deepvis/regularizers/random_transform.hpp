@@ -11,13 +11,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <numbers>
-#include <random>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/regularizers/regularizer.hpp>
+#include <numbers>
+#include <random>
+#include <vector>
 
 namespace deepvis {
 
@@ -32,7 +31,8 @@ struct random_transform {
         DEEPVIS_CHECK(x.dimension() >= 2 && min_scale > 0.0 && max_scale >= min_scale && max_degrees >= 0.0,
                       config_error,
                       "random_transform: needs an (N, C, H, W) image, 0 < min_scale <= max_scale and max_degrees >= 0; "
-                      "got scale [" << min_scale << ", " << max_scale << "], max_degrees " << max_degrees);
+                      "got scale ["
+                          << min_scale << ", " << max_scale << "], max_degrees " << max_degrees);
         std::uniform_real_distribution<double> us(min_scale, max_scale), ua(-max_degrees, max_degrees);
         const double s = us(rng), a = ua(rng) * std::numbers::pi / 180.0;
         const std::size_t d = x.dimension();
@@ -61,7 +61,8 @@ struct random_transform {
             std::copy(state.original.data() + p * plane, state.original.data() + (p + 1) * plane, xp);
             for (std::size_t e = 0; e < plane; ++e)
                 for (int k = 0; k < 4; ++k)
-                    if (state.weight[4 * e + k] != 0.0f) xp[state.index[4 * e + k]] += state.weight[4 * e + k] * delta[e];
+                    if (state.weight[4 * e + k] != 0.0f)
+                        xp[state.index[4 * e + k]] += state.weight[4 * e + k] * delta[e];
         }
     }
 

@@ -24,9 +24,8 @@
 /// clamp_pixels (implicit). Consumed by: solve() (solvers/solve.hpp) and the synthesis recipes.
 #include <concepts>
 #include <cstddef>
-#include <random>
-
 #include <deepvis/core/tensor.hpp>
+#include <random>
 
 namespace deepvis {
 
@@ -41,12 +40,16 @@ concept ExplicitRegularizer = requires(const R& r, const tensor& x, tensor& g) {
     { r.penalty(x, g) } -> std::convertible_to<double>;
 };
 template <class R>
-concept HasBeforeStep = requires(R& r, tensor& x, const step_context& c) { r.before_step(x, c); };
+concept HasBeforeStep = requires(R& r, tensor& x, const step_context& c) {
+    r.before_step(x, c);
+};
 template <class R>
-concept HasAfterStep = requires(R& r, tensor& x, const step_context& c) { r.after_step(x, c); };
+concept HasAfterStep = requires(R& r, tensor& x, const step_context& c) {
+    r.after_step(x, c);
+};
 
 template <class R>
-concept Regularizer = std::copy_constructible<R> && (ExplicitRegularizer<R> || HasBeforeStep<R> || HasAfterStep<R>);
+concept Regularizer = std::copy_constructible<R> &&(ExplicitRegularizer<R> || HasBeforeStep<R> || HasAfterStep<R>);
 
 /// The smallest regulariser: an after_step hook that leaves the image unchanged. Kept compiled
 /// so the specification cannot drift.

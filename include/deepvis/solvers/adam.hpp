@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/solvers/optimizer.hpp>
 
@@ -23,10 +22,9 @@ struct adam {
     std::size_t linear_decay_steps = 0;  ///< T of the linear decay; 0: off (overrides decay_at when set)
 
     void step(tensor& x, const tensor& g, std::size_t iteration) {
-        const double lr =
-            linear_decay_steps
-                ? step_size * std::max(0.0, 1.0 - double(iteration) / double(linear_decay_steps))
-                : (decay_at && iteration >= decay_at ? decayed_step_size : step_size);
+        const double lr = linear_decay_steps
+                              ? step_size * std::max(0.0, 1.0 - double(iteration) / double(linear_decay_steps))
+                              : (decay_at && iteration >= decay_at ? decayed_step_size : step_size);
         if (state.t == 0 || state.m.shape() != x.shape()) {
             ensure_shape(state.m, x.shape());
             ensure_shape(state.v, x.shape());

@@ -9,9 +9,8 @@
 ///   Shipped: no_callback, every(k, f). Consumed by: solve() (solvers/solve.hpp).
 #include <concepts>
 #include <cstddef>
-#include <utility>
-
 #include <deepvis/core/tensor.hpp>
+#include <utility>
 
 namespace deepvis {
 

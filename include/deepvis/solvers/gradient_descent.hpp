@@ -8,7 +8,6 @@
 /// decay_at / decayed_step_size: from iteration decay_at on, use decayed_step_size.
 #include <cmath>
 #include <cstddef>
-
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/solvers/optimizer.hpp>
 
@@ -42,7 +41,8 @@ struct gradient_descent {
                 for (std::size_t e = 0; e < per; ++e) xb[e] -= a * gb[e];
             } else {
                 float* vb = state.velocity.data() + b * per;
-                const auto mu = static_cast<float>(momentum), sc = static_cast<float>(scale), a = static_cast<float>(lr);
+                const auto mu = static_cast<float>(momentum), sc = static_cast<float>(scale),
+                           a = static_cast<float>(lr);
                 for (std::size_t e = 0; e < per; ++e) {
                     vb[e] = mu * vb[e] + sc * gb[e];
                     xb[e] -= a * vb[e];

@@ -10,11 +10,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <deque>
-#include <vector>
-
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/solvers/optimizer.hpp>
+#include <deque>
+#include <vector>
 
 namespace deepvis {
 

@@ -13,7 +13,6 @@
 ///   std::size_t)` and `void reset()`.
 #include <concepts>
 #include <cstddef>
-
 #include <deepvis/core/tensor.hpp>
 
 namespace deepvis {

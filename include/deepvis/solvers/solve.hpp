@@ -20,6 +20,14 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <deepvis/backprop/rule.hpp>
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
+#include <deepvis/nn/model.hpp>
+#include <deepvis/objectives/objective.hpp>
+#include <deepvis/regularizers/regularizer.hpp>
+#include <deepvis/solvers/callback.hpp>
+#include <deepvis/solvers/optimizer.hpp>
 #include <limits>
 #include <random>
 #include <span>
@@ -29,15 +37,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <deepvis/backprop/rule.hpp>
-#include <deepvis/core/error.hpp>
-#include <deepvis/core/tensor.hpp>
-#include <deepvis/nn/model.hpp>
-#include <deepvis/objectives/objective.hpp>
-#include <deepvis/regularizers/regularizer.hpp>
-#include <deepvis/solvers/callback.hpp>
-#include <deepvis/solvers/optimizer.hpp>
 
 namespace deepvis {
 
@@ -51,17 +50,21 @@ enum class solve_status { completed, converged, stopped, diverged };
 
 inline const char* to_string(solve_status s) {
     switch (s) {
-        case solve_status::completed: return "completed";
-        case solve_status::converged: return "converged";
-        case solve_status::stopped: return "stopped";
-        case solve_status::diverged: return "diverged";
+        case solve_status::completed:
+            return "completed";
+        case solve_status::converged:
+            return "converged";
+        case solve_status::stopped:
+            return "stopped";
+        case solve_status::diverged:
+            return "diverged";
     }
     return "unknown";
 }
 
 struct solve_report {
     solve_status status = solve_status::completed;
-    std::string message = {};         ///< one line, e.g. "objective is NaN at step 12"
+    std::string message = {};    ///< one line, e.g. "objective is NaN at step 12"
     std::size_t iterations = 0;  ///< optimiser steps taken
     double value = 0.0;          ///< objective + penalties at the start of the last step taken
     double gradient_norm = 0.0;
@@ -82,8 +85,10 @@ template <Model M>
 std::string resolve_tap(const M& model, const std::string& tap) {
     if (tap == input_tap) return model.input_name();
     if (tap == score_tap) {
-        if constexpr (requires { model.score_name(); }) return model.score_name();
-        else DEEPVIS_FAIL(config_error, "objective: this model type does not name its class scores; tap a layer");
+        if constexpr (requires { model.score_name(); })
+            return model.score_name();
+        else
+            DEEPVIS_FAIL(config_error, "objective: this model type does not name its class scores; tap a layer");
     }
     return model.resolve(tap);
 }
@@ -124,8 +129,8 @@ double evaluate(const M& model, typename M::trace_type& trace, const O& objectiv
     ws.grads.resize(ws.taps.size());
     std::vector<tensor*> gptr(ws.taps.size());
     for (std::size_t i = 0; i < ws.taps.size(); ++i) gptr[i] = &ws.grads[i];
-    const double value = detail::evaluate_term(objective, std::span<const tensor* const>(acts),
-                                               std::span<tensor* const>(gptr));
+    const double value =
+        detail::evaluate_term(objective, std::span<const tensor* const>(acts), std::span<tensor* const>(gptr));
 
     // Sum the gradients of terms sharing a tensor, then seed every non-input tensor once.
     ws.seeds.resize(ws.unique.size());
@@ -149,8 +154,10 @@ double evaluate(const M& model, typename M::trace_type& trace, const O& objectiv
     std::vector<nn::seed> net_seeds = {};
     const tensor* input_seed = nullptr;
     for (std::size_t u = 0; u < ws.unique.size(); ++u) {
-        if (ws.unique[u] == input) input_seed = &ws.seeds[u].gradient;
-        else net_seeds.push_back(std::move(ws.seeds[u]));
+        if (ws.unique[u] == input)
+            input_seed = &ws.seeds[u].gradient;
+        else
+            net_seeds.push_back(std::move(ws.seeds[u]));
     }
     ensure_shape(grad, x.shape());
     if (!net_seeds.empty()) {
@@ -194,8 +201,10 @@ void after_one(R& r, tensor& x, const step_context& c) {
 }
 template <class R>
 double penalty_one(const R& r, const tensor& x, tensor& g) {
-    if constexpr (ExplicitRegularizer<R>) return static_cast<double>(r.penalty(x, g));
-    else return 0.0;
+    if constexpr (ExplicitRegularizer<R>)
+        return static_cast<double>(r.penalty(x, g));
+    else
+        return 0.0;
 }
 template <class Tuple, std::size_t... I>
 void after_all_reversed(Tuple& t, tensor& x, const step_context& c, std::index_sequence<I...>) {
@@ -285,14 +294,17 @@ solve_report solve(const M& model, const O& objective, Args&&... args) {
     using last = std::decay_t<std::tuple_element_t<n - 1, std::tuple<Args...>>>;
     constexpr bool has_callback = !std::is_same_v<last, solve_options>;
     constexpr std::size_t tail = has_callback ? 4 : 3;
-    static_assert(n >= tail, "solve: expected (model, objective, regularizers..., optimizer, image, options[, callback])");
+    static_assert(n >= tail,
+                  "solve: expected (model, objective, regularizers..., optimizer, image, options[, callback])");
     auto all = std::forward_as_tuple(std::forward<Args>(args)...);
     using all_t = decltype(all);
     using opt_t = std::decay_t<std::tuple_element_t<n - tail, all_t>>;
     using image_t = std::tuple_element_t<n - tail + 1, all_t>;
     using options_t = std::decay_t<std::tuple_element_t<n - tail + 2, all_t>>;
-    static_assert(Optimizer<opt_t>, "solve: the argument before the image must satisfy deepvis::Optimizer (solvers/optimizer.hpp)");
-    static_assert(std::is_same_v<image_t, tensor&>, "solve: the image must be a non-const deepvis::tensor lvalue (optimised in place)");
+    static_assert(Optimizer<opt_t>,
+                  "solve: the argument before the image must satisfy deepvis::Optimizer (solvers/optimizer.hpp)");
+    static_assert(std::is_same_v<image_t, tensor&>,
+                  "solve: the image must be a non-const deepvis::tensor lvalue (optimised in place)");
     static_assert(std::is_same_v<options_t, solve_options>, "solve: expected deepvis::solve_options after the image");
     auto regs = detail::regularizers_of<0>(all, std::make_index_sequence<n - tail>{});
     std::apply(

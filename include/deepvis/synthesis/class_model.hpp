@@ -24,13 +24,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <optional>
-#include <random>
-#include <string>
-#include <type_traits>
-#include <utility>
-#include <vector>
-
 #include <deepvis/nn/model.hpp>
 #include <deepvis/objectives/class_score.hpp>
 #include <deepvis/objectives/neuron.hpp>
@@ -45,19 +38,25 @@
 #include <deepvis/synthesis/common.hpp>
 #include <deepvis/synthesis/fourier_parameterisation.hpp>
 #include <deepvis/synthesis/pixel_space.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace deepvis {
 
 struct class_model_options {
     std::size_t iterations = 100;
-    double l2_weight = 1e-3;    ///< λ
+    double l2_weight = 1e-3;  ///< λ
     /// lr of the normalised-gradient step; unset: the recipe's 25 at 3×224×224, scaled to keep
     /// its per-pixel step at any image size: 25·√(C·H·W / 150528) (1.8 for 1×28×28); with the
     /// Fourier parameterisation Adam's step size, unset: 0.05. The
     /// unscaled 25 on a 28×28 image moves every pixel by ~0.9 per step and the result depends on
     /// the seed (Fashion-MNIST: p ≥ 0.99 for 9 or 10 classes out of 10 instead of all 10).
     std::optional<double> step_size = std::nullopt;
-    double blur_sigma = 0.5;    ///< 0 disables the blur
+    double blur_sigma = 0.5;  ///< 0 disables the blur
     std::size_t blur_every = 10;
     /// Largest jitter in pixels; unset: 16 px scaled to the image (16 at 224 px, 2 at 28 px).
     std::optional<std::ptrdiff_t> jitter_pixels = std::nullopt;
@@ -104,9 +103,8 @@ synthesis_result visualize_fourier(const M& model, const O& objective, const cla
     std::mt19937_64 rng(o.seed);
     const std::ptrdiff_t jmax = o.jitter_pixels.value_or(recipe_jitter(shape));
     std::uniform_int_distribution<std::ptrdiff_t> shift(0, std::max<std::ptrdiff_t>(jmax, 0));
-    random_transform transform{.min_scale = 1.0 - o.scale_jitter,
-                               .max_scale = 1.0 + o.scale_jitter,
-                               .max_degrees = o.rotation_degrees};
+    random_transform transform{
+        .min_scale = 1.0 - o.scale_jitter, .max_scale = 1.0 + o.scale_jitter, .max_degrees = o.rotation_degrees};
     typename pixel_space<M>::trace_type trace;
     evaluation_workspace ws;
     std::vector<float> scratch;
@@ -190,14 +188,14 @@ synthesis_result visualize(const M& model, const O& objective, const class_model
     if (o.clamp) clamp = space.clamp(shape[1]);
     const periodic_blur blur{.sigma = o.blur_sigma, .every = o.blur_sigma > 0.0 ? o.blur_every : 0};
     const jitter jit{.pixels = o.jitter_pixels.value_or(recipe_jitter(shape))};
-    const random_transform transform{.min_scale = 1.0 - o.scale_jitter,
-                                     .max_scale = 1.0 + o.scale_jitter,
-                                     .max_degrees = o.rotation_degrees};
+    const random_transform transform{
+        .min_scale = 1.0 - o.scale_jitter, .max_scale = 1.0 + o.scale_jitter, .max_degrees = o.rotation_degrees};
     // after_step hooks run in reverse: untransform, unjitter, clamp, blur — the recipe's order.
     synthesis_result r;
-    r.report = solve(space, objective, l2{.weight = o.l2_weight}, blur, clamp, jit, transform,
-                     gradient_descent{.step_size = o.step_size.value_or(recipe_step_size(shape)), .normalize = true}, u,
-                     solve_options{.iterations = o.iterations, .seed = o.seed}, detail::in_input_space(space, callback));
+    r.report =
+        solve(space, objective, l2{.weight = o.l2_weight}, blur, clamp, jit, transform,
+              gradient_descent{.step_size = o.step_size.value_or(recipe_step_size(shape)), .normalize = true}, u,
+              solve_options{.iterations = o.iterations, .seed = o.seed}, detail::in_input_space(space, callback));
     r.image = space.to_input(u);
     return r;
 }

@@ -3,13 +3,12 @@
 /// initial images, and pixel-range helpers.
 #include <cmath>
 #include <cstdint>
-#include <random>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/model.hpp>
 #include <deepvis/solvers/solve.hpp>
+#include <random>
+#include <vector>
 
 namespace deepvis {
 
@@ -43,8 +42,8 @@ shape_type input_shape(const M& model, const shape_type& requested, std::size_t 
             s.push_back(static_cast<std::size_t>(d[k]));
         }
         DEEPVIS_CHECK(s.size() == 4, config_error,
-                      "synthesis: input '" << model.input_name() << "' is not an image (shape "
-                                           << shape_string(d) << "); give the image shape explicitly");
+                      "synthesis: input '" << model.input_name() << "' is not an image (shape " << shape_string(d)
+                                           << "); give the image shape explicitly");
         return s;
     } else {
         DEEPVIS_FAIL(config_error, "synthesis: this model type does not declare its input shape; give it explicitly");

@@ -13,10 +13,6 @@
 ///                                             .preprocessing = deepvis::input_preprocessing::caffe()});
 #include <cmath>
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <deepvis/io/image.hpp>
 #include <deepvis/nn/model.hpp>
 #include <deepvis/objectives/layer_energy.hpp>
@@ -27,14 +23,17 @@
 #include <deepvis/synthesis/class_model.hpp>
 #include <deepvis/synthesis/common.hpp>
 #include <deepvis/synthesis/pixel_space.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace deepvis {
 
 struct deep_dream_options {
-    std::string layer = {};             ///< the layer whose energy grows (node or tensor name)
-    std::size_t octaves = 4;            ///< scales, each octave_scale times the previous
+    std::string layer = {};   ///< the layer whose energy grows (node or tensor name)
+    std::size_t octaves = 4;  ///< scales, each octave_scale times the previous
     double octave_scale = 1.4;
-    std::size_t iterations = 10;        ///< steps per octave
+    std::size_t iterations = 10;  ///< steps per octave
     /// Normalised step; unset: half the class-model recipe's, 12.5·√(C·H·W / 150528) at each octave's size.
     std::optional<double> step_size = std::nullopt;
     /// Largest jitter in pixels; unset: the recipe's 16 px scaled to each octave's size.

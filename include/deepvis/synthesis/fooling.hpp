@@ -27,11 +27,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <span>
-#include <sstream>
-#include <optional>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/nn/model.hpp>
 #include <deepvis/objectives/class_score.hpp>
@@ -40,6 +35,10 @@
 #include <deepvis/solvers/solve.hpp>
 #include <deepvis/synthesis/common.hpp>
 #include <deepvis/synthesis/pixel_space.hpp>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <vector>
 
 namespace deepvis {
 
@@ -70,14 +69,14 @@ struct fooling_options {
 };
 
 struct fooling_result {
-    tensor image = {};       ///< the fooling image(s), in the model's input space
-    tensor difference = {};  ///< image − original in pixels (R, G, B, units of [0, 1])
-    bool success = false;          ///< every image reached its target
-    std::size_t iterations = 0;    ///< steps taken (0: already classified as the target)
+    tensor image = {};           ///< the fooling image(s), in the model's input space
+    tensor difference = {};      ///< image − original in pixels (R, G, B, units of [0, 1])
+    bool success = false;        ///< every image reached its target
+    std::size_t iterations = 0;  ///< steps taken (0: already classified as the target)
     std::vector<std::int64_t> original_class = {}, final_class = {};
     std::vector<double> linf = {}, l2 = {};  ///< per image, in pixels: max |difference|, ‖difference‖₂
     std::vector<std::size_t> steps = {};     ///< per image: the steps it took to reach its target (or all)
-    solve_report report = {};           ///< status (diverged on NaN) and a one-line message
+    solve_report report = {};                ///< status (diverged on NaN) and a one-line message
 };
 
 namespace detail {
@@ -100,7 +99,8 @@ fooling_result fool_with(const M& model, const tensor& image, const std::vector<
         low = p0;
         high = p0;
         for (std::size_t e = 0; e < p0.size(); ++e) {
-            float lo = o.linf >= 1.0 ? -INFINITY : p0.data()[e] - eps, hi = o.linf >= 1.0 ? INFINITY : p0.data()[e] + eps;
+            float lo = o.linf >= 1.0 ? -INFINITY : p0.data()[e] - eps,
+                  hi = o.linf >= 1.0 ? INFINITY : p0.data()[e] + eps;
             if (o.clamp) {
                 lo = std::max(lo, 0.0f);
                 hi = std::min(hi, 1.0f);
@@ -176,7 +176,8 @@ fooling_result fool_with(const M& model, const tensor& image, const std::vector<
         if (!done[b]) r.steps[b] = r.iterations;
     {
         const tensor& scores = space.activation(trace, scores_name);
-        for (std::size_t b = 0; b < n; ++b) r.final_class.push_back(static_cast<std::int64_t>(detail::argmax_row(scores, b)));
+        for (std::size_t b = 0; b < n; ++b)
+            r.final_class.push_back(static_cast<std::int64_t>(detail::argmax_row(scores, b)));
     }
     r.image = space.to_input(u);
     r.difference = bounded ? tensor(p - p0) : tensor(pixel_space<M>::to_pixels(u) - pixel_space<M>::to_pixels(start));

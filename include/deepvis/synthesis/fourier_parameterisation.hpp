@@ -28,13 +28,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <numbers>
-#include <random>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <numbers>
+#include <random>
+#include <vector>
 
 namespace deepvis {
 
@@ -151,7 +150,8 @@ public:
                 a[h * wf + e] = sp[h * wf + e] * m_scale[e];
             }
             // [Yr; Yi] = [[C, −S], [S, C]] [Ar; Ai];  z = [Yr Yi] [c cos; −c sin]
-            kernels::sgemm(false, false, 2 * h, wf, 2 * h, 1.0f, m_rows.data(), 2 * h, a.data(), wf, 0.0f, y.data(), wf);
+            kernels::sgemm(false, false, 2 * h, wf, 2 * h, 1.0f, m_rows.data(), 2 * h, a.data(), wf, 0.0f, y.data(),
+                           wf);
             float* zp = z.data() + q * h * w;
             kernels::sgemm(false, false, h, w, wf, 1.0f, y.data(), wf, m_cols.data(), w, 0.0f, zp, w);
             kernels::sgemm(false, false, h, w, wf, 1.0f, y.data() + h * wf, wf, m_cols.data() + wf * w, w, 1.0f, zp, w);

@@ -20,10 +20,6 @@
 /// Several random starts show how much of the image the layer determines; the result keeps every
 /// start and points at the best.
 #include <cstdint>
-#include <limits>
-#include <string>
-#include <vector>
-
 #include <deepvis/nn/model.hpp>
 #include <deepvis/objectives/content.hpp>
 #include <deepvis/objectives/total_variation.hpp>
@@ -32,37 +28,40 @@
 #include <deepvis/solvers/solve.hpp>
 #include <deepvis/synthesis/common.hpp>
 #include <deepvis/synthesis/pixel_space.hpp>
+#include <limits>
+#include <string>
+#include <vector>
 
 namespace deepvis {
 
 struct inversion_options {
-    std::string layer = {};             ///< the representation Φ to invert
-    double feature_weight = 1.0;   ///< w_f
-    bool normalize = true;         ///< divide by ‖Φ₀‖² (Mahendran & Vedaldi's normalisation)
-    double tv_weight = 1e-4;       ///< w_TV
+    std::string layer = {};       ///< the representation Φ to invert
+    double feature_weight = 1.0;  ///< w_f
+    bool normalize = true;        ///< divide by ‖Φ₀‖² (Mahendran & Vedaldi's normalisation)
+    double tv_weight = 1e-4;      ///< w_TV
     double alpha = 6.0;
-    double alpha_weight = 0.0;     ///< w_α (0: off)
+    double alpha_weight = 0.0;  ///< w_α (0: off)
     std::size_t iterations = 200;
-    double step_size = 0.3;        ///< Adam, in the standardised pixel space
+    double step_size = 0.3;  ///< Adam, in the standardised pixel space
     /// The course's step decay: from step decay_at on, decayed_step_size. 0: the linear decay
     /// below instead (when linear_decay), else a constant step.
     std::size_t decay_at = 0;
     double decayed_step_size = 0.1;
-    bool linear_decay = true;      ///< without decay_at: step_size · (1 − k/iterations) at step k
-    std::size_t starts = 1;        ///< random starts, seeds seed, seed + 1, …
+    bool linear_decay = true;  ///< without decay_at: step_size · (1 − k/iterations) at step k
+    std::size_t starts = 1;    ///< random starts, seeds seed, seed + 1, …
     std::uint64_t seed = 0;
-    float init_scale = 1.0f;       ///< starts are N(0, init_scale²) in pixel space
+    float init_scale = 1.0f;  ///< starts are N(0, init_scale²) in pixel space
     /// How pixels become the model's input (synthesis/pixel_space.hpp).
     input_preprocessing preprocessing = {};
     bool clamp = true;  ///< keep the image inside the image of [0, 1] pixels
 };
 
 struct inversion_result {
-    std::vector<tensor> images = {};        ///< one per start, in the model's input space
-    std::vector<double> feature_error = {}; ///< per start: ‖Φ(x) − Φ₀‖² / ‖Φ₀‖² at the end
+    std::vector<tensor> images = {};                 ///< one per start, in the model's input space
+    std::vector<double> feature_error = {};          ///< per start: ‖Φ(x) − Φ₀‖² / ‖Φ₀‖² at the end
     std::vector<double> initial_feature_error = {};  ///< the same at the start's random image
     std::vector<solve_report> reports = {};
-    std::size_t best = 0;              ///< the start with the smallest feature_error
+    std::size_t best = 0;  ///< the start with the smallest feature_error
 };
 
 /// Inverts the representation of `reference` (N, C, H, W) at options.layer.
@@ -76,8 +75,9 @@ inversion_result invert(const M& model, const tensor& reference, const inversion
     model.forward(reference, trace);
     const tensor target = model.activation(trace, layer);
     const feature_match measure{.layer = layer, .target = target, .normalize = true};
-    const auto objective = o.feature_weight * feature_match{.layer = layer, .target = target, .normalize = o.normalize} +
-                           total_variation{.weight = o.tv_weight};
+    const auto objective =
+        o.feature_weight * feature_match{.layer = layer, .target = target, .normalize = o.normalize} +
+        total_variation{.weight = o.tv_weight};
     const pixel_space<M> space(model, o.preprocessing);
     clamp_pixels clamp{.low = {-INFINITY}, .high = {INFINITY}};
     if (o.clamp) clamp = space.clamp(reference.shape()[1]);

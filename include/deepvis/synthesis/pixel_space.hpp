@@ -23,16 +23,15 @@
 ///   tensor x2 = ps.to_input(u);           // back to what `net` reads
 #include <algorithm>
 #include <cstddef>
-#include <span>
-#include <string>
-#include <type_traits>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/model.hpp>
 #include <deepvis/regularizers/clamp.hpp>
 #include <deepvis/solvers/callback.hpp>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 namespace deepvis {
 
@@ -155,23 +154,24 @@ public:
         map(u, t.x);
         return m_model->forward(t.x, t.inner);
     }
-    const tensor& forward(const tensor& u, trace& t, std::span<const std::string> wanted) const
-        requires requires(const M& m, typename M::trace_type& it, const tensor& x) { m.forward(x, it, wanted); }
+    const tensor& forward(const tensor& u, trace& t, std::span<const std::string> wanted) const requires
+        requires(const M& m, typename M::trace_type& it, const tensor& x) {
+        m.forward(x, it, wanted);
+    }
     {
         ensure_shape(t.x, u.shape());
         map(u, t.x);
         return m_model->forward(t.x, t.inner, wanted);
     }
-    const tensor& activation(const trace& t, const std::string& name) const { return m_model->activation(t.inner, name); }
+    const tensor& activation(const trace& t, const std::string& name) const {
+        return m_model->activation(t.inner, name);
+    }
     const tensor& scores(const trace& t) const { return m_model->scores(t.inner); }
     std::string input_name() const { return m_model->input_name(); }
     std::string score_name() const { return m_model->score_name(); }
     std::string resolve(const std::string& name) const { return m_model->resolve(name); }
-    decltype(auto) input_info() const
-        requires requires(const M& m) { m.input_info(); }
-    {
-        return m_model->input_info();
-    }
+    decltype(auto) input_info() const requires requires(const M& m) { m.input_info(); }
+    { return m_model->input_info(); }
 
     /// M's backward; to the input, the gradient is mapped to pixel space: ∂/∂u_{src_k} = a_k·∂/∂x_k.
     template <BackpropRule Rule = standard>
@@ -255,8 +255,10 @@ struct input_space_callback {
 /// no_callback (nothing to convert), else input_space_callback.
 template <Model M, Callback Cb>
 auto in_input_space(const pixel_space<M>& space, Cb& callback) {
-    if constexpr (std::is_same_v<std::decay_t<Cb>, no_callback>) return no_callback{};
-    else return input_space_callback<M, Cb>{space, callback};
+    if constexpr (std::is_same_v<std::decay_t<Cb>, no_callback>)
+        return no_callback{};
+    else
+        return input_space_callback<M, Cb>{space, callback};
 }
 
 }  // namespace detail

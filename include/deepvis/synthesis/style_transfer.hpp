@@ -16,11 +16,6 @@
 /// and the TV weight mean the same for every model's preprocessing (the content and style
 /// weights scale with the model's features, which depend on the network, not on its input).
 #include <cstdint>
-#include <span>
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <deepvis/nn/model.hpp>
 #include <deepvis/objectives/content.hpp>
 #include <deepvis/objectives/style.hpp>
@@ -31,6 +26,10 @@
 #include <deepvis/solvers/solve.hpp>
 #include <deepvis/synthesis/common.hpp>
 #include <deepvis/synthesis/pixel_space.hpp>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace deepvis {
 
@@ -55,9 +54,9 @@ struct style_transfer_options {
     float noise_scale = 1.0f;  ///< init = noise: N(0, noise_scale²)
     style_optimizer optimizer = style_optimizer::lbfgs;
     std::size_t iterations = 200;
-    double step_size = 1.0;       ///< L-BFGS step, or Adam's lr (the course uses 3.0)
-    std::size_t history = 100;    ///< L-BFGS
-    std::size_t decay_at = 0;     ///< Adam: switch to decayed_step_size at this step (course: 180)
+    double step_size = 1.0;     ///< L-BFGS step, or Adam's lr (the course uses 3.0)
+    std::size_t history = 100;  ///< L-BFGS
+    std::size_t decay_at = 0;   ///< Adam: switch to decayed_step_size at this step (course: 180)
     double decayed_step_size = 0.1;
     /// How pixels become the model's input (synthesis/pixel_space.hpp).
     input_preprocessing preprocessing = {};
@@ -71,17 +70,21 @@ struct style_transfer_options {
 /// in [0, 1]: Y from result, I and Q from content.
 inline tensor preserve_colour(const tensor& result, const tensor& content) {
     DEEPVIS_CHECK(result.dimension() == 4 && result.shape()[1] == 3 && result.shape() == content.shape(), shape_error,
-                  "preserve_colour: needs two (N, 3, H, W) images of one shape, got " << shape_string(result.shape())
-                                                                                      << " and " << shape_string(content.shape()));
+                  "preserve_colour: needs two (N, 3, H, W) images of one shape, got "
+                      << shape_string(result.shape()) << " and " << shape_string(content.shape()));
     tensor out = result;
     const std::size_t n = result.shape()[0], plane = result.shape()[2] * result.shape()[3];
-    auto rgb = [&](const tensor& t, std::size_t b, std::size_t c, std::size_t e) { return t.data()[(b * 3 + c) * plane + e]; };
+    auto rgb = [&](const tensor& t, std::size_t b, std::size_t c, std::size_t e) {
+        return t.data()[(b * 3 + c) * plane + e];
+    };
     for (std::size_t b = 0; b < n; ++b)
         for (std::size_t e = 0; e < plane; ++e) {
-            const float y = 0.299f * rgb(result, b, 0, e) + 0.587f * rgb(result, b, 1, e) + 0.114f * rgb(result, b, 2, e);
+            const float y =
+                0.299f * rgb(result, b, 0, e) + 0.587f * rgb(result, b, 1, e) + 0.114f * rgb(result, b, 2, e);
             const float r = rgb(content, b, 0, e), g = rgb(content, b, 1, e), bl = rgb(content, b, 2, e);
             const float i = 0.596f * r - 0.274f * g - 0.322f * bl, q = 0.211f * r - 0.523f * g + 0.312f * bl;
-            const float out_rgb[3] = {y + 0.956f * i + 0.621f * q, y - 0.272f * i - 0.647f * q, y - 1.106f * i + 1.703f * q};
+            const float out_rgb[3] = {y + 0.956f * i + 0.621f * q, y - 0.272f * i - 0.647f * q,
+                                      y - 1.106f * i + 1.703f * q};
             for (std::size_t c = 0; c < 3; ++c) out.data()[(b * 3 + c) * plane + e] = out_rgb[c];
         }
     return out;
@@ -170,8 +173,12 @@ style_transfer_objective make_style_transfer_objective(const M& model, const ten
     const std::string content_layer = model.resolve(o.content_layer);
     typename M::trace_type trace;
     model.forward(content, trace);
-    return {.content = {.layer = content_layer, .target = model.activation(trace, content_layer), .weight = o.content_weight},
-            .style = {.layers = style_targets(model, styles, o), .normalization = o.normalization, .reduction = o.reduction},
+    return {.content = {.layer = content_layer,
+                        .target = model.activation(trace, content_layer),
+                        .weight = o.content_weight},
+            .style = {.layers = style_targets(model, styles, o),
+                      .normalization = o.normalization,
+                      .reduction = o.reduction},
             .tv = {.weight = o.tv_weight}};
 }
 
@@ -190,8 +197,9 @@ style_transfer_result style_transfer(const M& model, const tensor& content, cons
     const auto objective = parts.sum();
     const pixel_space<M> space(model, o.preprocessing);
     const tensor start = space.from_input(content);
-    tensor u = o.init == style_init::content ? start
-                                             : detail::initial(shape_of(content), initial_image::normal, o.seed, o.noise_scale);
+    tensor u = o.init == style_init::content
+                   ? start
+                   : detail::initial(shape_of(content), initial_image::normal, o.seed, o.noise_scale);
     style_transfer_result r;
     r.start = parts.terms(space, u);
     clamp_pixels clamp{.low = {-INFINITY}, .high = {INFINITY}};
@@ -201,12 +209,14 @@ style_transfer_result style_transfer(const M& model, const tensor& content, cons
     if (o.optimizer == style_optimizer::lbfgs)
         r.report = solve(space, objective, clamp, lbfgs{.step_size = o.step_size, .history = o.history}, u, so, cb);
     else
-        r.report = solve(space, objective, clamp,
-                         adam{.step_size = o.step_size, .decay_at = o.decay_at, .decayed_step_size = o.decayed_step_size},
-                         u, so, cb);
+        r.report =
+            solve(space, objective, clamp,
+                  adam{.step_size = o.step_size, .decay_at = o.decay_at, .decayed_step_size = o.decayed_step_size}, u,
+                  so, cb);
     r.end = parts.terms(space, u);
     if (o.preserve_colour)
-        u = pixel_space<M>::from_pixels(preserve_colour(pixel_space<M>::to_pixels(u), pixel_space<M>::to_pixels(start)));
+        u = pixel_space<M>::from_pixels(
+            preserve_colour(pixel_space<M>::to_pixels(u), pixel_space<M>::to_pixels(start)));
     r.image = space.to_input(u);
     return r;
 }

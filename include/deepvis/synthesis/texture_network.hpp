@@ -18,14 +18,13 @@
 /// edges and blobs rather than as recognisable parts; a pretrained VGG or SqueezeNet ONNX file
 /// (--model) gives the painterly results of the paper.
 #include <cstdint>
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/synthesis/style_transfer.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/rng.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace deepvis {
 
@@ -69,8 +68,9 @@ inline nn::graph texture_network(std::uint64_t seed = 0) {
     for (std::size_t k = 0; k < std::size(blocks); ++k) {
         const std::string level = std::to_string(k + 1);
         if (k > 0)
-            x = b.unary("pool" + std::to_string(k), "AveragePool", x,
-                        {{"kernel_shape", std::vector<std::int64_t>{2, 2}}, {"strides", std::vector<std::int64_t>{2, 2}}});
+            x = b.unary(
+                "pool" + std::to_string(k), "AveragePool", x,
+                {{"kernel_shape", std::vector<std::int64_t>{2, 2}}, {"strides", std::vector<std::int64_t>{2, 2}}});
         for (std::size_t c = 1; c <= blocks[k].convs; ++c) {
             const std::string id = level + "_" + std::to_string(c);
             x = b.conv("conv" + id, x, in, blocks[k].width);

@@ -6,12 +6,11 @@
 ///   θ ← θ − α · (m / (1 − β₁ᵗ)) / (sqrt(v / (1 − β₂ᵗ)) + ε)
 #include <cmath>
 #include <cstddef>
-#include <span>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/train/optimizer.hpp>
+#include <span>
+#include <vector>
 
 namespace deepvis::train {
 

@@ -17,11 +17,11 @@ namespace deepvis::train {
 
 /// After each optimiser step.
 struct step_report {
-    std::size_t epoch = 0;            ///< 1-based
-    std::size_t step = 0;             ///< 1-based within the epoch
+    std::size_t epoch = 0;  ///< 1-based
+    std::size_t step = 0;   ///< 1-based within the epoch
     std::size_t steps_per_epoch = 0;
-    double loss = 0;                  ///< this mini-batch's loss
-    double running_loss = 0;          ///< mean over the epoch's steps so far
+    double loss = 0;                                                     ///< this mini-batch's loss
+    double running_loss = 0;                                             ///< mean over the epoch's steps so far
     double running_accuracy = std::numeric_limits<double>::quiet_NaN();  ///< NaN without class targets
 };
 
@@ -33,16 +33,20 @@ struct epoch_report {
     double train_accuracy = std::numeric_limits<double>::quiet_NaN();
     double test_loss = std::numeric_limits<double>::quiet_NaN();
     double test_accuracy = std::numeric_limits<double>::quiet_NaN();
-    double seconds = 0;     ///< wall time of the epoch, training and evaluation
+    double seconds = 0;  ///< wall time of the epoch, training and evaluation
 };
 
 template <class C>
-concept TrainingCallback =
-    std::is_class_v<std::remove_cvref_t<C>> &&
-    (!requires { &std::remove_cvref_t<C>::on_step; } ||
-     requires(std::remove_cvref_t<C>& c, const step_report& s) { { c.on_step(s) } -> std::convertible_to<bool>; }) &&
-    (!requires { &std::remove_cvref_t<C>::on_epoch; } ||
-     requires(std::remove_cvref_t<C>& c, const epoch_report& e) { { c.on_epoch(e) } -> std::convertible_to<bool>; });
+concept TrainingCallback = std::is_class_v<std::remove_cvref_t<C>> &&(
+                               !requires { &std::remove_cvref_t<C>::on_step; } ||
+                               requires(std::remove_cvref_t<C> & c, const step_report& s) {
+                                   { c.on_step(s) } -> std::convertible_to<bool>;
+                               }) &&
+                           (
+                               !requires { &std::remove_cvref_t<C>::on_epoch; } ||
+                               requires(std::remove_cvref_t<C> & c, const epoch_report& e) {
+                                   { c.on_epoch(e) } -> std::convertible_to<bool>;
+                               });
 
 /// Observes nothing.
 struct no_callback {};

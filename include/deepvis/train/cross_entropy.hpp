@@ -7,11 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/train/loss.hpp>
+#include <vector>
 
 namespace deepvis::train {
 

@@ -18,12 +18,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <limits>
-#include <span>
-#include <string>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/network.hpp>
@@ -32,16 +26,21 @@
 #include <deepvis/train/loss.hpp>
 #include <deepvis/train/optimizer.hpp>
 #include <deepvis/train/rng.hpp>
+#include <functional>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace deepvis::train {
 
 struct fit_options {
     std::size_t epochs = 1;
     std::size_t batch_size = 64;
-    std::uint64_t seed = 0;                  ///< shuffling (and corrupt's noise)
-    std::size_t max_steps_per_epoch = 0;     ///< 0: the whole training set each epoch
+    std::uint64_t seed = 0;               ///< shuffling (and corrupt's noise)
+    std::size_t max_steps_per_epoch = 0;  ///< 0: the whole training set each epoch
     std::size_t eval_batch_size = 500;
-    bool drop_last = false;                  ///< skip a final partial batch
+    bool drop_last = false;  ///< skip a final partial batch
     /// Step decay: epoch e (1-based) trains at learning_rate · decay^(e−1), for optimisers with
     /// options().learning_rate and set_learning_rate() (adam, sgd). 1: constant.
     float learning_rate_decay = 1.0f;
@@ -70,11 +69,10 @@ std::string loss_tensor(const nn::network& net) {
     } else {
         for (const auto& n : net.definition().nodes)
             if (n.outputs.front() == net.output_name()) {
-                DEEPVIS_CHECK(nn::traits_of(n.op_type).activation != nn::op_traits::score_activation::none,
-                              config_error,
-                              "loss reads logits, but the graph output '" << net.output_name() << "' comes from a "
-                                                                          << n.op_type
-                                                                          << " node, not Softmax or Sigmoid");
+                DEEPVIS_CHECK(
+                    nn::traits_of(n.op_type).activation != nn::op_traits::score_activation::none, config_error,
+                    "loss reads logits, but the graph output '" << net.output_name() << "' comes from a " << n.op_type
+                                                                << " node, not Softmax or Sigmoid");
                 return n.inputs.front();
             }
         DEEPVIS_FAIL(config_error, "graph output '" << net.output_name() << "' is produced by no node");
@@ -113,10 +111,9 @@ evaluation evaluate(const nn::network& net, const dataset_view<typename L::targe
 }
 
 template <Loss L, ParameterOptimizer O, class C = no_callback>
-    requires TrainingCallback<C>
-training_history fit(nn::network& net, const dataset_view<typename L::target_type>& train,
-                     const dataset_view<typename L::target_type>* test, const L& loss, O& optimizer,
-                     const fit_options& options, C&& callback = {}) {
+requires TrainingCallback<C> training_history fit(nn::network& net, const dataset_view<typename L::target_type>& train,
+                                                  const dataset_view<typename L::target_type>* test, const L& loss,
+                                                  O& optimizer, const fit_options& options, C&& callback = {}) {
     check_dataset(train, "fit (training set)");
     if (test) check_dataset(*test, "fit (test set)");
     DEEPVIS_CHECK(options.batch_size > 0, config_error, "fit: batch size is 0");
@@ -129,8 +126,9 @@ training_history fit(nn::network& net, const dataset_view<typename L::target_typ
     std::vector<const tensor*> gradients(parameters.size());
 
     const std::size_t n = train.size();
-    std::size_t steps = options.drop_last && n >= options.batch_size ? n / options.batch_size
-                                                                     : (n + options.batch_size - 1) / options.batch_size;
+    std::size_t steps = options.drop_last && n >= options.batch_size
+                            ? n / options.batch_size
+                            : (n + options.batch_size - 1) / options.batch_size;
     if (options.max_steps_per_epoch) steps = std::min(steps, options.max_steps_per_epoch);
 
     nn::network::trace t;

@@ -6,15 +6,14 @@
 ///   loss_plot_svg(epochs, title): the two loss series against the epoch number.
 ///   write_text_file(path, text):  atomically (io/atomic_file.hpp).
 #include <cmath>
+#include <deepvis/io/atomic_file.hpp>
+#include <deepvis/train/callback.hpp>
+#include <deepvis/viz/plot.hpp>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <deepvis/io/atomic_file.hpp>
-#include <deepvis/train/callback.hpp>
-#include <deepvis/viz/plot.hpp>
 
 namespace deepvis::train {
 

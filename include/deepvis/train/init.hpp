@@ -13,12 +13,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/train/rng.hpp>
+#include <string>
 
 namespace deepvis::train {
 

@@ -15,7 +15,6 @@
 ///   Consumed by: train::fit (train/fit.hpp).
 #include <concepts>
 #include <cstddef>
-
 #include <deepvis/core/tensor.hpp>
 
 namespace deepvis::train {
@@ -36,7 +35,8 @@ concept Loss = requires(const L& l, const tensor& prediction, const typename L::
 
 /// A loss with class targets that can count correct predictions.
 template <class L>
-concept ClassificationLoss = Loss<L> && requires(const L& l, const tensor& prediction, const typename L::target_type& target) {
+concept ClassificationLoss = Loss<L> &&
+    requires(const L& l, const tensor& prediction, const typename L::target_type& target) {
     { l.correct(prediction, target) } -> std::convertible_to<std::size_t>;
 };
 

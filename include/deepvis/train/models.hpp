@@ -23,9 +23,6 @@
 ///   onto the axes (a dead unit leaves a 1-D map), so "latent" is linear unless
 ///   options.relu_on_latent is set.
 #include <cstdint>
-#include <string>
-#include <vector>
-
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/nn/ops/activations.hpp>
@@ -38,6 +35,8 @@
 #include <deepvis/nn/ops/resize.hpp>
 #include <deepvis/nn/ops/softmax.hpp>
 #include <deepvis/train/init.hpp>
+#include <string>
+#include <vector>
 
 namespace deepvis::detail {
 
@@ -50,7 +49,13 @@ struct graph_builder {
         g.initializers[name + ".weight"] = tensor(shape_type{out, in, k, k}, 0.0f);
         g.initializers[name + ".bias"] = tensor(shape_type{out}, 0.0f);
         const auto kk = static_cast<std::int64_t>(k);
-        return g.add({name, "Conv", {x, name + ".weight", name + ".bias"}, {name}, {{"kernel_shape", std::vector<std::int64_t>{kk, kk}}, {"pads", std::vector<std::int64_t>{pad, pad, pad, pad}}, {"strides", std::vector<std::int64_t>{1, 1}}}});
+        return g.add({name,
+                      "Conv",
+                      {x, name + ".weight", name + ".bias"},
+                      {name},
+                      {{"kernel_shape", std::vector<std::int64_t>{kk, kk}},
+                       {"pads", std::vector<std::int64_t>{pad, pad, pad, pad}},
+                       {"strides", std::vector<std::int64_t>{1, 1}}}});
     }
     std::string dense(const std::string& name, const std::string& x, std::size_t in, std::size_t out) {
         g.initializers[name + ".weight"] = tensor(shape_type{out, in}, 0.0f);
@@ -61,14 +66,19 @@ struct graph_builder {
         return g.add({name, op, {x}, {name}, std::move(a)});
     }
     std::string max_pool(const std::string& name, const std::string& x) {
-        return unary(name, "MaxPool", x, {{"kernel_shape", std::vector<std::int64_t>{2, 2}}, {"strides", std::vector<std::int64_t>{2, 2}}});
+        return unary(name, "MaxPool", x,
+                     {{"kernel_shape", std::vector<std::int64_t>{2, 2}}, {"strides", std::vector<std::int64_t>{2, 2}}});
     }
     std::string upsample(const std::string& name, const std::string& x) {
         g.initializers[name + ".scales"] = tensor(shape_type{4});
         auto& s = g.initializers[name + ".scales"];
         s(0) = 1.0f, s(1) = 1.0f, s(2) = 2.0f, s(3) = 2.0f;
-        return g.add({name, "Resize", {x, "", name + ".scales"}, {name},
-                      {{"mode", std::string("nearest")}, {"coordinate_transformation_mode", std::string("asymmetric")},
+        return g.add({name,
+                      "Resize",
+                      {x, "", name + ".scales"},
+                      {name},
+                      {{"mode", std::string("nearest")},
+                       {"coordinate_transformation_mode", std::string("asymmetric")},
                        {"nearest_mode", std::string("floor")}}});
     }
     std::string reshape(const std::string& name, const std::string& x, const std::vector<std::int64_t>& shape) {

@@ -4,7 +4,6 @@
 /// (P. Vincent et al., "Extracting and composing robust features with denoising autoencoders",
 /// ICML 2008, with additive Gaussian noise instead of masking).
 #include <algorithm>
-
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/train/rng.hpp>
 

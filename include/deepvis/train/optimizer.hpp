@@ -10,20 +10,20 @@
 /// Training parameters: every float initialiser of the graph (see train::trainable_parameters),
 /// in the graph's (sorted) name order.
 #include <concepts>
+#include <deepvis/core/tensor.hpp>
+#include <deepvis/nn/graph.hpp>
+#include <deepvis/nn/ops/all.hpp>  // the op traits say which inputs are trained
 #include <set>
 #include <span>
 #include <string>
 #include <vector>
 
-#include <deepvis/core/tensor.hpp>
-#include <deepvis/nn/graph.hpp>
-#include <deepvis/nn/ops/all.hpp>  // the op traits say which inputs are trained
-
 namespace deepvis::train {
 
 template <class O>
-concept ParameterOptimizer = requires(O& o, std::span<tensor* const> parameters, std::span<const tensor* const> gradients) {
-    { o.step(parameters, gradients) };
+concept ParameterOptimizer = requires(O& o, std::span<tensor* const> parameters,
+                                      std::span<const tensor* const> gradients) {
+    {o.step(parameters, gradients)};
 };
 
 /// The smallest ParameterOptimizer: plain gradient descent with step 0.01.

@@ -4,12 +4,11 @@
 /// (Nesterov: θ ← θ − α(g + μb)). B. T. Polyak, "Some methods of speeding up the convergence of
 /// iteration methods", 1964; I. Sutskever et al., ICML 2013, for the Nesterov form.
 #include <cstddef>
-#include <span>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/train/optimizer.hpp>
+#include <span>
+#include <vector>
 
 namespace deepvis::train {
 

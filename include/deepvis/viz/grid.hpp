@@ -9,9 +9,9 @@
 ///   batch (e.g. originals above their reconstructions); values are taken as they are.
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <vector>
 
 namespace deepvis::viz {
 

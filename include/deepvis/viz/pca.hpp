@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/linalg.hpp>
 #include <deepvis/core/tensor.hpp>

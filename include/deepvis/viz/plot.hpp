@@ -13,14 +13,13 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
 #include <iomanip>
 #include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <deepvis/core/error.hpp>
-#include <deepvis/core/tensor.hpp>
 
 namespace deepvis::viz {
 
@@ -73,11 +72,20 @@ inline std::string escape(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -101,13 +109,14 @@ inline std::vector<double> ticks(double lo, double hi, int target = 5) {
             break;
         }
     std::vector<double> out;
-    for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+        out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
     return out;
 }
 
 struct frame {
-    double x0, x1, y0, y1;                 // data range
-    double left, right, top, bottom;       // pixel box of the plotting area
+    double x0, x1, y0, y1;            // data range
+    double left, right, top, bottom;  // pixel box of the plotting area
     double px(double x) const { return left + (x - x0) / (x1 - x0) * (right - left); }
     double py(double y) const { return bottom - (y - y0) / (y1 - y0) * (bottom - top); }
 };
@@ -153,14 +162,14 @@ std::string render(const std::vector<series>& s, const plot_options& o, bool lin
     for (double t : ticks(f.x0, f.x1)) {
         const double x = f.px(t);
         os << "<line x1=\"" << x << "\" y1=\"" << f.top << "\" x2=\"" << x << "\" y2=\"" << f.bottom
-           << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << x << "\" y=\"" << f.bottom + 16
-           << "\" text-anchor=\"middle\">" << number(t) << "</text>\n";
+           << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << x << "\" y=\"" << f.bottom + 16 << "\" text-anchor=\"middle\">"
+           << number(t) << "</text>\n";
     }
     for (double t : ticks(f.y0, f.y1)) {
         const double y = f.py(t);
         os << "<line x1=\"" << f.left << "\" y1=\"" << y << "\" x2=\"" << f.right << "\" y2=\"" << y
-           << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << f.left - 6 << "\" y=\"" << y + 4
-           << "\" text-anchor=\"end\">" << number(t) << "</text>\n";
+           << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << f.left - 6 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
+           << number(t) << "</text>\n";
     }
     os << "<rect x=\"" << f.left << "\" y=\"" << f.top << "\" width=\"" << f.right - f.left << "\" height=\""
        << f.bottom - f.top << "\" fill=\"none\" stroke=\"#333\"/>\n";
@@ -168,17 +177,17 @@ std::string render(const std::vector<series>& s, const plot_options& o, bool lin
         os << "<text x=\"" << (f.left + f.right) / 2 << "\" y=\"" << o.height - 12 << "\" text-anchor=\"middle\">"
            << escape(o.x_label) << "</text>\n";
     if (!o.y_label.empty())
-        os << "<text transform=\"translate(16," << (f.top + f.bottom) / 2
-           << ") rotate(-90)\" text-anchor=\"middle\">" << escape(o.y_label) << "</text>\n";
+        os << "<text transform=\"translate(16," << (f.top + f.bottom) / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
+           << escape(o.y_label) << "</text>\n";
     body(os, f);
     for (std::size_t k = 0; k < s.size(); ++k) {
         const double y = f.top + 8 + 18.0 * static_cast<double>(k), x = f.right + 12;
         const char* c = palette()[k % palette().size()];
         if (lines)
-            os << "<line x1=\"" << x << "\" y1=\"" << y << "\" x2=\"" << x + 18 << "\" y2=\"" << y << "\" stroke=\"" << c
-               << "\" stroke-width=\"2\"/>\n";
-        os << "<circle cx=\"" << x + 9 << "\" cy=\"" << y << "\" r=\"4\" fill=\"" << c << "\"/>\n<text x=\""
-           << x + 24 << "\" y=\"" << y + 4 << "\">" << escape(s[k].name) << "</text>\n";
+            os << "<line x1=\"" << x << "\" y1=\"" << y << "\" x2=\"" << x + 18 << "\" y2=\"" << y << "\" stroke=\""
+               << c << "\" stroke-width=\"2\"/>\n";
+        os << "<circle cx=\"" << x + 9 << "\" cy=\"" << y << "\" r=\"4\" fill=\"" << c << "\"/>\n<text x=\"" << x + 24
+           << "\" y=\"" << y + 4 << "\">" << escape(s[k].name) << "</text>\n";
     }
     os << "</svg>\n";
     return os.str();
@@ -195,7 +204,8 @@ inline std::string line_plot_svg(const std::vector<series>& s, const plot_option
             os << "<polyline fill=\"none\" stroke=\"" << c << "\" stroke-width=\"2\" points=\"";
             for (std::size_t i = 0; i < std::min(s[k].x.size(), s[k].y.size()); ++i)
                 if (std::isfinite(s[k].x[i]) && std::isfinite(s[k].y[i]))
-                    os << detail::svg_plot::number(f.px(s[k].x[i])) << ',' << detail::svg_plot::number(f.py(s[k].y[i])) << ' ';
+                    os << detail::svg_plot::number(f.px(s[k].x[i])) << ',' << detail::svg_plot::number(f.py(s[k].y[i]))
+                       << ' ';
             os << "\"/>\n";
             for (std::size_t i = 0; i < std::min(s[k].x.size(), s[k].y.size()); ++i)
                 if (std::isfinite(s[k].x[i]) && std::isfinite(s[k].y[i]))
@@ -209,8 +219,8 @@ inline std::string line_plot_svg(const std::vector<series>& s, const plot_option
 inline std::string scatter_plot_svg(const std::vector<series>& s, const plot_options& o = {}) {
     return detail::svg_plot::render(s, o, false, [&](std::ostringstream& os, const detail::svg_plot::frame& f) {
         for (std::size_t k = 0; k < s.size(); ++k) {
-            os << "<g fill=\"" << detail::svg_plot::palette()[k % detail::svg_plot::palette().size()] << "\" fill-opacity=\"" << o.opacity
-               << "\">\n";
+            os << "<g fill=\"" << detail::svg_plot::palette()[k % detail::svg_plot::palette().size()]
+               << "\" fill-opacity=\"" << o.opacity << "\">\n";
             for (std::size_t i = 0; i < std::min(s[k].x.size(), s[k].y.size()); ++i)
                 if (std::isfinite(s[k].x[i]) && std::isfinite(s[k].y[i]))
                     os << "<circle cx=\"" << detail::svg_plot::number(f.px(s[k].x[i])) << "\" cy=\""
@@ -234,7 +244,8 @@ inline std::string side_by_side_svg(const std::vector<std::string>& panels, int 
     }
     std::ostringstream os;
     os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-       << "\" viewBox=\"0 0 " << width << ' ' << height << "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+       << "\" viewBox=\"0 0 " << width << ' ' << height
+       << "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     int x = 0;
     for (const auto& p : panels) {
         // Nested <svg> elements position each panel; drop the xmlns, keep the rest.

@@ -11,13 +11,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
 #include <limits>
 #include <map>
 #include <utility>
 #include <vector>
-
-#include <deepvis/core/error.hpp>
-#include <deepvis/core/tensor.hpp>
 
 namespace deepvis::detail::separation {
 inline void check_points(const tensor& p, const std::vector<int>& labels, const char* what) {

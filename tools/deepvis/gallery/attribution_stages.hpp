@@ -140,14 +140,14 @@ inline stage attribution_stage(context& ctx, bool perturbation) {
     std::string listed;  // from the registry: the section's methods, as it summarises them
     for (const auto* m : gallery_methods(perturbation)) listed += (listed.empty() ? "" : "; ") + m->summary;
     const std::string description =
-        perturbation ? "Methods that explain by changing the input and running the model again (no gradient), for "
-                       "the predicted class: " +
-                           listed + "."
-                     : "Every gradient-based explanation of the library for the predicted class of each image: " +
-                           listed +
-                           ". Signed maps: red positive, blue negative (one channel) or an RGB image around grey "
-                           "(three channels), clipped at the 99th percentile of |value|; CAMs are overlaid on the "
-                           "image (jet, α = 0.5).";
+        perturbation
+            ? "Methods that explain by changing the input and running the model again (no gradient), for "
+              "the predicted class: " +
+                  listed + "."
+            : "Every gradient-based explanation of the library for the predicted class of each image: " + listed +
+                  ". Signed maps: red positive, blue negative (one channel) or an RGB image around grey "
+                  "(three channels), clipped at the 99th percentile of |value|; CAMs are overlaid on the "
+                  "image (jet, α = 0.5).";
     return {id, title, description, [&ctx, perturbation](figures& f) {
                 const auto methods = gallery_methods(perturbation);
                 viz::report_image_table t{.columns = {"image", "input"}};
@@ -178,9 +178,10 @@ inline stage attribution_stage(context& ctx, bool perturbation) {
                     if (std::all_of(maps[k]->begin(), maps[k]->end(), [](float v) { return v == 0.0f; }))
                         f.text(methods[k]->title + ": the map is exactly zero for every image" +
                                (methods[k]->name == "deconvnet"
-                                    ? std::string(": it keeps max(g, 0) at every ReLU, and at some ReLU of this model every "
-                                                  "back-projected value is negative, so nothing reaches the input.")
-                                    : std::string("."))); 
+                                    ? std::string(
+                                          ": it keeps max(g, 0) at every ReLU, and at some ReLU of this model every "
+                                          "back-projected value is negative, so nothing reaches the input.")
+                                    : std::string(".")));
             }};
 }
 
@@ -242,16 +243,19 @@ inline stage layer_gradients_stage(context& ctx) {
                     std::vector<std::pair<double, std::size_t>> energy(g.shape()[1]);
                     for (std::size_t ch = 0; ch < energy.size(); ++ch) {
                         double e = 0;
-                        for (std::size_t p = 0; p < h * w; ++p) e += double(g.data()[ch * h * w + p]) * g.data()[ch * h * w + p];
+                        for (std::size_t p = 0; p < h * w; ++p)
+                            e += double(g.data()[ch * h * w + p]) * g.data()[ch * h * w + p];
                         energy[ch] = {e, ch};
                     }
-                    std::stable_sort(energy.begin(), energy.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+                    std::stable_sort(energy.begin(), energy.end(),
+                                     [](const auto& a, const auto& b) { return a.first > b.first; });
                     std::vector<std::size_t> shown;
                     for (std::size_t r = 0; r < k; ++r) shown.push_back(energy[r].second);
                     std::sort(shown.begin(), shown.end());
                     tensor maps(shape_type{k, h, w});
                     for (std::size_t r = 0; r < k; ++r)
-                        std::copy(g.data() + shown[r] * h * w, g.data() + (shown[r] + 1) * h * w, maps.data() + r * h * w);
+                        std::copy(g.data() + shown[r] * h * w, g.data() + (shown[r] + 1) * h * w,
+                                  maps.data() + r * h * w);
                     tensor flat = maps;
                     flat.reshape({std::size_t{1}, maps.size()});
                     tensor scaled = viz::normalize_signed(flat);
@@ -262,7 +266,8 @@ inline stage layer_gradients_stage(context& ctx) {
                     f.figure(f.png(std::to_string(i) + "_" + std::to_string(l), zoom(grid, factor)),
                              ctx.names[i] + ", class " + ctx.label(ctx.top1[i]) + ": ∂S/∂" + layers[l] + ", " +
                                  std::to_string(k) +
-                                 (k < g.shape()[1] ? " of " + std::to_string(g.shape()[1]) + " (those of largest Σg²)" : "") +
+                                 (k < g.shape()[1] ? " of " + std::to_string(g.shape()[1]) + " (those of largest Σg²)"
+                                                   : "") +
                                  " channels of " + std::to_string(h) + "×" + std::to_string(w) +
                                  ", one colour scale for the layer (red +, blue −, clipped at P99 |g|), zoom ×" +
                                  std::to_string(factor) + ".");
@@ -348,75 +353,79 @@ inline stage faithfulness_stage(context& ctx) {
 
 /// GrabCut object masks seeded by the saliency map (Simonyan et al. 2014, §3.2).
 inline stage object_mask_stage(context& ctx) {
-    return {"object_masks", "Object masks from saliency (GrabCut)",
-            "Weakly supervised localisation (Simonyan et al. 2014, §3.2): the pixels of highest saliency seed "
-            "GrabCut's foreground colour model, the lowest its background; GrabCut (Rother et al. 2004) segments "
-            "the image and the largest foreground component, with its bounding box, localises the object.",
-            [&ctx](figures& f) {
-                if constexpr (!grabcut_available)
-                    throw not_applicable("this deepvis was built without GrabCut (OpenCV, libopencv-dev)");
-                if (ctx.x.shape()[1] != 3) throw not_applicable("GrabCut needs colour images");
-                const attribution_method* m = find_attribution_method("saliency");
-                DEEPVIS_ASSERT(m != nullptr);
-                const tensor map = pixel_importance(*m, method_map(ctx, *m));
-                const object_mask_options options{};
-                viz::report_image_table t{.columns = {"image", "input", "saliency", "seeds", "object mask and box"}};
-                const int width = ctx.is_large() ? 180 : 0;
-                const std::size_t h = ctx.x.shape()[2], w = ctx.x.shape()[3];
-                for (std::size_t i = 0; i < ctx.count(); ++i) {
-                    const tensor px = item(ctx.pixels, i), sal = item(map, i);
-                    const object_mask_result r = object_mask(px, sal, options);
-                    // Seeds: foreground white, background black, undecided grey.
-                    tensor seeds(shape_type{h, w});
-                    const auto labels = grabcut_seeds(sal, options);
-                    for (std::size_t p = 0; p < labels.size(); ++p)
-                        seeds.data()[p] = labels[p] == grabcut_label::foreground   ? 1.0f
-                                          : labels[p] == grabcut_label::background ? 0.0f
-                                                                                   : 0.5f;
-                    // The image dimmed outside the mask, the box in red.
-                    tensor shown = px;
-                    for (std::size_t c = 0; c < 3; ++c)
-                        for (std::size_t p = 0; p < h * w; ++p)
-                            if (r.mask.data()[p] == 0.0f) shown.data()[c * h * w + p] *= 0.3f;
-                    if (!r.box.empty()) {
-                        const std::size_t thick = std::max<std::size_t>(1, std::max(h, w) / 100);
-                        auto paint = [&](std::size_t y, std::size_t x) {
-                            shown(0, y, x) = 1.0f, shown(1, y, x) = 0.0f, shown(2, y, x) = 0.0f;
-                        };
-                        for (std::size_t y = r.box.y0; y < r.box.y1; ++y)
-                            for (std::size_t x = r.box.x0; x < r.box.x1; ++x)
-                                if (y < r.box.y0 + thick || y + thick >= r.box.y1 || x < r.box.x0 + thick ||
-                                    x + thick >= r.box.x1)
-                                    paint(y, x);
-                    }
-                    double area = 0;
-                    for (float v : r.mask) area += v;
-                    const std::string k = std::to_string(i);
-                    t.rows.push_back(
-                        {.header = image_row_header(ctx, i),
-                         .cells = {{.src = f.png("input_" + k, zoom(px, ctx.zoom)),
-                                    .label = "predicted: " + ctx.label(ctx.top1[i]),
-                                    .width = width},
-                                   {.src = f.png("saliency_" + k, zoom(heat_image(sal), ctx.zoom)), .label = {}, .width = width},
-                                   {.src = f.png("seeds_" + k, zoom(seeds, ctx.zoom)), .label = {}, .width = width},
-                                   {.src = f.png("mask_" + k, zoom(shown, ctx.zoom)),
-                                    .label = r.box.empty() ? std::string("no object found")
-                                                           : "box x [" + std::to_string(r.box.x0) + ", " +
-                                                                 std::to_string(r.box.x1) + "), y [" +
-                                                                 std::to_string(r.box.y0) + ", " +
-                                                                 std::to_string(r.box.y1) + "), mask " +
-                                                                 fixed(100.0 * area / double(h * w), 1) + " % of the image",
-                                    .width = width}}});
+    return {
+        "object_masks", "Object masks from saliency (GrabCut)",
+        "Weakly supervised localisation (Simonyan et al. 2014, §3.2): the pixels of highest saliency seed "
+        "GrabCut's foreground colour model, the lowest its background; GrabCut (Rother et al. 2004) segments "
+        "the image and the largest foreground component, with its bounding box, localises the object.",
+        [&ctx](figures& f) {
+            if constexpr (!grabcut_available)
+                throw not_applicable("this deepvis was built without GrabCut (OpenCV, libopencv-dev)");
+            if (ctx.x.shape()[1] != 3) throw not_applicable("GrabCut needs colour images");
+            const attribution_method* m = find_attribution_method("saliency");
+            DEEPVIS_ASSERT(m != nullptr);
+            const tensor map = pixel_importance(*m, method_map(ctx, *m));
+            const object_mask_options options{};
+            viz::report_image_table t{.columns = {"image", "input", "saliency", "seeds", "object mask and box"}};
+            const int width = ctx.is_large() ? 180 : 0;
+            const std::size_t h = ctx.x.shape()[2], w = ctx.x.shape()[3];
+            for (std::size_t i = 0; i < ctx.count(); ++i) {
+                const tensor px = item(ctx.pixels, i), sal = item(map, i);
+                const object_mask_result r = object_mask(px, sal, options);
+                // Seeds: foreground white, background black, undecided grey.
+                tensor seeds(shape_type{h, w});
+                const auto labels = grabcut_seeds(sal, options);
+                for (std::size_t p = 0; p < labels.size(); ++p)
+                    seeds.data()[p] = labels[p] == grabcut_label::foreground   ? 1.0f
+                                      : labels[p] == grabcut_label::background ? 0.0f
+                                                                               : 0.5f;
+                // The image dimmed outside the mask, the box in red.
+                tensor shown = px;
+                for (std::size_t c = 0; c < 3; ++c)
+                    for (std::size_t p = 0; p < h * w; ++p)
+                        if (r.mask.data()[p] == 0.0f) shown.data()[c * h * w + p] *= 0.3f;
+                if (!r.box.empty()) {
+                    const std::size_t thick = std::max<std::size_t>(1, std::max(h, w) / 100);
+                    auto paint = [&](std::size_t y, std::size_t x) {
+                        shown(0, y, x) = 1.0f, shown(1, y, x) = 0.0f, shown(2, y, x) = 0.0f;
+                    };
+                    for (std::size_t y = r.box.y0; y < r.box.y1; ++y)
+                        for (std::size_t x = r.box.x0; x < r.box.x1; ++x)
+                            if (y < r.box.y0 + thick || y + thick >= r.box.y1 || x < r.box.x0 + thick ||
+                                x + thick >= r.box.x1)
+                                paint(y, x);
                 }
-                t.caption = "Saliency (max |∂S_c/∂x| over channels) of the predicted class; seeds: foreground (white) above "
-                            "its P" + fixed(options.foreground_percentile, 0) + ", background (black) below its P" +
-                            fixed(options.background_percentile, 0) + ", the rest " +
-                            (options.unknown == grabcut_label::probable_background ? "probable background" : "probable foreground") +
-                            " (grey); OpenCV's GrabCut, " + std::to_string(options.iterations) +
-                            " iterations; the largest " + (options.eight_connected ? "8" : "4") +
-                            "-connected foreground component is kept. Zoom ×" + std::to_string(ctx.zoom) + ".";
-                f.add(std::move(t));
-            }};
+                double area = 0;
+                for (float v : r.mask) area += v;
+                const std::string k = std::to_string(i);
+                t.rows.push_back(
+                    {.header = image_row_header(ctx, i),
+                     .cells = {
+                         {.src = f.png("input_" + k, zoom(px, ctx.zoom)),
+                          .label = "predicted: " + ctx.label(ctx.top1[i]),
+                          .width = width},
+                         {.src = f.png("saliency_" + k, zoom(heat_image(sal), ctx.zoom)), .label = {}, .width = width},
+                         {.src = f.png("seeds_" + k, zoom(seeds, ctx.zoom)), .label = {}, .width = width},
+                         {.src = f.png("mask_" + k, zoom(shown, ctx.zoom)),
+                          .label = r.box.empty()
+                                       ? std::string("no object found")
+                                       : "box x [" + std::to_string(r.box.x0) + ", " + std::to_string(r.box.x1) +
+                                             "), y [" + std::to_string(r.box.y0) + ", " + std::to_string(r.box.y1) +
+                                             "), mask " + fixed(100.0 * area / double(h * w), 1) + " % of the image",
+                          .width = width}}});
+            }
+            t.caption =
+                "Saliency (max |∂S_c/∂x| over channels) of the predicted class; seeds: foreground (white) above "
+                "its P" +
+                fixed(options.foreground_percentile, 0) + ", background (black) below its P" +
+                fixed(options.background_percentile, 0) + ", the rest " +
+                (options.unknown == grabcut_label::probable_background ? "probable background"
+                                                                       : "probable foreground") +
+                " (grey); OpenCV's GrabCut, " + std::to_string(options.iterations) + " iterations; the largest " +
+                (options.eight_connected ? "8" : "4") + "-connected foreground component is kept. Zoom ×" +
+                std::to_string(ctx.zoom) + ".";
+            f.add(std::move(t));
+        }};
 }
 
 /// overview.png: a few images with their saliency and Grad-CAM overlays, for the README.

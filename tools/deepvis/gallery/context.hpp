@@ -39,8 +39,8 @@ struct context {
     std::string preprocessing_caption = {};  ///< one line for captions
 
     // Settings.
-    std::vector<std::int64_t> chosen_classes = {};           ///< --classes: class models to draw besides the predicted
-    std::vector<std::filesystem::path> styles = {};          ///< --styles: paintings for style transfer
+    std::vector<std::int64_t> chosen_classes = {};   ///< --classes: class models to draw besides the predicted
+    std::vector<std::filesystem::path> styles = {};  ///< --styles: paintings for style transfer
     bool quick = false;
     std::uint64_t seed = 0;
     std::size_t zoom = 1;  ///< nearest-neighbour factor for display

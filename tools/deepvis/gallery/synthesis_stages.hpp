@@ -53,13 +53,13 @@ inline stage class_model_stage(context& ctx) {
             // ImageNet class models are whole recognisable objects (README: the comparison with pixels);
             // small grey images: the CS231n pixel recipe, which the Fashion-MNIST tests hold to p ≥ 0.99.
             const bool fourier = ctx.is_large() && ctx.x.shape()[1] == 3;
-            const class_model_options o{.iterations = ctx.quick ? 30u : 100u,
-                                        .preprocessing = ctx.preprocess.model_input(),
-                                        .seed = ctx.seed,
-                                        // The images' shape: a model with free spatial dimensions does not give one.
-                                        .shape = {1, ctx.x.shape()[1], ctx.x.shape()[2], ctx.x.shape()[3]},
-                                        .image_parameterisation =
-                                            fourier ? parameterisation::fourier : parameterisation::pixels};
+            const class_model_options o{
+                .iterations = ctx.quick ? 30u : 100u,
+                .preprocessing = ctx.preprocess.model_input(),
+                .seed = ctx.seed,
+                // The images' shape: a model with free spatial dimensions does not give one.
+                .shape = {1, ctx.x.shape()[1], ctx.x.shape()[2], ctx.x.shape()[3]},
+                .image_parameterisation = fourier ? parameterisation::fourier : parameterisation::pixels};
             viz::report_image_table t{.columns = {""}};
             viz::report_image_table::row row{.header = "", .cells = {}};
             const int width = ctx.is_large() ? 180 : 0;
@@ -73,10 +73,10 @@ inline stage class_model_stage(context& ctx) {
             }
             t.rows.push_back(std::move(row));
             const shape_type shape = shape_of(ctx.x);
-            const std::string transforms = "jitter ±" + std::to_string(recipe_jitter({1, shape[1], shape[2], shape[3]})) +
-                                           " px, scale ×[" + fixed(1.0 - o.scale_jitter, 2) + ", " +
-                                           fixed(1.0 + o.scale_jitter, 2) + "], rotation ±" +
-                                           fixed(o.rotation_degrees, 0) + "° at every step";
+            const std::string transforms =
+                "jitter ±" + std::to_string(recipe_jitter({1, shape[1], shape[2], shape[3]})) + " px, scale ×[" +
+                fixed(1.0 - o.scale_jitter, 2) + ", " + fixed(1.0 + o.scale_jitter, 2) + "], rotation ±" +
+                fixed(o.rotation_degrees, 0) + "° at every step";
             t.caption =
                 "For " + which + ": " +
                 (fourier ? std::to_string(o.iterations) +
@@ -84,8 +84,8 @@ inline stage class_model_stage(context& ctx) {
                                "(Olah et al. 2017: 1/f-scaled spectrum, sigmoid to [0, 1] pixels), " +
                                transforms + ", seed " + std::to_string(ctx.seed)
                          : std::to_string(o.iterations) + " steps of normalised gradient ascent, step " +
-                               fixed(recipe_step_size({1, shape[1], shape[2], shape[3]}), 2) + ", λ = " +
-                               fixed(o.l2_weight, 4) + ", blur σ = " + fixed(o.blur_sigma, 1) + " every " +
+                               fixed(recipe_step_size({1, shape[1], shape[2], shape[3]}), 2) +
+                               ", λ = " + fixed(o.l2_weight, 4) + ", blur σ = " + fixed(o.blur_sigma, 1) + " every " +
                                std::to_string(o.blur_every) + " steps, " + transforms + ", start N(0, 1) seed " +
                                std::to_string(ctx.seed)) +
                 "; p = the model's probability of the class for the result. Zoom ×" + std::to_string(ctx.zoom) + ".";
@@ -96,62 +96,63 @@ inline stage class_model_stage(context& ctx) {
 /// Fooling images: the smallest push (projected sign-gradient steps inside an L∞ ball) that
 /// makes the model predict another class, and the difference.
 inline stage fooling_stage(context& ctx) {
-    return {"fooling", "Fooling images",
-            "Each image is pushed towards another class until the model predicts it (Szegedy et al. 2014): "
-            "sign-gradient steps on the target's log-probability, every pixel kept within a small budget ε of the "
-            "original (Kurakin et al. 2017; Madry et al. 2018). The difference image, amplified, shows how little "
-            "had to change.",
-            [&ctx](figures& f) {
-                const std::size_t n = std::min<std::size_t>(ctx.quick ? 2 : 3, ctx.count());
-                std::vector<std::size_t> which(n);
-                std::iota(which.begin(), which.end(), std::size_t{0});
-                std::vector<std::int64_t> targets;
-                for (std::size_t i = 0; i < n; ++i)
-                    targets.push_back((ctx.top1[i] + static_cast<std::int64_t>(ctx.classes() / 2)) %
-                                      static_cast<std::int64_t>(ctx.classes()));
-                // The customary budgets: 8/255 with steps of 1/255 on photos (ImageNet), 0.3 with steps of
-                // 0.01 on small grey images (Madry et al.'s MNIST setting).
-                const fooling_options o{.method = fooling_method::linf,
-                                        .max_iterations = ctx.quick ? 50u : 100u,
-                                        .linf = ctx.is_large() ? 8.0 / 255.0 : 0.3,
-                                        .linf_step = ctx.is_large() ? 1.0 / 255.0 : 0.01,
-                                        .preprocessing = ctx.preprocess.model_input()};
-                const fooling_result r = fool(ctx.model, items(ctx.x, which), targets, o);
-                const tensor fooled = to_pixels(ctx, r.image), originals = items(ctx.pixels, which);
-                viz::report_image_table t{.columns = {"image", "original", "fooling image", "difference (amplified)"}};
-                const int width = ctx.is_large() ? 200 : 0;
-                for (std::size_t i = 0; i < n; ++i) {
-                    const tensor diff = item(fooled, i) - item(originals, i);
-                    double linf = 0;
-                    for (float v : diff) linf = std::max(linf, double(std::abs(v)));
-                    viz::report_image_table::row row{.header = ctx.names[i], .cells = {}};
-                    const std::string s = std::to_string(i);
-                    row.cells.push_back({.src = f.png("original_" + s, zoom(item(originals, i), ctx.zoom)),
-                                         .label = "predicted: " + ctx.label(r.original_class[i]),
-                                         .width = width});
-                    row.cells.push_back({.src = f.png("fooled_" + s, zoom(item(fooled, i), ctx.zoom)),
-                                         .label = "target " + ctx.label(targets[i]) +
-                                                  ", now: " + ctx.label(r.final_class[i]) + " (p = " +
-                                                  fixed(probability_of(ctx, items(r.image, {i}),
-                                                                       static_cast<std::size_t>(r.final_class[i]))) +
-                                                  ")",
-                                         .width = width});
-                    row.cells.push_back({.src = f.png("difference_" + s, zoom(signed_image(diff), ctx.zoom)),
-                                         .label = "max |Δpixel| = " + fixed(linf * 255.0, 1) + "/255, " +
-                                                  std::to_string(r.steps[i]) + " steps, ‖Δx‖₂ = " + fixed(r.l2[i]),
-                                         .width = width});
-                    t.rows.push_back(std::move(row));
-                }
-                t.caption = "Target = (predicted + " + std::to_string(ctx.classes() / 2) + ") mod " +
-                            std::to_string(ctx.classes()) + "; steps of " + fixed(o.linf_step * 255.0, 2) +
-                            "/255 per pixel along sign(∂ log p_target/∂pixel), projected onto |Δpixel| ≤ " +
-                            fixed(o.linf * 255.0, 1) + "/255 and [0, 1], stopping when the target is predicted, at most " +
-                            std::to_string(o.max_iterations) + " steps; " + status_text(r.report) +
-                            ". Difference in pixels: red brighter, blue darker, scaled to its own 99th percentile.";
-                f.add(std::move(t));
-                if (!r.success)
-                    f.text("Not every image reached its target within the step budget: " + r.report.message + ".");
-            }};
+    return {
+        "fooling", "Fooling images",
+        "Each image is pushed towards another class until the model predicts it (Szegedy et al. 2014): "
+        "sign-gradient steps on the target's log-probability, every pixel kept within a small budget ε of the "
+        "original (Kurakin et al. 2017; Madry et al. 2018). The difference image, amplified, shows how little "
+        "had to change.",
+        [&ctx](figures& f) {
+            const std::size_t n = std::min<std::size_t>(ctx.quick ? 2 : 3, ctx.count());
+            std::vector<std::size_t> which(n);
+            std::iota(which.begin(), which.end(), std::size_t{0});
+            std::vector<std::int64_t> targets;
+            for (std::size_t i = 0; i < n; ++i)
+                targets.push_back((ctx.top1[i] + static_cast<std::int64_t>(ctx.classes() / 2)) %
+                                  static_cast<std::int64_t>(ctx.classes()));
+            // The customary budgets: 8/255 with steps of 1/255 on photos (ImageNet), 0.3 with steps of
+            // 0.01 on small grey images (Madry et al.'s MNIST setting).
+            const fooling_options o{.method = fooling_method::linf,
+                                    .max_iterations = ctx.quick ? 50u : 100u,
+                                    .linf = ctx.is_large() ? 8.0 / 255.0 : 0.3,
+                                    .linf_step = ctx.is_large() ? 1.0 / 255.0 : 0.01,
+                                    .preprocessing = ctx.preprocess.model_input()};
+            const fooling_result r = fool(ctx.model, items(ctx.x, which), targets, o);
+            const tensor fooled = to_pixels(ctx, r.image), originals = items(ctx.pixels, which);
+            viz::report_image_table t{.columns = {"image", "original", "fooling image", "difference (amplified)"}};
+            const int width = ctx.is_large() ? 200 : 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const tensor diff = item(fooled, i) - item(originals, i);
+                double linf = 0;
+                for (float v : diff) linf = std::max(linf, double(std::abs(v)));
+                viz::report_image_table::row row{.header = ctx.names[i], .cells = {}};
+                const std::string s = std::to_string(i);
+                row.cells.push_back({.src = f.png("original_" + s, zoom(item(originals, i), ctx.zoom)),
+                                     .label = "predicted: " + ctx.label(r.original_class[i]),
+                                     .width = width});
+                row.cells.push_back(
+                    {.src = f.png("fooled_" + s, zoom(item(fooled, i), ctx.zoom)),
+                     .label =
+                         "target " + ctx.label(targets[i]) + ", now: " + ctx.label(r.final_class[i]) + " (p = " +
+                         fixed(probability_of(ctx, items(r.image, {i}), static_cast<std::size_t>(r.final_class[i]))) +
+                         ")",
+                     .width = width});
+                row.cells.push_back({.src = f.png("difference_" + s, zoom(signed_image(diff), ctx.zoom)),
+                                     .label = "max |Δpixel| = " + fixed(linf * 255.0, 1) + "/255, " +
+                                              std::to_string(r.steps[i]) + " steps, ‖Δx‖₂ = " + fixed(r.l2[i]),
+                                     .width = width});
+                t.rows.push_back(std::move(row));
+            }
+            t.caption = "Target = (predicted + " + std::to_string(ctx.classes() / 2) + ") mod " +
+                        std::to_string(ctx.classes()) + "; steps of " + fixed(o.linf_step * 255.0, 2) +
+                        "/255 per pixel along sign(∂ log p_target/∂pixel), projected onto |Δpixel| ≤ " +
+                        fixed(o.linf * 255.0, 1) + "/255 and [0, 1], stopping when the target is predicted, at most " +
+                        std::to_string(o.max_iterations) + " steps; " + status_text(r.report) +
+                        ". Difference in pixels: red brighter, blue darker, scaled to its own 99th percentile.";
+            f.add(std::move(t));
+            if (!r.success)
+                f.text("Not every image reached its target within the step budget: " + r.report.message + ".");
+        }};
 }
 
 /// Feature inversion at a shallow, a middle and a deep layer.
@@ -205,9 +206,9 @@ inline stage inversion_stage(context& ctx) {
                 t.caption = "minimise " + fixed(o.feature_weight, 3) + "·‖Φ(x) − Φ(x₀)‖²" +
                             (o.normalize ? std::string(" / ‖Φ(x₀)‖²") : std::string()) + " + " + fixed(o.tv_weight, 4) +
                             "·TV(x); Adam, " + std::to_string(iterations) + " steps, step " + fixed(o.step_size, 2) +
-                            (o.decay_at == 0 ? std::string(" decayed linearly to 0")
-                                             : " → " + fixed(o.decayed_step_size, 2) + " at step " +
-                                                   std::to_string(o.decay_at)) +
+                            (o.decay_at == 0
+                                 ? std::string(" decayed linearly to 0")
+                                 : " → " + fixed(o.decayed_step_size, 2) + " at step " + std::to_string(o.decay_at)) +
                             ", start N(0, " + fixed(o.init_scale, 2) + "²) seed " + std::to_string(ctx.seed) +
                             ", pixels clamped to [0, 1]. Relative feature error = ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖². Zoom ×" +
                             std::to_string(ctx.zoom) + ".";
@@ -217,51 +218,51 @@ inline stage inversion_stage(context& ctx) {
 
 /// DeepDream on the first image at a shallow, a middle and a deep layer.
 inline stage deep_dream_stage(context& ctx) {
-    return {"deep_dream", "DeepDream",
-            "The first image, changed to excite a whole layer (Mordvintsev, Olah & Tyka 2015): gradient ascent on "
-            "the layer's energy ½·mean(a²), from the photo, over several octaves. Shallow layers grow strokes and "
-            "textures; deep layers grow parts of objects the network knows.",
-            [&ctx](figures& f) {
-                const std::vector<std::string> layers = spread(spatial_layers(ctx, "Concat").empty()
-                                                                   ? spatial_layers(ctx, "Relu")
-                                                                   : spatial_layers(ctx, "Concat"),
-                                                               3);
-                if (layers.empty()) throw not_applicable("the model has no 4-D layer to dream with");
-                // Octaves need a model that takes every size.
-                const auto& declared = ctx.model.input_info().shape;
-                const bool free_size = declared.size() == 4 && declared[2] <= 0 && declared[3] <= 0;
-                deep_dream_options o{.layer = {},
-                                     .octaves = free_size ? (ctx.quick ? 2u : 4u) : 1u,
-                                     .iterations = ctx.quick ? 5u : 10u,
-                                     .preprocessing = ctx.preprocess.model_input(),
-                                     .seed = ctx.seed};
-                const int width = ctx.is_large() ? 200 : 0;
-                viz::report_image_table t{.columns = {"image", "original"}};
-                viz::report_image_table::row row{.header = ctx.names[0], .cells = {}};
-                row.cells.push_back(
-                    {.src = f.png("original", zoom(item(ctx.pixels, 0), ctx.zoom)), .label = {}, .width = width});
-                for (const auto& layer : layers) {
-                    o.layer = layer;
-                    const deep_dream_result r = deep_dream(ctx.model, items(ctx.x, {0}), o);
-                    t.columns.push_back(layer);
-                    row.cells.push_back({.src = f.png(layer, zoom(item(to_pixels(ctx, r.image), 0), ctx.zoom)),
-                                         .label = "energy " + fixed(r.energy_before, 2) + " → " + fixed(r.energy_after, 2),
-                                         .width = width});
-                }
-                t.rows.push_back(std::move(row));
-                std::string sizes;
-                for (std::size_t k = o.octaves; k-- > 0;) {
-                    const double scale = std::pow(o.octave_scale, double(k));
-                    sizes += (sizes.empty() ? "" : ", ") + std::to_string(std::lround(double(ctx.x.shape()[2]) / scale)) +
-                             "×" + std::to_string(std::lround(double(ctx.x.shape()[3]) / scale));
-                }
-                t.caption = std::to_string(o.octaves) + " octave" + (o.octaves > 1 ? "s" : "") + " (" + sizes +
-                            ", ratio " + fixed(o.octave_scale, 1) + ") of " + std::to_string(o.iterations) +
-                            " normalised-gradient steps, step 12.5·√(C·H·W/150528) and jitter 16·side/224 px at each "
-                            "octave's size, pixels clamped to [0, 1]; energy = ½·mean(a²) of the layer before → after. "
-                            "Zoom ×" + std::to_string(ctx.zoom) + ".";
-                f.add(std::move(t));
-            }};
+    return {
+        "deep_dream", "DeepDream",
+        "The first image, changed to excite a whole layer (Mordvintsev, Olah & Tyka 2015): gradient ascent on "
+        "the layer's energy ½·mean(a²), from the photo, over several octaves. Shallow layers grow strokes and "
+        "textures; deep layers grow parts of objects the network knows.",
+        [&ctx](figures& f) {
+            const std::vector<std::string> layers = spread(
+                spatial_layers(ctx, "Concat").empty() ? spatial_layers(ctx, "Relu") : spatial_layers(ctx, "Concat"), 3);
+            if (layers.empty()) throw not_applicable("the model has no 4-D layer to dream with");
+            // Octaves need a model that takes every size.
+            const auto& declared = ctx.model.input_info().shape;
+            const bool free_size = declared.size() == 4 && declared[2] <= 0 && declared[3] <= 0;
+            deep_dream_options o{.layer = {},
+                                 .octaves = free_size ? (ctx.quick ? 2u : 4u) : 1u,
+                                 .iterations = ctx.quick ? 5u : 10u,
+                                 .preprocessing = ctx.preprocess.model_input(),
+                                 .seed = ctx.seed};
+            const int width = ctx.is_large() ? 200 : 0;
+            viz::report_image_table t{.columns = {"image", "original"}};
+            viz::report_image_table::row row{.header = ctx.names[0], .cells = {}};
+            row.cells.push_back(
+                {.src = f.png("original", zoom(item(ctx.pixels, 0), ctx.zoom)), .label = {}, .width = width});
+            for (const auto& layer : layers) {
+                o.layer = layer;
+                const deep_dream_result r = deep_dream(ctx.model, items(ctx.x, {0}), o);
+                t.columns.push_back(layer);
+                row.cells.push_back({.src = f.png(layer, zoom(item(to_pixels(ctx, r.image), 0), ctx.zoom)),
+                                     .label = "energy " + fixed(r.energy_before, 2) + " → " + fixed(r.energy_after, 2),
+                                     .width = width});
+            }
+            t.rows.push_back(std::move(row));
+            std::string sizes;
+            for (std::size_t k = o.octaves; k-- > 0;) {
+                const double scale = std::pow(o.octave_scale, double(k));
+                sizes += (sizes.empty() ? "" : ", ") + std::to_string(std::lround(double(ctx.x.shape()[2]) / scale)) +
+                         "×" + std::to_string(std::lround(double(ctx.x.shape()[3]) / scale));
+            }
+            t.caption = std::to_string(o.octaves) + " octave" + (o.octaves > 1 ? "s" : "") + " (" + sizes + ", ratio " +
+                        fixed(o.octave_scale, 1) + ") of " + std::to_string(o.iterations) +
+                        " normalised-gradient steps, step 12.5·√(C·H·W/150528) and jitter 16·side/224 px at each "
+                        "octave's size, pixels clamped to [0, 1]; energy = ½·mean(a²) of the layer before → after. "
+                        "Zoom ×" +
+                        std::to_string(ctx.zoom) + ".";
+            f.add(std::move(t));
+        }};
 }
 
 /// Style transfer: the first image in the style of each painting of --styles, else of the last image.

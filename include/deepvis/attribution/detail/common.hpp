@@ -97,8 +97,10 @@ inline float probability_at(const tensor& scores, std::size_t i, std::int64_t c)
 ///   auto lease = detail::borrow_trace(model); auto& t = *lease;
 template <class M>
 auto borrow_trace(const M& model) {
-    if constexpr (requires { *model.borrow_trace(); }) return model.borrow_trace();
-    else return std::make_unique<typename M::trace_type>();
+    if constexpr (requires { *model.borrow_trace(); })
+        return model.borrow_trace();
+    else
+        return std::make_unique<typename M::trace_type>();
 }
 
 /// d(Σ_i score_{i, c_i}) / d target for each target. Uses the model's one-pass multi-target

@@ -3,7 +3,6 @@
 /// a conv bias or an inference batch norm, and the per-channel reductions of their backward.
 /// Scalar twins in channel_reference.hpp.
 #include <cstddef>
-
 #include <xsimd/xsimd.hpp>
 
 namespace deepvis::kernels {

@@ -10,11 +10,11 @@
 ///   backward_data:    gx = col2im(Wᵀ · gY)                                      (overwrites gx)
 ///   backward_weight:  gW (+)= gY · colᵀ                                         (accumulate flag)
 /// The same three routines give ConvTranspose (its forward is backward_data, and so on).
-#include <algorithm>
 #include <cblas.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
-
 #include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/core/kernels/im2col.hpp>
 
@@ -41,8 +41,8 @@ inline constexpr std::ptrdiff_t conv_column_budget = DEEPVIS_CONV_COLUMN_BUDGET;
 /// to a multiple of 16 (whole SIMD registers for the GEMM).
 inline std::ptrdiff_t conv_tile_positions(const conv_geometry& g) {
     const std::ptrdiff_t p = g.positions();
-    std::ptrdiff_t t = std::max<std::ptrdiff_t>(conv_column_budget / std::max<std::ptrdiff_t>(g.rows(), 1),
-                                                DEEPVIS_CONV_MIN_TILE);
+    std::ptrdiff_t t =
+        std::max<std::ptrdiff_t>(conv_column_budget / std::max<std::ptrdiff_t>(g.rows(), 1), DEEPVIS_CONV_MIN_TILE);
     if (t >= p) return p;
     const std::ptrdiff_t tiles = (p + t - 1) / t;
     t = ((p + tiles - 1) / tiles + 15) / 16 * 16;
@@ -55,8 +55,8 @@ inline std::size_t conv_column_size(const conv_geometry& g) {
 }
 
 /// y = conv(x, w) for one image, all groups; col has conv_column_size(g) floats.
-inline void conv2d_forward(const conv_geometry& g, std::ptrdiff_t groups, std::ptrdiff_t out_channels,
-                           const float* x, const float* w, float* y, float* col) {
+inline void conv2d_forward(const conv_geometry& g, std::ptrdiff_t groups, std::ptrdiff_t out_channels, const float* x,
+                           const float* w, float* y, float* col) {
     const std::ptrdiff_t K = g.rows(), P = g.positions(), M = out_channels;
     const std::ptrdiff_t tile = conv_tile_positions(g);
     for (std::ptrdiff_t grp = 0; grp < groups; ++grp) {
@@ -107,8 +107,7 @@ inline void conv2d_backward_weight(const conv_geometry& g, std::ptrdiff_t groups
         const float* gyg = gy + grp * M * P;
         float* gwg = gw + grp * M * K;
         if (g.is_pointwise()) {
-            sgemm(false, true, M, K, P, 1.0f, gyg, P, xg, P,
-                        accumulate ? 1.0f : 0.0f, gwg, K);
+            sgemm(false, true, M, K, P, 1.0f, gyg, P, xg, P, accumulate ? 1.0f : 0.0f, gwg, K);
             continue;
         }
         float beta = accumulate ? 1.0f : 0.0f;

@@ -1,7 +1,6 @@
 #pragma once
 /// Direct-loop references for conv2d.hpp (the textbook sums, no im2col, no BLAS).
 #include <cstddef>
-
 #include <deepvis/core/kernels/im2col.hpp>
 
 namespace deepvis::kernels::reference {
@@ -31,27 +30,30 @@ void for_each_conv_term(const conv_geometry& g, std::ptrdiff_t groups, std::ptrd
 }  // namespace detail
 
 /// y[m, oh, ow] = Σ_{c, ki, kj} w[m, c, ki, kj] · x[c, oh·sh − pt + ki·dh, ow·sw − pl + kj·dw]
-inline void conv2d_forward(const conv_geometry& g, std::ptrdiff_t groups, std::ptrdiff_t out_channels,
-                           const float* x, const float* w, float* y) {
+inline void conv2d_forward(const conv_geometry& g, std::ptrdiff_t groups, std::ptrdiff_t out_channels, const float* x,
+                           const float* w, float* y) {
     for (std::ptrdiff_t i = 0; i < groups * out_channels * g.positions(); ++i) y[i] = 0.0f;
-    detail::for_each_conv_term(g, groups, out_channels,
-                               [&](std::ptrdiff_t xi, std::ptrdiff_t wi, std::ptrdiff_t yi) { y[yi] += w[wi] * x[xi]; });
+    detail::for_each_conv_term(g, groups, out_channels, [&](std::ptrdiff_t xi, std::ptrdiff_t wi, std::ptrdiff_t yi) {
+        y[yi] += w[wi] * x[xi];
+    });
 }
 
 /// gx = Σ over the terms of w · gy (overwrites gx).
 inline void conv2d_backward_data(const conv_geometry& g, std::ptrdiff_t groups, std::ptrdiff_t out_channels,
                                  const float* w, const float* gy, float* gx) {
     for (std::ptrdiff_t i = 0; i < groups * g.channels * g.plane(); ++i) gx[i] = 0.0f;
-    detail::for_each_conv_term(g, groups, out_channels,
-                               [&](std::ptrdiff_t xi, std::ptrdiff_t wi, std::ptrdiff_t yi) { gx[xi] += w[wi] * gy[yi]; });
+    detail::for_each_conv_term(g, groups, out_channels, [&](std::ptrdiff_t xi, std::ptrdiff_t wi, std::ptrdiff_t yi) {
+        gx[xi] += w[wi] * gy[yi];
+    });
 }
 
 /// gw = Σ over the terms of x · gy (overwrites gw).
 inline void conv2d_backward_weight(const conv_geometry& g, std::ptrdiff_t groups, std::ptrdiff_t out_channels,
                                    const float* x, const float* gy, float* gw) {
     for (std::ptrdiff_t i = 0; i < groups * out_channels * g.rows(); ++i) gw[i] = 0.0f;
-    detail::for_each_conv_term(g, groups, out_channels,
-                               [&](std::ptrdiff_t xi, std::ptrdiff_t wi, std::ptrdiff_t yi) { gw[wi] += x[xi] * gy[yi]; });
+    detail::for_each_conv_term(g, groups, out_channels, [&](std::ptrdiff_t xi, std::ptrdiff_t wi, std::ptrdiff_t yi) {
+        gw[wi] += x[xi] * gy[yi];
+    });
 }
 
 }  // namespace deepvis::kernels::reference

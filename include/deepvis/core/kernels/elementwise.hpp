@@ -276,22 +276,28 @@ struct max_fn {
     static constexpr bool variadic = true;  // ONNX Max takes 1..N inputs
     template <class T>
     T operator()(const T& a, const T& b) const {
-        if constexpr (std::is_same_v<T, float>) return a >= b ? a : b;
-        else return xsimd::select(a >= b, a, b);
+        if constexpr (std::is_same_v<T, float>)
+            return a >= b ? a : b;
+        else
+            return xsimd::select(a >= b, a, b);
     }
 };
 struct grad_max_a_fn {  // ∂max(a, b)/∂a = [a ≥ b]
     template <class T>
     T operator()(const T& gy, const T& a, const T& b) const {
-        if constexpr (std::is_same_v<T, float>) return a >= b ? gy : 0.0f;
-        else return xsimd::select(a >= b, gy, T(0.0f));
+        if constexpr (std::is_same_v<T, float>)
+            return a >= b ? gy : 0.0f;
+        else
+            return xsimd::select(a >= b, gy, T(0.0f));
     }
 };
 struct grad_max_b_fn {  // ∂max(a, b)/∂b = [b > a]
     template <class T>
     T operator()(const T& gy, const T& a, const T& b) const {
-        if constexpr (std::is_same_v<T, float>) return b > a ? gy : 0.0f;
-        else return xsimd::select(b > a, gy, T(0.0f));
+        if constexpr (std::is_same_v<T, float>)
+            return b > a ? gy : 0.0f;
+        else
+            return xsimd::select(b > a, gy, T(0.0f));
     }
 };
 
@@ -321,13 +327,15 @@ struct pow_fn {  // a^b (std::pow: a negative base with a non-integer exponent g
 struct grad_pow_a_fn {  // ∂a^b/∂a = b·a^(b−1)
     template <class T>
     T operator()(const T& gy, const T& a, const T& b) const {
-        return detail::lanewise(gy, a, b, [](float g, float x, float y) { return y == 0.0f ? 0.0f : g * y * std::pow(x, y - 1.0f); });
+        return detail::lanewise(
+            gy, a, b, [](float g, float x, float y) { return y == 0.0f ? 0.0f : g * y * std::pow(x, y - 1.0f); });
     }
 };
 struct grad_pow_b_fn {  // ∂a^b/∂b = a^b·ln a (0 where a ≤ 0)
     template <class T>
     T operator()(const T& gy, const T& a, const T& b) const {
-        return detail::lanewise(gy, a, b, [](float g, float x, float y) { return x > 0.0f ? g * std::pow(x, y) * std::log(x) : 0.0f; });
+        return detail::lanewise(
+            gy, a, b, [](float g, float x, float y) { return x > 0.0f ? g * std::pow(x, y) * std::log(x) : 0.0f; });
     }
 };
 

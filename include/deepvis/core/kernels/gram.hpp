@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <vector>
 #include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/core/parallel.hpp>
+#include <vector>
 
 namespace deepvis::kernels {
 
@@ -72,8 +72,10 @@ inline void gram(const float* f, std::size_t n, std::size_t c, std::size_t hw, f
             block_rows(k);
             if (blocks - 1 - k != k) block_rows(blocks - 1 - k);
         };
-        if (gram_flops(c, hw) < detail::gemm_block_work) for (std::ptrdiff_t k = 0; k < pairs; ++k) do_pair(k, 0);
-        else parallel_for(pairs, do_pair);
+        if (gram_flops(c, hw) < detail::gemm_block_work)
+            for (std::ptrdiff_t k = 0; k < pairs; ++k) do_pair(k, 0);
+        else
+            parallel_for(pairs, do_pair);
         mirror_upper(gb, c);
     }
 }
@@ -92,8 +94,7 @@ inline void gram_backward(const float* f, const float* dg, std::size_t n, std::s
             db = sym.data();
             alpha = scale;
         }
-        sgemm(false, false, ic, ihw, ic, alpha, db, ic, f + b * c * hw, ihw, 0.0f,
-                    df + b * c * hw, ihw);
+        sgemm(false, false, ic, ihw, ic, alpha, db, ic, f + b * c * hw, ihw, 0.0f, df + b * c * hw, ihw);
     }
 }
 

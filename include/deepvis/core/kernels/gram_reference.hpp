@@ -20,8 +20,8 @@ inline void gram(const float* f, std::size_t n, std::size_t c, std::size_t hw, f
     }
 }
 
-inline void gram_backward(const float* f, const float* dg, std::size_t n, std::size_t c, std::size_t hw,
-                          float* df, float scale) {
+inline void gram_backward(const float* f, const float* dg, std::size_t n, std::size_t c, std::size_t hw, float* df,
+                          float scale) {
     for (std::size_t b = 0; b < n; ++b) {
         const float* fb = f + b * c * hw;
         const float* db = dg + b * c * c;

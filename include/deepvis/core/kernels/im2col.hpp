@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
-
 #include <deepvis/core/kernels/elementwise.hpp>
 #include <deepvis/core/parallel.hpp>
 
@@ -34,8 +33,8 @@ struct conv_geometry {
     std::ptrdiff_t plane() const { return height * width; }
     /// A 1×1, stride-1, unpadded kernel: the column matrix is x itself.
     bool is_pointwise() const {
-        return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 &&
-               pad_left == 0 && out_h == height && out_w == width;
+        return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0 &&
+               out_h == height && out_w == width;
     }
 };
 
@@ -58,8 +57,8 @@ inline bool im2col_by_plane_shift(const conv_geometry& g) {
     return g.stride_h == 1 && g.stride_w == 1 && g.out_w == g.width;
 }
 
-inline void im2col_plane_shift(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1,
-                               float* col, std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
+inline void im2col_plane_shift(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col,
+                               std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
     const std::ptrdiff_t tile = p1 - p0, W = g.width, OW = g.out_w, plane = g.plane();
     for (std::ptrdiff_t c = c_begin; c < c_end; ++c) {
         const float* xc = x + c * plane;
@@ -70,13 +69,14 @@ inline void im2col_plane_shift(const conv_geometry& g, const float* x, std::ptrd
             const std::ptrdiff_t b = std::clamp(std::min(g.out_h, g.height - dr) * OW, a, p1);
             for (std::ptrdiff_t kj = 0; kj < g.kernel_w; ++kj) {
                 float* dst = col + ((c * g.kernel_h + ki) * g.kernel_w + kj) * tile;  // dst[p − p0]
-                const std::ptrdiff_t dc = kj * g.dilation_w - g.pad_left;                 // input column = ow + dc
+                const std::ptrdiff_t dc = kj * g.dilation_w - g.pad_left;             // input column = ow + dc
                 const std::ptrdiff_t shift = dr * W + dc;
                 std::fill(dst, dst + (a - p0), 0.0f);
                 std::fill(dst + (b - p0), dst + tile, 0.0f);
                 // Reads stay inside the plane; what the clamp skips are wrapped columns, zeroed below.
                 const std::ptrdiff_t c0 = std::max(a, -shift), c1 = std::min(b, plane - shift);
-                if (c1 > c0) std::memcpy(dst + (c0 - p0), xc + c0 + shift, sizeof(float) * static_cast<std::size_t>(c1 - c0));
+                if (c1 > c0)
+                    std::memcpy(dst + (c0 - p0), xc + c0 + shift, sizeof(float) * static_cast<std::size_t>(c1 - c0));
                 const std::ptrdiff_t lo = std::clamp<std::ptrdiff_t>(-dc, 0, OW), hi = std::clamp(W - dc, lo, OW);
                 if (lo == 0 && hi == OW) continue;
                 for (std::ptrdiff_t row = a - a % OW; row < b; row += OW) {
@@ -117,7 +117,8 @@ inline void col2im_add_plane_shift(const conv_geometry& g, const float* col, std
                     const std::ptrdiff_t q1 = std::min(c1, q0 + chunk);
                     std::memcpy(staged, src + (q0 - p0), sizeof(float) * static_cast<std::size_t>(q1 - q0));
                     for (std::ptrdiff_t row = q0 - q0 % OW; row < q1; row += OW) {
-                        for (std::ptrdiff_t p = std::max(row, q0); p < std::min(row + lo, q1); ++p) staged[p - q0] = 0.0f;
+                        for (std::ptrdiff_t p = std::max(row, q0); p < std::min(row + lo, q1); ++p)
+                            staged[p - q0] = 0.0f;
                         for (std::ptrdiff_t p = std::max(row + hi, q0); p < std::min(row + OW, q1); ++p)
                             staged[p - q0] = 0.0f;
                     }
@@ -194,7 +195,8 @@ inline void col2im_add_rows(const conv_geometry& g, const float* col, std::ptrdi
                         float* dst = plane + ih * W;
                         const std::ptrdiff_t lo = std::clamp(lo_all, ow0, ow1), hi = std::clamp(hi_all, lo, ow1);
                         if (g.stride_w == 1) {
-                            if (hi > lo) add_inplace(dst + lo + base, src + (lo - ow0), static_cast<std::size_t>(hi - lo));
+                            if (hi > lo)
+                                add_inplace(dst + lo + base, src + (lo - ow0), static_cast<std::size_t>(hi - lo));
                         } else {
                             const std::ptrdiff_t s = g.stride_w;
                             for (std::ptrdiff_t ow = lo; ow < hi; ++ow) dst[ow * s + base] += src[ow - ow0];
@@ -213,8 +215,10 @@ inline void col2im_add_rows(const conv_geometry& g, const float* col, std::ptrdi
 /// channels fill disjoint rows, so they are split across the threads.
 inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col) {
     parallel_items(g.channels, g.kernel_h * g.kernel_w * (p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
-        if (detail::im2col_by_plane_shift(g)) detail::im2col_plane_shift(g, x, p0, p1, col, c0, c1);
-        else detail::im2col_rows(g, x, p0, p1, col, c0, c1);
+        if (detail::im2col_by_plane_shift(g))
+            detail::im2col_plane_shift(g, x, p0, p1, col, c0, c1);
+        else
+            detail::im2col_rows(g, x, p0, p1, col, c0, c1);
     });
 }
 
@@ -224,8 +228,10 @@ inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, st
 /// and every element still receives its contributions in the same order.
 inline void col2im_add(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1, float* x) {
     parallel_items(g.channels, g.kernel_h * g.kernel_w * (p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
-        if (detail::im2col_by_plane_shift(g)) detail::col2im_add_plane_shift(g, col, p0, p1, x, c0, c1);
-        else detail::col2im_add_rows(g, col, p0, p1, x, c0, c1);
+        if (detail::im2col_by_plane_shift(g))
+            detail::col2im_add_plane_shift(g, col, p0, p1, x, c0, c1);
+        else
+            detail::col2im_add_rows(g, col, p0, p1, x, c0, c1);
     });
 }
 

@@ -2,7 +2,6 @@
 /// Scalar references for im2col.hpp: one bounds check per element, no tiling tricks. The tests
 /// hold the fast kernels to these.
 #include <cstddef>
-
 #include <deepvis/core/kernels/im2col.hpp>
 
 namespace deepvis::kernels::reference {

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-
 #include <xsimd/xsimd.hpp>
 
 namespace deepvis::kernels {
@@ -319,8 +318,7 @@ inline float plane_sum(const float* x, std::ptrdiff_t n) {
 /// for a NaN maximum to the last NaN); tested against the scalar references.
 inline bool is_max_pool_2x2(const pool_geometry& g) {
     return g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.dilation_h == 1 &&
-           g.dilation_w == 1 && g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.height / 2 &&
-           g.out_w == g.width / 2;
+           g.dilation_w == 1 && g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.height / 2 && g.out_w == g.width / 2;
 }
 
 /// y = MaxPool 2×2/2 of `planes` contiguous (H, W) planes (an odd last row or column is unused).

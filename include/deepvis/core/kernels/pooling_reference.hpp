@@ -2,9 +2,8 @@
 /// Scalar references for pooling.hpp: every window tap bounds-checked, nothing precomputed.
 #include <cstddef>
 #include <cstdint>
-#include <limits>
-
 #include <deepvis/core/kernels/pooling.hpp>
+#include <limits>
 
 namespace deepvis::kernels::reference {
 

@@ -12,7 +12,6 @@
 /// added to (accumulate = true). Each element is read once from memory and the gradient written
 /// once; the neighbour rows come from cache, so the kernel runs at memory speed.
 #include <cstddef>
-
 #include <xsimd/xsimd.hpp>
 
 namespace deepvis::kernels {
@@ -48,8 +47,8 @@ inline double total_variation(const float* x, std::size_t planes, std::size_t h,
             float row = 0.0f;
             auto scalar = [&](std::size_t j) {
                 const float c = cur[j];
-                row += detail::tv_element(c, j > 0 ? cur[j - 1] : c, j + 1 < w ? cur[j + 1] : c, up[j], dn[j],
-                                          two_w, g + j, accumulate);
+                row += detail::tv_element(c, j > 0 ? cur[j - 1] : c, j + 1 < w ? cur[j + 1] : c, up[j], dn[j], two_w,
+                                          g + j, accumulate);
             };
             scalar(0);
             std::size_t j = 1;

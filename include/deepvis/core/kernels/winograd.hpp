@@ -21,15 +21,15 @@
 /// tests fail with it. Every routine takes the transform as a template parameter, so a user who
 /// wants speed over agreement can pass winograd_f4x4_3x3. Callers choose this path only where
 /// winograd_pays (below; measured in bench/conv_micro.cpp).
-#include <algorithm>
 #include <cblas.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
-#include <vector>
-
 #include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/core/kernels/im2col.hpp>
 #include <deepvis/core/parallel.hpp>
+#include <vector>
 
 namespace deepvis::kernels {
 
@@ -45,7 +45,8 @@ struct winograd_f4x4_3x3 {
                                       {1.0f / 24, 1.0f / 12, 1.0f / 6},
                                       {1.0f / 24, -1.0f / 12, 1.0f / 6},
                                       {0, 0, 1}};
-    static constexpr float AT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+    static constexpr float AT[4][6] = {
+        {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
 };
 /// F(2×2, 3×3), points 0, ±1 (ibid., §4.1).
 struct winograd_f2x2_3x3 {
@@ -107,7 +108,8 @@ inline conv_geometry winograd_backward_geometry(const conv_geometry& g, std::ptr
 
 namespace detail {
 struct winograd_blocks {
-    std::ptrdiff_t tiles_w, tiles_h, rows, count, tiles;  // tiles per row / column, tile rows per block, blocks, tiles per block
+    std::ptrdiff_t tiles_w, tiles_h, rows, count,
+        tiles;  // tiles per row / column, tile rows per block, blocks, tiles per block
 };
 template <class T>
 inline winograd_blocks winograd_blocking(const conv_geometry& g, std::ptrdiff_t out_channels) {
@@ -169,7 +171,8 @@ inline void winograd_weights(const float* w, std::ptrdiff_t M, std::ptrdiff_t C,
             for (int r = 0; r < 3; ++r)
                 for (int s = 0; s < 3; ++s) kk[r][s] = flipped ? k[(2 - r) * 3 + (2 - s)] : k[r * 3 + s];
             for (int r = 0; r < a; ++r)
-                for (int s = 0; s < 3; ++s) gk[r][s] = T::G[r][0] * kk[0][s] + T::G[r][1] * kk[1][s] + T::G[r][2] * kk[2][s];
+                for (int s = 0; s < 3; ++s)
+                    gk[r][s] = T::G[r][0] * kk[0][s] + T::G[r][1] * kk[1][s] + T::G[r][2] * kk[2][s];
             for (int r = 0; r < a; ++r)
                 for (int s = 0; s < a; ++s)
                     st[i * a * a + r * a + s] = gk[r][0] * T::G[s][0] + gk[r][1] * T::G[s][1] + gk[r][2] * T::G[s][2];
@@ -187,13 +190,12 @@ namespace detail {
 /// Every transform then runs as contiguous multiply-adds over whole rows of tiles, which the
 /// compiler vectorises (with the tile interleaved, the inner loops were scalar, and 55 % of the
 /// time was spent in them).
-inline std::ptrdiff_t winograd_phase_stride(const winograd_blocks& b) {
-    return b.tiles_w + 1;
-}
+inline std::ptrdiff_t winograd_phase_stride(const winograd_blocks& b) { return b.tiles_w + 1; }
 
 /// dst[0, n) = Σ_k coefficients[k] · src_k[0, n) over the nonzero coefficients.
 template <int K>
-inline void winograd_combine(const float (&coefficients)[K], const float* const (&src)[K], float* dst, std::ptrdiff_t n) {
+inline void winograd_combine(const float (&coefficients)[K], const float* const (&src)[K], float* dst,
+                             std::ptrdiff_t n) {
     bool first = true;
     for (int k = 0; k < K; ++k) {
         const float coefficient = coefficients[k];
@@ -215,8 +217,8 @@ inline void winograd_input_tiles(const conv_geometry& g, const winograd_blocks& 
                                  std::ptrdiff_t r0, std::ptrdiff_t r1, float* v, float* rows) {
     constexpr int m = T::m, a = T::alpha;
     const std::ptrdiff_t P = winograd_phase_stride(b), row = m * P, C = g.channels, tiles = b.tiles, tw = b.tiles_w;
-    float* in = rows;                // α rows by phase
-    float* down = rows + a * row;    // one transformed row by phase
+    float* in = rows;              // α rows by phase
+    float* down = rows + a * row;  // one transformed row by phase
     const float* in_rows[a];
     for (int k = 0; k < a; ++k) in_rows[k] = in + k * row;
     // The tile at tx reads element tx·m + k of a row: phase k mod m, offset k div m.
@@ -254,8 +256,8 @@ inline void winograd_output_tiles(const conv_geometry& g, const winograd_blocks&
                                   std::ptrdiff_t o, std::ptrdiff_t r0, std::ptrdiff_t r1, float* yo, float* rows) {
     constexpr int m = T::m, a = T::alpha;
     const std::ptrdiff_t tw = b.tiles_w, tiles = b.tiles;
-    float* down = rows;               // (a, tiles_w) for one output row
-    float* across = rows + a * tw;    // (tiles_w) for one output column phase
+    float* down = rows;             // (a, tiles_w) for one output row
+    float* across = rows + a * tw;  // (tiles_w) for one output column phase
     const float* down_rows[a];
     for (int j = 0; j < a; ++j) down_rows[j] = down + j * tw;
     for (std::ptrdiff_t ty = r0; ty < r1; ++ty) {
@@ -307,8 +309,8 @@ inline void winograd_conv2d(const conv_geometry& g, std::ptrdiff_t M, const floa
             detail::winograd_input_tiles<T>(g, b, x + c * g.plane(), c, r0, r1, v, rows);
         }
         for (int xi = 0; xi < a * a; ++xi)
-            sgemm(false, false, M, n, C, 1.0f, u + xi * winograd_plane_stride(M, C), C, v + xi * C * b.tiles,
-                        b.tiles, 0.0f, yt + xi * M * b.tiles, b.tiles);
+            sgemm(false, false, M, n, C, 1.0f, u + xi * winograd_plane_stride(M, C), C, v + xi * C * b.tiles, b.tiles,
+                  0.0f, yt + xi * M * b.tiles, b.tiles);
         for (std::ptrdiff_t o = 0; o < M; ++o)
             detail::winograd_output_tiles<T>(g, b, M, yt, o, r0, r1, y + o * g.positions(), rows);
     });

@@ -6,23 +6,22 @@
 /// layers (`layers { }`, enum types) are upgraded to LayerParameter as Caffe's own
 /// UpgradeV1LayerParameter does, and blobs become flat tensors after every declared size has
 /// been checked for overflow and against the number of values stored.
-#include <climits>
-#include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
-#include <vector>
-
+#include <deepvis/io/detail/caffe.pb.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/text_format.h>
 
+#include <climits>
+#include <cstdint>
 #include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
-#include <deepvis/io/detail/caffe.pb.h>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 namespace deepvis::detail {
 
@@ -106,46 +105,86 @@ inline caffe_pb::NetParameter parse_caffemodel(const std::filesystem::path& file
 inline std::string caffe_v1_type_name(caffe_pb::V1LayerParameter::LayerType type) {
     using V1 = caffe_pb::V1LayerParameter;
     switch (type) {
-        case V1::ABSVAL: return "AbsVal";
-        case V1::ACCURACY: return "Accuracy";
-        case V1::ARGMAX: return "ArgMax";
-        case V1::BNLL: return "BNLL";
-        case V1::CONCAT: return "Concat";
-        case V1::CONTRASTIVE_LOSS: return "ContrastiveLoss";
-        case V1::CONVOLUTION: return "Convolution";
-        case V1::DATA: return "Data";
-        case V1::DECONVOLUTION: return "Deconvolution";
-        case V1::DROPOUT: return "Dropout";
-        case V1::DUMMY_DATA: return "DummyData";
-        case V1::EUCLIDEAN_LOSS: return "EuclideanLoss";
-        case V1::ELTWISE: return "Eltwise";
-        case V1::EXP: return "Exp";
-        case V1::FLATTEN: return "Flatten";
-        case V1::HDF5_DATA: return "HDF5Data";
-        case V1::HDF5_OUTPUT: return "HDF5Output";
-        case V1::HINGE_LOSS: return "HingeLoss";
-        case V1::IM2COL: return "Im2col";
-        case V1::IMAGE_DATA: return "ImageData";
-        case V1::INFOGAIN_LOSS: return "InfogainLoss";
-        case V1::INNER_PRODUCT: return "InnerProduct";
-        case V1::LRN: return "LRN";
-        case V1::MEMORY_DATA: return "MemoryData";
-        case V1::MULTINOMIAL_LOGISTIC_LOSS: return "MultinomialLogisticLoss";
-        case V1::MVN: return "MVN";
-        case V1::POOLING: return "Pooling";
-        case V1::POWER: return "Power";
-        case V1::RELU: return "ReLU";
-        case V1::SIGMOID: return "Sigmoid";
-        case V1::SIGMOID_CROSS_ENTROPY_LOSS: return "SigmoidCrossEntropyLoss";
-        case V1::SILENCE: return "Silence";
-        case V1::SOFTMAX: return "Softmax";
-        case V1::SOFTMAX_LOSS: return "SoftmaxWithLoss";
-        case V1::SPLIT: return "Split";
-        case V1::SLICE: return "Slice";
-        case V1::TANH: return "TanH";
-        case V1::WINDOW_DATA: return "WindowData";
-        case V1::THRESHOLD: return "Threshold";
-        default: return "NONE";
+        case V1::ABSVAL:
+            return "AbsVal";
+        case V1::ACCURACY:
+            return "Accuracy";
+        case V1::ARGMAX:
+            return "ArgMax";
+        case V1::BNLL:
+            return "BNLL";
+        case V1::CONCAT:
+            return "Concat";
+        case V1::CONTRASTIVE_LOSS:
+            return "ContrastiveLoss";
+        case V1::CONVOLUTION:
+            return "Convolution";
+        case V1::DATA:
+            return "Data";
+        case V1::DECONVOLUTION:
+            return "Deconvolution";
+        case V1::DROPOUT:
+            return "Dropout";
+        case V1::DUMMY_DATA:
+            return "DummyData";
+        case V1::EUCLIDEAN_LOSS:
+            return "EuclideanLoss";
+        case V1::ELTWISE:
+            return "Eltwise";
+        case V1::EXP:
+            return "Exp";
+        case V1::FLATTEN:
+            return "Flatten";
+        case V1::HDF5_DATA:
+            return "HDF5Data";
+        case V1::HDF5_OUTPUT:
+            return "HDF5Output";
+        case V1::HINGE_LOSS:
+            return "HingeLoss";
+        case V1::IM2COL:
+            return "Im2col";
+        case V1::IMAGE_DATA:
+            return "ImageData";
+        case V1::INFOGAIN_LOSS:
+            return "InfogainLoss";
+        case V1::INNER_PRODUCT:
+            return "InnerProduct";
+        case V1::LRN:
+            return "LRN";
+        case V1::MEMORY_DATA:
+            return "MemoryData";
+        case V1::MULTINOMIAL_LOGISTIC_LOSS:
+            return "MultinomialLogisticLoss";
+        case V1::MVN:
+            return "MVN";
+        case V1::POOLING:
+            return "Pooling";
+        case V1::POWER:
+            return "Power";
+        case V1::RELU:
+            return "ReLU";
+        case V1::SIGMOID:
+            return "Sigmoid";
+        case V1::SIGMOID_CROSS_ENTROPY_LOSS:
+            return "SigmoidCrossEntropyLoss";
+        case V1::SILENCE:
+            return "Silence";
+        case V1::SOFTMAX:
+            return "Softmax";
+        case V1::SOFTMAX_LOSS:
+            return "SoftmaxWithLoss";
+        case V1::SPLIT:
+            return "Split";
+        case V1::SLICE:
+            return "Slice";
+        case V1::TANH:
+            return "TanH";
+        case V1::WINDOW_DATA:
+            return "WindowData";
+        case V1::THRESHOLD:
+            return "Threshold";
+        default:
+            return "NONE";
     }
 }
 
@@ -212,8 +251,10 @@ inline tensor caffe_blob_values(const caffe_pb::BlobProto& b, const std::string&
                   what << ": declares shape " << shape_string(dims) << " (" << declared << " values) but holds "
                        << stored << " values");
     tensor t = tensor::from_shape({static_cast<std::size_t>(stored)});
-    if (doubles) std::copy(b.double_data().begin(), b.double_data().end(), t.begin());
-    else std::copy(b.data().begin(), b.data().end(), t.begin());
+    if (doubles)
+        std::copy(b.double_data().begin(), b.double_data().end(), t.begin());
+    else
+        std::copy(b.data().begin(), b.data().end(), t.begin());
     return t;
 }
 

@@ -4,15 +4,14 @@
 /// ops. The naming rule and the layer table are documented in io/caffe.hpp.
 #include <algorithm>
 #include <cstdint>
-#include <map>
-#include <set>
-#include <string>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/detail/caffe_files.hpp>
 #include <deepvis/nn/graph.hpp>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace deepvis::detail {
 
@@ -25,7 +24,7 @@ inline const char* caffe_supported_types() {
 
 /// Layers that feed or score training and do not exist in a deployed network.
 inline bool caffe_is_training_only(const std::string& type) {
-    static const std::set<std::string> data = {"Data", "ImageData", "HDF5Data", "HDF5Output", "MemoryData",
+    static const std::set<std::string> data = {"Data",       "ImageData", "HDF5Data", "HDF5Output", "MemoryData",
                                                "WindowData", "DummyData", "Accuracy", "Silence"};
     const bool loss = type.size() >= 4 && type.compare(type.size() - 4, 4, "Loss") == 0;
     return loss || data.count(type) != 0;
@@ -43,16 +42,17 @@ public:
             if (l.blobs_size() > 0) m_weights.emplace(l.name(), &l.blobs());
         declare_net_inputs(net);
         m_layers = caffe_layers(net);
-        m_layers.erase(std::remove_if(m_layers.begin(), m_layers.end(),
-                                      [](const auto& l) { return !caffe_in_test_phase(l); }),
-                       m_layers.end());
+        m_layers.erase(
+            std::remove_if(m_layers.begin(), m_layers.end(), [](const auto& l) { return !caffe_in_test_phase(l); }),
+            m_layers.end());
     }
 
     nn::graph build() {
         for (std::size_t i = 0; i < m_layers.size(); ++i) translate(i);
         for (const auto& name : m_unconsumed) m_graph.outputs.push_back({name, {}});
-        DEEPVIS_CHECK(!m_graph.inputs.empty(), io_error,
-                      m_label << ": declares no input (expected an Input layer, or input: with input_shape or input_dim)");
+        DEEPVIS_CHECK(
+            !m_graph.inputs.empty(), io_error,
+            m_label << ": declares no input (expected an Input layer, or input: with input_shape or input_dim)");
         DEEPVIS_CHECK(!m_graph.outputs.empty(), io_error, m_label << ": the network has no output layer");
         return std::move(m_graph);
     }
@@ -80,8 +80,10 @@ private:
                               << " input_dim values (expected 4 per input)");
         for (int i = 0; i < n; ++i) {
             std::vector<std::int64_t> dims;
-            if (net.input_shape_size() > 0) dims.assign(net.input_shape(i).dim().begin(), net.input_shape(i).dim().end());
-            else if (net.input_dim_size() > 0) dims.assign(net.input_dim().begin() + 4 * i, net.input_dim().begin() + 4 * i + 4);
+            if (net.input_shape_size() > 0)
+                dims.assign(net.input_shape(i).dim().begin(), net.input_shape(i).dim().end());
+            else if (net.input_dim_size() > 0)
+                dims.assign(net.input_dim().begin() + 4 * i, net.input_dim().begin() + 4 * i + 4);
             add_input(net.input(i), std::move(dims), m_label + ": input '" + net.input(i) + "'");
         }
     }
@@ -93,7 +95,8 @@ private:
         auto it = m_blobs.find(l.bottom(i));
         DEEPVIS_CHECK(it != m_blobs.end(), io_error,
                       where(l) << ": bottom '" << l.bottom(i)
-                               << "' is not produced by any earlier layer or input (unknown blob, or layers out of order / in a cycle)");
+                               << "' is not produced by any earlier layer or input (unknown blob, or layers out of "
+                                  "order / in a cycle)");
         m_unconsumed.erase(std::remove(m_unconsumed.begin(), m_unconsumed.end(), it->second), m_unconsumed.end());
         return it->second;
     }
@@ -132,12 +135,12 @@ private:
     /// Blob `i` of the layer's weights in the caffemodel, flat; its count checked by `check`.
     tensor blob(const layer& l, int i) {
         auto it = m_weights.find(l.name());
-        DEEPVIS_CHECK(it != m_weights.end(), io_error,
-                      where(l) << ": needs weights, but the caffemodel has no layer named '" << l.name()
-                               << "' with blobs");
-        DEEPVIS_CHECK(i < it->second->size(), io_error,
-                      where(l) << ": needs blob " << i << ", but the caffemodel holds " << it->second->size()
-                               << " blobs for it");
+        DEEPVIS_CHECK(
+            it != m_weights.end(), io_error,
+            where(l) << ": needs weights, but the caffemodel has no layer named '" << l.name() << "' with blobs");
+        DEEPVIS_CHECK(
+            i < it->second->size(), io_error,
+            where(l) << ": needs blob " << i << ", but the caffemodel holds " << it->second->size() << " blobs for it");
         return caffe_blob_values(it->second->Get(i), where(l) + ": blob " + std::to_string(i));
     }
 
@@ -157,7 +160,7 @@ private:
         for (std::size_t j = i + 1; j < m_layers.size(); ++j)
             if (!caffe_is_training_only(m_layers[j].type()))
                 for (const auto& b : m_layers[j].bottom())
-                if (b == top) return true;
+                    if (b == top) return true;
         return false;
     }
 
@@ -199,11 +202,13 @@ private:
     /// (height, width) of a convolution or pooling window: the _h/_w forms win over the
     /// repeated or single value (Caffe's rule).
     template <class Repeated>
-    static std::vector<std::int64_t> pair(const Repeated& values, bool has_h, std::int64_t h, bool has_w, std::int64_t w,
-                                          std::int64_t fallback) {
+    static std::vector<std::int64_t> pair(const Repeated& values, bool has_h, std::int64_t h, bool has_w,
+                                          std::int64_t w, std::int64_t fallback) {
         std::int64_t a = fallback, b = fallback;
-        if (values.size() == 1) a = b = values.Get(0);
-        else if (values.size() >= 2) a = values.Get(0), b = values.Get(1);
+        if (values.size() == 1)
+            a = b = values.Get(0);
+        else if (values.size() >= 2)
+            a = values.Get(0), b = values.Get(1);
         if (has_h) a = h;
         if (has_w) b = w;
         return {a, b};
@@ -231,7 +236,8 @@ private:
         if (type == "Eltwise") return eltwise(l);
         if (type == "BatchNorm") return batch_norm(l);
         if (type == "Scale") return scale(l);
-        if (type == "Softmax") return emit(l, name, "Softmax", {bottom(l, 0)}, {{"axis", std::int64_t(l.softmax_param().axis())}});
+        if (type == "Softmax")
+            return emit(l, name, "Softmax", {bottom(l, 0)}, {{"axis", std::int64_t(l.softmax_param().axis())}});
         if (type == "Sigmoid") return emit(l, name, "Sigmoid", {bottom(l, 0)});
         if (type == "TanH") return emit(l, name, "Tanh", {bottom(l, 0)});
         if (type == "Flatten") {
@@ -283,8 +289,9 @@ private:
                       where(l) << ": weight blob holds " << w.size() << " values, not a multiple of "
                                << (transposed ? "num_output/group" : "num_output") << " x kernel = " << fixed);
         const auto free = static_cast<std::int64_t>(w.size()) / fixed;
-        const std::vector<std::int64_t> wdims = transposed ? std::vector<std::int64_t>{free, out / group, kernel[0], kernel[1]}
-                                                           : std::vector<std::int64_t>{out, free, kernel[0], kernel[1]};
+        const std::vector<std::int64_t> wdims = transposed
+                                                    ? std::vector<std::int64_t>{free, out / group, kernel[0], kernel[1]}
+                                                    : std::vector<std::int64_t>{out, free, kernel[0], kernel[1]};
         w.reshape(shape_type(wdims.begin(), wdims.end()));
         std::vector<std::string> inputs = {bottom(l, 0), constant(l, l.name() + "/weight", std::move(w))};
         if (p.bias_term()) inputs.push_back(constant(l, l.name() + "/bias", blob_as(l, 1, {out}, "bias")));
@@ -306,7 +313,8 @@ private:
         DEEPVIS_CHECK(w.size() > 0 && w.size() % static_cast<std::size_t>(n) == 0, io_error,
                       where(l) << ": weight blob holds " << w.size() << " values, not a multiple of num_output " << n);
         const auto k = static_cast<std::size_t>(w.size() / n);
-        w.reshape(p.transpose() ? shape_type{k, static_cast<std::size_t>(n)} : shape_type{static_cast<std::size_t>(n), k});
+        w.reshape(p.transpose() ? shape_type{k, static_cast<std::size_t>(n)}
+                                : shape_type{static_cast<std::size_t>(n), k});
         const std::string flat = emit(l, l.name() + "/flatten", "Flatten", {bottom(l, 0)}, {{"axis", std::int64_t(1)}});
         std::vector<std::string> inputs = {flat, constant(l, l.name() + "/weight", std::move(w))};
         if (p.bias_term()) inputs.push_back(constant(l, l.name() + "/bias", blob_as(l, 1, {n}, "bias")));
@@ -329,8 +337,10 @@ private:
         const std::int64_t ks = p.kernel_size(), st = p.stride(), pd = p.pad();
         DEEPVIS_CHECK(p.has_kernel_size() || (p.has_kernel_h() && p.has_kernel_w()), io_error,
                       where(l) << ": kernel_size (or kernel_h and kernel_w) is missing");
-        const std::vector<std::int64_t> kernel = {p.has_kernel_h() ? p.kernel_h() : ks, p.has_kernel_w() ? p.kernel_w() : ks};
-        const std::vector<std::int64_t> stride = {p.has_stride_h() ? p.stride_h() : st, p.has_stride_w() ? p.stride_w() : st};
+        const std::vector<std::int64_t> kernel = {p.has_kernel_h() ? p.kernel_h() : ks,
+                                                  p.has_kernel_w() ? p.kernel_w() : ks};
+        const std::vector<std::int64_t> stride = {p.has_stride_h() ? p.stride_h() : st,
+                                                  p.has_stride_w() ? p.stride_w() : st};
         const std::vector<std::int64_t> pad = {p.has_pad_h() ? p.pad_h() : pd, p.has_pad_w() ? p.pad_w() : pd};
         DEEPVIS_CHECK(kernel[0] > 0 && kernel[1] > 0 && stride[0] > 0 && stride[1] > 0, io_error,
                       where(l) << ": kernel and stride must be at least 1");
@@ -348,10 +358,12 @@ private:
     std::string lrn(const layer& l) {
         const auto& p = l.lrn_param();
         const std::int64_t size = p.local_size();
-        DEEPVIS_CHECK(size >= 1 && size % 2 == 1, io_error, where(l) << ": local_size " << size << ", expected an odd number");
+        DEEPVIS_CHECK(size >= 1 && size % 2 == 1, io_error,
+                      where(l) << ": local_size " << size << ", expected an odd number");
         const std::string x = bottom(l, 0);
         if (p.norm_region() == caffe_pb::LRNParameter::ACROSS_CHANNELS)
-            return emit(l, l.name(), "LRN", {x}, {{"size", size}, {"alpha", p.alpha()}, {"beta", p.beta()}, {"bias", p.k()}});
+            return emit(l, l.name(), "LRN", {x},
+                        {{"size", size}, {"alpha", p.alpha()}, {"beta", p.beta()}, {"bias", p.k()}});
         // WITHIN_CHANNEL, as Caffe composes it: y = x · (1 + alpha · avg_{size x size}(x²))^(−beta),
         // the average over a window zero-padded by (size − 1)/2 and divided by size² (k is unused).
         const std::string& n = l.name();
@@ -371,7 +383,8 @@ private:
     std::string eltwise(const layer& l) {
         const auto& p = l.eltwise_param();
         using E = caffe_pb::EltwiseParameter;
-        DEEPVIS_CHECK(l.bottom_size() >= 2, io_error, where(l) << ": has " << l.bottom_size() << " bottoms, expected 2 or more");
+        DEEPVIS_CHECK(l.bottom_size() >= 2, io_error,
+                      where(l) << ": has " << l.bottom_size() << " bottoms, expected 2 or more");
         DEEPVIS_CHECK(p.coeff_size() == 0 || (p.operation() == E::SUM && p.coeff_size() == l.bottom_size()), io_error,
                       where(l) << ": " << p.coeff_size() << " coefficients for " << l.bottom_size()
                                << " bottoms (coefficients need SUM and one per bottom)");
@@ -401,7 +414,8 @@ private:
         float factor = 1.0f;
         if (m_weights.at(l.name())->size() >= 3) {
             const tensor s = blob(l, 2);
-            DEEPVIS_CHECK(s.size() == 1, io_error, where(l) << ": scale-factor blob holds " << s.size() << " values, expected 1");
+            DEEPVIS_CHECK(s.size() == 1, io_error,
+                          where(l) << ": scale-factor blob holds " << s.size() << " values, expected 1");
             factor = s(0) == 0.0f ? 0.0f : 1.0f / s(0);
         }
         mean *= factor;
@@ -418,8 +432,9 @@ private:
     /// along axis 1, as BatchNormalization with mean 0, variance 1 and epsilon 0 (exact, any rank).
     std::string scale(const layer& l) {
         const auto& p = l.scale_param();
-        DEEPVIS_CHECK(l.bottom_size() == 1, unsupported_error,
-                      where(l) << ": " << l.bottom_size() << " bottoms; deepvis supports Scale with learned factors (1 bottom)");
+        DEEPVIS_CHECK(
+            l.bottom_size() == 1, unsupported_error,
+            where(l) << ": " << l.bottom_size() << " bottoms; deepvis supports Scale with learned factors (1 bottom)");
         DEEPVIS_CHECK(p.axis() == 1 && p.num_axes() == 1, unsupported_error,
                       where(l) << ": axis " << p.axis() << ", num_axes " << p.num_axes() << "; deepvis supports 1, 1");
         tensor gamma = blob(l, 0);
@@ -440,7 +455,9 @@ private:
         std::string acc = bottom(l, 0);
         const bool do_scale = p.scale() != 1.0f, do_shift = p.shift() != 0.0f, do_pow = p.power() != 1.0f;
         if (!do_scale && !do_shift && !do_pow) return emit(l, n, "Identity", {acc});
-        if (do_scale) acc = emit(l, do_shift || do_pow ? n + "/scale" : n, "Mul", {acc, scalar(l, n + "/scale_value", p.scale())});
+        if (do_scale)
+            acc =
+                emit(l, do_shift || do_pow ? n + "/scale" : n, "Mul", {acc, scalar(l, n + "/scale_value", p.scale())});
         if (do_shift) acc = emit(l, do_pow ? n + "/shift" : n, "Add", {acc, scalar(l, n + "/shift_value", p.shift())});
         if (do_pow) acc = emit(l, n, "Pow", {acc, scalar(l, n + "/power_value", p.power())});
         return acc;

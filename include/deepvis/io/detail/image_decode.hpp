@@ -7,12 +7,12 @@
 /// destructor.
 #include <png.h>
 // jpeglib.h needs size_t and FILE declared before it.
-#include <cstddef>
-#include <cstdio>
 #include <jpeglib.h>
 
 #include <csetjmp>
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deepvis/core/checked.hpp>
@@ -37,7 +37,8 @@ namespace deepvis::detail {
 
 inline void check_declared_pixels(const std::string& name, std::size_t width, std::size_t height) {
     // Both sides are < 2^32 (PNG) or < 2^16 (JPEG): the product cannot wrap in 64 bits.
-    DEEPVIS_CHECK(width > 0 && height > 0, io_error, "image '" << name << "': declares an empty " << width << "x" << height << " image");
+    DEEPVIS_CHECK(width > 0 && height > 0, io_error,
+                  "image '" << name << "': declares an empty " << width << "x" << height << " image");
     DEEPVIS_CHECK(width * height <= max_pixels(), io_error,
                   "image '" << name << "': declares " << width << "x" << height << " (" << width * height
                             << " pixels), more than the limit of " << max_pixels() << " (DEEPVIS_MAX_PIXELS)");
@@ -45,7 +46,8 @@ inline void check_declared_pixels(const std::string& name, std::size_t width, st
 
 /// Converts `n`-channel pixels to `want` channels with stb_image's rules (luma = (77 R + 150 G +
 /// 29 B) >> 8), so that results do not depend on which decoder read the file.
-inline std::vector<std::uint8_t> convert_channels(const std::vector<std::uint8_t>& in, std::size_t n, std::size_t want) {
+inline std::vector<std::uint8_t> convert_channels(const std::vector<std::uint8_t>& in, std::size_t n,
+                                                  std::size_t want) {
     if (n == want) return in;
     const std::size_t count = in.size() / n;
     std::vector<std::uint8_t> out(count * want);
@@ -113,8 +115,9 @@ inline io::image_u8 decode_png(std::span<const std::uint8_t> bytes, const std::s
     // chunk allocated and cleared it (fuzz_image). deepvis reads none of them (no colour
     // management, no text), so each is skipped unread, as an unknown chunk; only tRNS is kept.
     // Pixel data (IDAT) is streamed, bounded by max_pixels().
-    static constexpr png_byte ignored[] = "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0"
-                                          "sCAL\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
+    static constexpr png_byte ignored[] =
+        "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0"
+        "sCAL\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored, static_cast<int>(sizeof(ignored) / 5));
 
     png_uint_32 width = 0, height = 0;
@@ -248,7 +251,8 @@ inline io::image_u8 decode_jpeg(std::span<const std::uint8_t> bytes, const std::
         for (std::size_t i = 0; i < height * width; ++i) {
             const std::uint8_t* p = img.pixels.data() + i * 4;
             const int k = inverted ? p[3] : 255 - p[3];
-            for (std::size_t c = 0; c < 3; ++c) rgb[i * 3 + c] = static_cast<std::uint8_t>((inverted ? p[c] : 255 - p[c]) * k / 255);
+            for (std::size_t c = 0; c < 3; ++c)
+                rgb[i * 3 + c] = static_cast<std::uint8_t>((inverted ? p[c] : 255 - p[c]) * k / 255);
         }
         img.pixels = std::move(rgb);
         img.channels = 3;

@@ -1,9 +1,8 @@
 #pragma once
 /// with_model_label: errors raised while building a network from a model file name the file.
 /// Shared by the ONNX and Caffe loaders (io/onnx.hpp, io/caffe.hpp).
-#include <string>
-
 #include <deepvis/core/error.hpp>
+#include <string>
 
 namespace deepvis::detail {
 

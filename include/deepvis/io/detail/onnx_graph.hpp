@@ -1,19 +1,18 @@
 #pragma once
 /// Conversion between an ONNX ModelProto and nn::graph, in both directions. File handling and
 /// validation live in io/onnx.hpp; these functions only translate.
-#include <cstdint>
-#include <filesystem>
-#include <set>
-#include <string>
-#include <vector>
-
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <cstdint>
 #include <deepvis/core/error.hpp>
 #include <deepvis/io/detail/onnx_tensor.hpp>
 #include <deepvis/nn/graph.hpp>
 #include <deepvis/nn/op.hpp>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace deepvis::detail {
 
@@ -29,8 +28,7 @@ inline std::string supported_op_list() {
 inline std::vector<std::int64_t> onnx_value_shape(const onnx::ValueInfoProto& v) {
     std::vector<std::int64_t> shape;
     if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return shape;
-    for (const auto& d : v.type().tensor_type().shape().dim())
-        shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    for (const auto& d : v.type().tensor_type().shape().dim()) shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
     return shape;
 }
 
@@ -40,24 +38,37 @@ inline nn::attribute onnx_to_attribute(const onnx::AttributeProto& a, const std:
     auto type = a.type();
     if (type == onnx::AttributeProto::UNDEFINED) {
         // IR version 1 models leave the type out; infer it from the field that is set.
-        if (a.has_f()) type = onnx::AttributeProto::FLOAT;
-        else if (a.has_i()) type = onnx::AttributeProto::INT;
-        else if (a.has_s()) type = onnx::AttributeProto::STRING;
-        else if (a.has_t()) type = onnx::AttributeProto::TENSOR;
-        else if (a.floats_size()) type = onnx::AttributeProto::FLOATS;
-        else if (a.ints_size()) type = onnx::AttributeProto::INTS;
+        if (a.has_f())
+            type = onnx::AttributeProto::FLOAT;
+        else if (a.has_i())
+            type = onnx::AttributeProto::INT;
+        else if (a.has_s())
+            type = onnx::AttributeProto::STRING;
+        else if (a.has_t())
+            type = onnx::AttributeProto::TENSOR;
+        else if (a.floats_size())
+            type = onnx::AttributeProto::FLOATS;
+        else if (a.ints_size())
+            type = onnx::AttributeProto::INTS;
     }
     switch (type) {
-        case onnx::AttributeProto::INT: return a.i();
-        case onnx::AttributeProto::FLOAT: return a.f();
-        case onnx::AttributeProto::STRING: return a.s();
-        case onnx::AttributeProto::INTS: return std::vector<std::int64_t>(a.ints().begin(), a.ints().end());
-        case onnx::AttributeProto::FLOATS: return std::vector<float>(a.floats().begin(), a.floats().end());
-        case onnx::AttributeProto::TENSOR: return onnx_to_tensor(a.t(), model_dir, context + " tensor");
+        case onnx::AttributeProto::INT:
+            return a.i();
+        case onnx::AttributeProto::FLOAT:
+            return a.f();
+        case onnx::AttributeProto::STRING:
+            return a.s();
+        case onnx::AttributeProto::INTS:
+            return std::vector<std::int64_t>(a.ints().begin(), a.ints().end());
+        case onnx::AttributeProto::FLOATS:
+            return std::vector<float>(a.floats().begin(), a.floats().end());
+        case onnx::AttributeProto::TENSOR:
+            return onnx_to_tensor(a.t(), model_dir, context + " tensor");
         default:
-            DEEPVIS_FAIL(unsupported_error,
-                         context << " has type " << onnx::AttributeProto_AttributeType_Name(type)
-                                 << ", which deepvis does not support (INT, FLOAT, STRING, INTS, FLOATS and TENSOR are)");
+            DEEPVIS_FAIL(
+                unsupported_error,
+                context << " has type " << onnx::AttributeProto_AttributeType_Name(type)
+                        << ", which deepvis does not support (INT, FLOAT, STRING, INTS, FLOATS and TENSOR are)");
     }
 }
 
@@ -75,8 +86,8 @@ inline nn::graph onnx_to_graph(const onnx::ModelProto& model, const std::filesys
     for (const auto& entry : model.metadata_props()) out.metadata[entry.key()] = entry.value();
 
     DEEPVIS_CHECK(g.sparse_initializer_size() == 0, unsupported_error,
-                  label << ": sparse initialisers are not supported (initialiser '" << g.sparse_initializer(0).values().name()
-                        << "')");
+                  label << ": sparse initialisers are not supported (initialiser '"
+                        << g.sparse_initializer(0).values().name() << "')");
     for (const auto& init : g.initializer()) {
         const std::string context = label + ": initialiser '" + init.name() + "'";
         out.initializers[init.name()] = onnx_to_tensor(init, model_dir, context);
@@ -109,7 +120,8 @@ inline nn::graph onnx_to_graph(const onnx::ModelProto& model, const std::filesys
         nd.inputs.assign(n.input().begin(), n.input().end());
         nd.outputs.assign(n.output().begin(), n.output().end());
         for (const auto& a : n.attribute()) {
-            const std::string context = label + ": node '" + nd.name + "' (" + nd.op_type + "): attribute '" + a.name() + "'";
+            const std::string context =
+                label + ": node '" + nd.name + "' (" + nd.op_type + "): attribute '" + a.name() + "'";
             try {
                 nd.attributes.set(a.name(), onnx_to_attribute(a, model_dir, context));
             } catch (const unsupported_error&) {
@@ -215,8 +227,10 @@ inline void complete_output_types(onnx::ModelProto& model) {
         if (found && found->tensor_type().elem_type() != onnx::TensorProto::UNDEFINED)
             type->set_elem_type(found->tensor_type().elem_type());
         if (type->has_shape()) continue;
-        if (found && found->tensor_type().has_shape()) *type->mutable_shape() = found->tensor_type().shape();
-        else type->mutable_shape();
+        if (found && found->tensor_type().has_shape())
+            *type->mutable_shape() = found->tensor_type().shape();
+        else
+            type->mutable_shape();
     }
 }
 

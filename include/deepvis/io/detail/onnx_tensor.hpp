@@ -3,21 +3,20 @@
 /// element types, stored in the typed fields, in raw_data (little-endian) or in an external
 /// file next to the model. deepvis computes in float32; integer tensors (shapes, axes, pads)
 /// are exact below 2^24.
+#include <onnx/onnx_pb.h>
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <deepvis/core/checked.hpp>
+#include <deepvis/core/error.hpp>
+#include <deepvis/core/tensor.hpp>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
-
-#include <deepvis/core/checked.hpp>
-#include <deepvis/core/error.hpp>
-#include <deepvis/core/tensor.hpp>
 
 namespace deepvis::detail {
 
@@ -45,8 +44,10 @@ inline bool onnx_type_is_integer(int data_type) {
 inline std::size_t onnx_element_size(int data_type) {
     switch (data_type) {
         case onnx::TensorProto::FLOAT:
-        case onnx::TensorProto::INT32: return 4;
-        default: return 8;
+        case onnx::TensorProto::INT32:
+            return 4;
+        default:
+            return 8;
     }
 }
 
@@ -59,9 +60,12 @@ inline std::string read_onnx_external_data(const onnx::TensorProto& t, const std
     std::int64_t offset = 0, length = -1;
     for (const auto& entry : t.external_data()) {
         try {
-            if (entry.key() == "location") location = entry.value();
-            else if (entry.key() == "offset") offset = std::stoll(entry.value());
-            else if (entry.key() == "length") length = std::stoll(entry.value());
+            if (entry.key() == "location")
+                location = entry.value();
+            else if (entry.key() == "offset")
+                offset = std::stoll(entry.value());
+            else if (entry.key() == "length")
+                length = std::stoll(entry.value());
         } catch (const std::exception&) {
             DEEPVIS_FAIL(io_error, context << ": external data key '" << entry.key() << "' has the non-numeric value '"
                                            << entry.value() << "'");
@@ -86,8 +90,9 @@ inline std::string read_onnx_external_data(const onnx::TensorProto& t, const std
     DEEPVIS_CHECK(!ec, io_error, context << ": cannot read the size of external data file '" << file.string() << "'");
     if (length < 0) length = size - offset;
     DEEPVIS_CHECK(offset <= size && length <= size - offset, io_error,
-                  context << ": external data file '" << file.string() << "' has " << size << " bytes, expected at least "
-                          << offset + length << " (offset " << offset << " + length " << length << ")");
+                  context << ": external data file '" << file.string() << "' has " << size
+                          << " bytes, expected at least " << offset + length << " (offset " << offset << " + length "
+                          << length << ")");
     std::string bytes(static_cast<std::size_t>(length), '\0');
     std::ifstream in(file, std::ios::binary);
     in.seekg(offset);
@@ -165,10 +170,17 @@ inline tensor onnx_to_tensor(const onnx::TensorProto& t, const std::filesystem::
         for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<float>(field[static_cast<int>(i)]);
     };
     switch (type) {
-        case onnx::TensorProto::FLOAT: copy(t.float_data(), "float_data"); break;
-        case onnx::TensorProto::INT32: copy(t.int32_data(), "int32_data"); break;
-        case onnx::TensorProto::INT64: copy(t.int64_data(), "int64_data"); break;
-        default: copy(t.double_data(), "double_data");
+        case onnx::TensorProto::FLOAT:
+            copy(t.float_data(), "float_data");
+            break;
+        case onnx::TensorProto::INT32:
+            copy(t.int32_data(), "int32_data");
+            break;
+        case onnx::TensorProto::INT64:
+            copy(t.int64_data(), "int64_data");
+            break;
+        default:
+            copy(t.double_data(), "double_data");
     }
     return out;
 }

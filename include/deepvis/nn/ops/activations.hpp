@@ -100,8 +100,8 @@ private:
 };
 
 inline const bool leaky_relu_registered = register_op<leaky_relu_op>("LeakyRelu");
-inline const bool sigmoid_registered = register_op<sigmoid_op>(
-    "Sigmoid", {.activation = op_traits::score_activation::sigmoid});
+inline const bool sigmoid_registered =
+    register_op<sigmoid_op>("Sigmoid", {.activation = op_traits::score_activation::sigmoid});
 inline const bool tanh_registered = register_op<tanh_op>("Tanh");
 inline const bool clip_registered = register_op<clip_op>("Clip");
 

@@ -7,7 +7,6 @@
 ///   gX = scale·r·gY,  gscale = r·Σ gY·(x − mean),  gB = Σ gY,
 ///   gmean = −scale·r·Σ gY,  gvar = −½·scale·r³·Σ gY·(x − mean).
 #include <cmath>
-
 #include <deepvis/core/kernels/channel.hpp>
 #include <deepvis/nn/op.hpp>
 

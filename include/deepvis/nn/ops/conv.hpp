@@ -11,21 +11,22 @@
 /// ResNet's early blocks) run forward and backward-to-data by Winograd F(4×4, 3×3)
 /// (core/kernels/winograd.hpp) where kernels::winograd_pays says it is faster.
 #include <cstring>
-#include <limits>
-
 #include <deepvis/core/kernels/channel.hpp>
 #include <deepvis/core/kernels/conv2d.hpp>
 #include <deepvis/core/kernels/winograd.hpp>
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/spatial.hpp>
+#include <limits>
 
 namespace deepvis::nn {
 
 class conv_op final : public op {
 public:
     explicit conv_op(const op_context& ctx)
-        : m_name("Conv '" + ctx.node_name + "'"), m_window(ctx.attributes), m_group(ctx.attributes.get_int("group", 1)) {
+        : m_name("Conv '" + ctx.node_name + "'"),
+          m_window(ctx.attributes),
+          m_group(ctx.attributes.get_int("group", 1)) {
         detail::check_window_attribute(m_name, "group", m_group, 1);
     }
 
@@ -35,7 +36,8 @@ public:
         const float* w = x[1]->data();
         // The bias is added image by image, while the convolution's output is still in cache.
         auto add_bias = [&](float* yn) {
-            if (has_bias(x)) kernels::channel_affine(yn, nullptr, x[2]->data(), yn, 1, p.groups * p.out_per_group, p.g.positions());
+            if (has_bias(x))
+                kernels::channel_affine(yn, nullptr, x[2]->data(), yn, 1, p.groups * p.out_per_group, p.g.positions());
         };
         if (winograd(p)) {
             float* u = s.buffer(2, kernels::winograd_weight_size(p.out_per_group, p.g.channels));
@@ -75,7 +77,8 @@ public:
             float* u = s.buffer(2, kernels::winograd_weight_size(p.g.channels, p.out_per_group));
             kernels::winograd_weights(x[1]->data(), p.out_per_group, p.g.channels, u, true);
             for_each_image_winograd(gb, p.g.channels, p.batch, s, [&](std::ptrdiff_t n, float* buffer) {
-                kernels::winograd_conv2d(gb, p.g.channels, g + n * p.out_size, u, gx[0]->data() + n * p.in_size, buffer);
+                kernels::winograd_conv2d(gb, p.g.channels, g + n * p.out_size, u, gx[0]->data() + n * p.in_size,
+                                         buffer);
             });
         } else if (gx[0])
             parallel_for(p.batch, [&](std::ptrdiff_t n, int t) {
@@ -118,13 +121,14 @@ private:
     /// else the images run one after the other and each splits its tiles across the threads.
     /// Either way every call has a buffer of its own (scratch slot 3).
     template <class F>
-    static void for_each_image_winograd(const kernels::conv_geometry& g, std::ptrdiff_t out_channels, std::ptrdiff_t batch,
-                                        op_scratch& s, F&& f) {
+    static void for_each_image_winograd(const kernels::conv_geometry& g, std::ptrdiff_t out_channels,
+                                        std::ptrdiff_t batch, op_scratch& s, F&& f) {
         const std::size_t per_thread = kernels::winograd_buffer_size(g, out_channels);
         const int threads = available_threads(std::numeric_limits<std::ptrdiff_t>::max());
         float* buffers = s.buffer(3, per_thread * static_cast<std::size_t>(threads));
         if (batch >= threads)
-            parallel_for(batch, [&](std::ptrdiff_t n, int t) { f(n, buffers + static_cast<std::size_t>(t) * per_thread); });
+            parallel_for(batch,
+                         [&](std::ptrdiff_t n, int t) { f(n, buffers + static_cast<std::size_t>(t) * per_thread); });
         else
             for (std::ptrdiff_t n = 0; n < batch; ++n) f(n, buffers);
     }

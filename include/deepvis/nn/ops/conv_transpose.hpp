@@ -37,8 +37,8 @@ public:
             kernels::conv2d_backward_data(p.g, p.groups, p.in_per_group, x[1]->data(), x[0]->data() + n * p.in_size,
                                           y[0]->data() + n * p.out_size, col);
         if (has_bias(x))
-            kernels::channel_affine(y[0]->data(), nullptr, x[2]->data(), y[0]->data(), p.batch,
-                                    p.groups * p.g.channels, p.g.plane());
+            kernels::channel_affine(y[0]->data(), nullptr, x[2]->data(), y[0]->data(), p.batch, p.groups * p.g.channels,
+                                    p.g.plane());
     }
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
@@ -109,9 +109,8 @@ private:
             const std::int64_t op = m_output_padding.empty() ? 0 : m_output_padding[i];
             const std::int64_t full = st[a] * (in[a] - 1) + op + extent;
             if (!m_output_shape.empty() || same) {
-                const std::int64_t target = !m_output_shape.empty()
-                                                ? m_output_shape[m_output_shape.size() - spatial + i]
-                                                : in[a] * st[a];
+                const std::int64_t target =
+                    !m_output_shape.empty() ? m_output_shape[m_output_shape.size() - spatial + i] : in[a] * st[a];
                 // total < 0 when output_shape asks for more than the full extent: the extra
                 // cells go at the end, which is what ONNX's floor division (Python //) gives.
                 const std::int64_t total = full - target;

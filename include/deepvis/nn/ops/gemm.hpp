@@ -4,10 +4,10 @@
 /// scalar, (N), (1, N), (M, 1) or (M, N). A batch-1 fully connected layer (M = 1) runs as
 /// sgemv, which streams the weights 2–3× faster than sgemm with one row.
 /// Backward: gA' = alpha · gY · B'ᵀ, gB' = alpha · A'ᵀ · gY, gC = beta · Σ gY over the broadcast axes.
-#include <algorithm>
 #include <cblas.h>
-#include <deepvis/core/kernels/gemm.hpp>
 
+#include <algorithm>
+#include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/nn/op.hpp>
 
 namespace deepvis::nn {
@@ -42,8 +42,8 @@ public:
             else
                 kernels::sgemv(true, d.k, d.n, m_alpha, b, d.n, a, beta, out);
         } else {
-            kernels::sgemm(m_trans_a, m_trans_b,
-                        d.m, d.n, d.k, m_alpha, a, m_trans_a ? d.m : d.k, b, m_trans_b ? d.k : d.n, beta, out, d.n);
+            kernels::sgemm(m_trans_a, m_trans_b, d.m, d.n, d.k, m_alpha, a, m_trans_a ? d.m : d.k, b,
+                           m_trans_b ? d.k : d.n, beta, out, d.n);
         }
     }
 
@@ -68,11 +68,11 @@ public:
                 else
                     kernels::sgemv(false, d.k, d.n, m_alpha, b, d.n, g, 0.0f, ga);
             } else if (!m_trans_a) {  // gA (M×K) = alpha · gY · B'ᵀ
-                kernels::sgemm(false, !m_trans_b, d.m, d.k, d.n, m_alpha,
-                            g, d.n, b, m_trans_b ? d.k : d.n, 0.0f, ga, d.k);
+                kernels::sgemm(false, !m_trans_b, d.m, d.k, d.n, m_alpha, g, d.n, b, m_trans_b ? d.k : d.n, 0.0f, ga,
+                               d.k);
             } else {  // gA (K×M) = alpha · B' · gYᵀ
-                kernels::sgemm(m_trans_b, true, d.k, d.m, d.n, m_alpha,
-                            b, m_trans_b ? d.k : d.n, g, d.n, 0.0f, ga, d.m);
+                kernels::sgemm(m_trans_b, true, d.k, d.m, d.n, m_alpha, b, m_trans_b ? d.k : d.n, g, d.n, 0.0f, ga,
+                               d.m);
             }
         }
         if (gx.size() > 1 && gx[1]) {
@@ -80,14 +80,16 @@ public:
             if (d.m == 1) {  // an outer product of a (K) and g (N)
                 std::fill(gb, gb + d.k * d.n, 0.0f);
                 const kernels::serial_blas one_thread;  // one call per element whatever the threads
-                if (m_trans_b) cblas_sger(CblasRowMajor, d.n, d.k, m_alpha, g, 1, a, 1, gb, d.k);
-                else cblas_sger(CblasRowMajor, d.k, d.n, m_alpha, a, 1, g, 1, gb, d.n);
+                if (m_trans_b)
+                    cblas_sger(CblasRowMajor, d.n, d.k, m_alpha, g, 1, a, 1, gb, d.k);
+                else
+                    cblas_sger(CblasRowMajor, d.k, d.n, m_alpha, a, 1, g, 1, gb, d.n);
             } else if (!m_trans_b) {  // gB (K×N) = alpha · A'ᵀ · gY
-                kernels::sgemm(!m_trans_a, false, d.k, d.n, d.m, m_alpha,
-                            a, m_trans_a ? d.m : d.k, g, d.n, 0.0f, gb, d.n);
+                kernels::sgemm(!m_trans_a, false, d.k, d.n, d.m, m_alpha, a, m_trans_a ? d.m : d.k, g, d.n, 0.0f, gb,
+                               d.n);
             } else {  // gB (N×K) = alpha · gYᵀ · A'
-                kernels::sgemm(true, m_trans_a, d.n, d.k, d.m, m_alpha,
-                            g, d.n, a, m_trans_a ? d.m : d.k, 0.0f, gb, d.k);
+                kernels::sgemm(true, m_trans_a, d.n, d.k, d.m, m_alpha, g, d.n, a, m_trans_a ? d.m : d.k, 0.0f, gb,
+                               d.k);
             }
         }
         if (gx.size() > 2 && gx[2] && has_c(x)) {

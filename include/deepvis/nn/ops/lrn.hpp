@@ -7,10 +7,8 @@
 ///   gX[c] = gY[c] · D[c]^(−beta) − 2·alpha·beta/size · x[c] · Σ_{c' whose window holds c} t[c']
 #include <algorithm>
 #include <cmath>
-
-#include <xsimd/xsimd.hpp>
-
 #include <deepvis/nn/op.hpp>
+#include <xsimd/xsimd.hpp>
 
 namespace deepvis::nn {
 

@@ -4,10 +4,10 @@
 /// axis is dropped from the result. When B has no batch axes (a weight), all of A's rows go
 /// through one GEMM (sgemv for a single row).
 /// Backward: gA[b] = Σ gY[b] · B[b]ᵀ, gB[b] = Σ A[b]ᵀ · gY[b], summed over broadcast batches.
-#include <algorithm>
 #include <cblas.h>
-#include <deepvis/core/kernels/gemm.hpp>
 
+#include <algorithm>
+#include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/nn/op.hpp>
 
 namespace deepvis::nn {
@@ -27,14 +27,13 @@ public:
             if (rows == 1)
                 kernels::sgemv(true, p.k, p.n, 1.0f, b, p.n, a, 0.0f, out);
             else
-                kernels::sgemm(false, false, rows, p.n, p.k, 1.0f, a, p.k, b, p.n, 0.0f, out,
-                            p.n);
+                kernels::sgemm(false, false, rows, p.n, p.k, 1.0f, a, p.k, b, p.n, 0.0f, out, p.n);
             return;
         }
         const std::int64_t* off = s.indices[0].data();
         for (std::ptrdiff_t i = 0; i < p.batches; ++i)
-            kernels::sgemm(false, false, p.m, p.n, p.k, 1.0f, a + off[2 * i] * p.m * p.k,
-                        p.k, b + off[2 * i + 1] * p.k * p.n, p.n, 0.0f, out + i * p.m * p.n, p.n);
+            kernels::sgemm(false, false, p.m, p.n, p.k, 1.0f, a + off[2 * i] * p.m * p.k, p.k,
+                           b + off[2 * i + 1] * p.k * p.n, p.n, 0.0f, out + i * p.m * p.n, p.n);
     }
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
@@ -53,13 +52,11 @@ public:
         float* gb = gx.size() > 1 && gx[1] ? gx[1]->data() : nullptr;
         if (p.shared_b) {
             const std::ptrdiff_t rows = p.batches_a * p.m;
-            if (ga && rows == 1) kernels::sgemv(false, p.k, p.n, 1.0f, b, p.n, g, 0.0f, ga);
+            if (ga && rows == 1)
+                kernels::sgemv(false, p.k, p.n, 1.0f, b, p.n, g, 0.0f, ga);
             else if (ga)
-                kernels::sgemm(false, true, rows, p.k, p.n, 1.0f, g, p.n, b, p.n, 0.0f, ga,
-                            p.k);
-            if (gb)
-                kernels::sgemm(true, false, p.k, p.n, rows, 1.0f, a, p.k, g, p.n, 0.0f, gb,
-                            p.n);
+                kernels::sgemm(false, true, rows, p.k, p.n, 1.0f, g, p.n, b, p.n, 0.0f, ga, p.k);
+            if (gb) kernels::sgemm(true, false, p.k, p.n, rows, 1.0f, a, p.k, g, p.n, 0.0f, gb, p.n);
             return;
         }
         if (ga) std::fill(gx[0]->begin(), gx[0]->end(), 0.0f);
@@ -68,11 +65,11 @@ public:
         for (std::ptrdiff_t i = 0; i < p.batches; ++i) {
             const float* gi = g + i * p.m * p.n;
             if (ga)
-                kernels::sgemm(false, true, p.m, p.k, p.n, 1.0f, gi, p.n,
-                            b + off[2 * i + 1] * p.k * p.n, p.n, 1.0f, ga + off[2 * i] * p.m * p.k, p.k);
+                kernels::sgemm(false, true, p.m, p.k, p.n, 1.0f, gi, p.n, b + off[2 * i + 1] * p.k * p.n, p.n, 1.0f,
+                               ga + off[2 * i] * p.m * p.k, p.k);
             if (gb)
-                kernels::sgemm(true, false, p.k, p.n, p.m, 1.0f, a + off[2 * i] * p.m * p.k,
-                            p.k, gi, p.n, 1.0f, gb + off[2 * i + 1] * p.k * p.n, p.n);
+                kernels::sgemm(true, false, p.k, p.n, p.m, 1.0f, a + off[2 * i] * p.m * p.k, p.k, gi, p.n, 1.0f,
+                               gb + off[2 * i + 1] * p.k * p.n, p.n);
         }
     }
 

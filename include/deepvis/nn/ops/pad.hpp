@@ -87,8 +87,9 @@ private:
         // shape is checked before its index tables are allocated (a pad of 2^40 asked for 16 TB).
         const auto most = static_cast<std::int64_t>(max_elements());
         for (std::int64_t p : pads)
-            DEEPVIS_CHECK(p >= -most && p <= most, shape_error,
-                          m_what << ": pad " << p << ", expected at most " << most << " in size (DEEPVIS_MAX_ELEMENTS)");
+            DEEPVIS_CHECK(
+                p >= -most && p <= most, shape_error,
+                m_what << ": pad " << p << ", expected at most " << most << " in size (DEEPVIS_MAX_ELEMENTS)");
         for (std::size_t k = 0; k < axes.size(); ++k) {
             begin[axes[k]] = pads[k];
             end[axes[k]] = pads[k + axes.size()];

@@ -15,7 +15,6 @@
 ///   Global*Pool:  one output per (n, c) plane, over every spatial axis (any rank ≥ 3).
 #include <algorithm>
 #include <cmath>
-
 #include <deepvis/core/kernels/pooling.hpp>
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
@@ -107,7 +106,8 @@ public:
         } else {
             for_plane_ranges(p, [&](std::ptrdiff_t i0, std::ptrdiff_t i1, int) {
                 for (std::ptrdiff_t i = i0; i < i1; ++i)
-                    kernels::average_pool_plane_backward(p.g, m_count_include_pad, g + i * out_plane, gd + i * in_plane);
+                    kernels::average_pool_plane_backward(p.g, m_count_include_pad, g + i * out_plane,
+                                                         gd + i * in_plane);
             });
         }
     }
@@ -231,12 +231,11 @@ private:
 };
 
 inline const bool max_pool_registered = register_op<pool_op<pool_kind::max>>("MaxPool", {.computes_features = false});
-inline const bool average_pool_registered = register_op<pool_op<pool_kind::average>>(
-    "AveragePool", {.computes_features = false});
-inline const bool global_max_pool_registered = register_op<global_pool_op<pool_kind::max>>(
-    "GlobalMaxPool", {.computes_features = false});
+inline const bool average_pool_registered =
+    register_op<pool_op<pool_kind::average>>("AveragePool", {.computes_features = false});
+inline const bool global_max_pool_registered =
+    register_op<global_pool_op<pool_kind::max>>("GlobalMaxPool", {.computes_features = false});
 inline const bool global_average_pool_registered =
-    register_op<global_pool_op<pool_kind::average>>(
-    "GlobalAveragePool", {.computes_features = false});
+    register_op<global_pool_op<pool_kind::average>>("GlobalAveragePool", {.computes_features = false});
 
 }  // namespace deepvis::nn

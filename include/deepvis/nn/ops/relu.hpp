@@ -14,8 +14,9 @@ public:
         ensure_shape(*y[0], x[0]->shape());
         const float* xd = x[0]->data();
         float* yd = y[0]->data();
-        parallel_ranges(static_cast<std::ptrdiff_t>(x[0]->size()), parallel_elementwise_grain,
-                        [&](std::ptrdiff_t b, std::ptrdiff_t e, int) { kernels::relu(xd + b, yd + b, std::size_t(e - b)); });
+        parallel_ranges(
+            static_cast<std::ptrdiff_t>(x[0]->size()), parallel_elementwise_grain,
+            [&](std::ptrdiff_t b, std::ptrdiff_t e, int) { kernels::relu(xd + b, yd + b, std::size_t(e - b)); });
     }
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch&) const override {
         if (!gx[0]) return;

@@ -71,6 +71,7 @@ private:
     detail::config_input m_shape;
 };
 
-inline const bool reshape_registered = register_op<reshape_op>("Reshape", {.computes_features = false, .configuration_from = 1});
+inline const bool reshape_registered =
+    register_op<reshape_op>("Reshape", {.computes_features = false, .configuration_from = 1});
 
 }  // namespace deepvis::nn

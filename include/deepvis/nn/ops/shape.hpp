@@ -108,6 +108,7 @@ private:
 };
 
 inline const bool shape_registered = register_op<shape_op>("Shape", {.computes_features = false});
-inline const bool gather_registered = register_op<gather_op>("Gather", {.computes_features = false, .configuration_from = 1});
+inline const bool gather_registered =
+    register_op<gather_op>("Gather", {.computes_features = false, .configuration_from = 1});
 
 }  // namespace deepvis::nn

@@ -83,7 +83,9 @@ private:
     detail::config_input m_axes_input;
 };
 
-inline const bool squeeze_registered = register_op<squeeze_op>("Squeeze", {.computes_features = false, .configuration_from = 1});
-inline const bool unsqueeze_registered = register_op<unsqueeze_op>("Unsqueeze", {.computes_features = false, .configuration_from = 1});
+inline const bool squeeze_registered =
+    register_op<squeeze_op>("Squeeze", {.computes_features = false, .configuration_from = 1});
+inline const bool unsqueeze_registered =
+    register_op<unsqueeze_op>("Unsqueeze", {.computes_features = false, .configuration_from = 1});
 
 }  // namespace deepvis::nn

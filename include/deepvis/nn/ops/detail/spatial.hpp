@@ -3,13 +3,12 @@
 /// (kernel_shape, strides, dilations, pads, auto_pad), with ONNX defaults.
 #include <algorithm>
 #include <cstdint>
-#include <string>
-#include <vector>
-
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/attributes.hpp>
 #include <deepvis/nn/op.hpp>
+#include <string>
+#include <vector>
 
 namespace deepvis::nn::detail {
 
@@ -20,12 +19,13 @@ namespace deepvis::nn::detail {
 inline constexpr std::int64_t max_window_attribute = std::int64_t(1) << 31;
 
 inline void check_window_attribute(const std::string& what, const char* attribute, std::int64_t v, std::int64_t lo) {
-    DEEPVIS_CHECK(v >= lo && v <= max_window_attribute, config_error,
-                  what << ": " << attribute << " " << v << ", expected >= " << lo << " and <= " << max_window_attribute);
+    DEEPVIS_CHECK(
+        v >= lo && v <= max_window_attribute, config_error,
+        what << ": " << attribute << " " << v << ", expected >= " << lo << " and <= " << max_window_attribute);
 }
 
 struct window_attributes {
-    std::vector<std::int64_t> kernel_shape;  ///< empty: take it from the weight (Conv)
+    std::vector<std::int64_t> kernel_shape;              ///< empty: take it from the weight (Conv)
     std::vector<std::int64_t> strides, dilations, pads;  ///< empty: ONNX defaults (1, 1, 0)
     std::string auto_pad = "NOTSET";
 
@@ -45,10 +45,9 @@ struct window_attributes {
                       what << ": attributes kernel_shape/strides/dilations/pads do not match " << spatial
                            << " spatial axes (expected " << spatial << ", " << spatial << ", " << spatial << " and "
                            << 2 * spatial << " values)");
-        DEEPVIS_CHECK(auto_pad == "NOTSET" || auto_pad == "VALID" || auto_pad == "SAME_UPPER" ||
-                          auto_pad == "SAME_LOWER",
-                      config_error,
-                      what << ": auto_pad '" << auto_pad << "', expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+        DEEPVIS_CHECK(
+            auto_pad == "NOTSET" || auto_pad == "VALID" || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER",
+            config_error, what << ": auto_pad '" << auto_pad << "', expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
         for (auto v : kernel_shape) check_window_attribute(what, "kernel size", v, 1);
         for (auto v : strides) check_window_attribute(what, "stride", v, 1);
         for (auto v : dilations) check_window_attribute(what, "dilation", v, 1);
