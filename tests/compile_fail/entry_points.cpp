@@ -36,7 +36,10 @@ void misuse() {
     (void)deepvis::deep_dream(model, x, deepvis::deep_dream_options{});
 #elif defined(CASE_solve_objective)
     const deepvis::nn::network net{deepvis::nn::graph{}};
-    (void)deepvis::solve(net, not_an_objective{}, deepvis::adam{}, image, deepvis::solve_options{});
+    (void)deepvis::solve(deepvis::problem{net, not_an_objective{}}, deepvis::adam{}, image, {});
+#elif defined(CASE_solve_optimizer)
+    const deepvis::nn::network net{deepvis::nn::graph{}};
+    (void)deepvis::solve(deepvis::problem{net, deepvis::l2{}}, not_an_objective{}, image, {});
 #else
 #error "define one CASE_*"
 #endif

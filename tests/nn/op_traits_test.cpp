@@ -5,7 +5,7 @@
 
 #include <deepvis/backprop/rule.hpp>
 #include <deepvis/nn/network.hpp>
-#include <deepvis/train/optimizer.hpp>
+#include <deepvis/train/parameters.hpp>
 
 using namespace deepvis;
 using nn::op_traits;

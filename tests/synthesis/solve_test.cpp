@@ -38,7 +38,7 @@ TEST_CASE("solve: every optimiser raises the class score of a small network") {
     auto objective = maximize(class_score{.class_index = 3});
     auto run = [&](auto optimizer, const char* name) {
         tensor x = x0;
-        const auto r = solve(net, objective, l2{.weight = 1e-3}, optimizer, x, solve_options{.iterations = 30});
+        const auto r = solve(problem{net, objective, l2{.weight = 1e-3}}, optimizer, x, {.iterations = 30});
         INFO(name << ": " << r.message);
         CHECK(r.status == solve_status::completed);
         CHECK(r.iterations == 30);
@@ -56,10 +56,15 @@ TEST_CASE("solve: implicit regularisers keep the image in range and the run is r
     auto run = [&](std::uint64_t seed) {
         tensor x = random_tensor({2, 3, 8, 8}, 61, 0.1f);
         std::vector<double> values;
-        const auto r = solve(net, objective, l2{.weight = 1e-3}, periodic_blur{.sigma = 0.5, .every = 3},
-                             clamp_pixels{.low = {-0.5f}, .high = {0.5f}}, jitter{.pixels = 2},
-                             random_transform{.max_degrees = 15}, gradient_descent{.step_size = 0.3, .normalize = true},
-                             x, solve_options{.iterations = 20, .seed = seed}, [&](const step_report& s) {
+        const problem p{net,
+                        objective,
+                        l2{.weight = 1e-3},
+                        periodic_blur{.sigma = 0.5, .every = 3},
+                        clamp_pixels{.low = {-0.5f}, .high = {0.5f}},
+                        jitter{.pixels = 2},
+                        random_transform{.max_degrees = 15}};
+        const auto r = solve(p, gradient_descent{.step_size = 0.3, .normalize = true}, x,
+                             {.iterations = 20, .seed = seed}, [&](const step_report& s) {
                                  values.push_back(s.value);
                                  return false;
                              });
@@ -82,8 +87,8 @@ TEST_CASE("solve: the callback sees every step and can stop the run") {
     const nn::network net = testing::synthesis_net();
     tensor x = random_tensor({1, 3, 8, 8}, 62, 0.1f);
     std::vector<std::size_t> seen;
-    const auto r = solve(net, maximize(class_score{.class_index = 1}), adam{.step_size = 0.01}, x,
-                         solve_options{.iterations = 50}, [&](const step_report& s) {
+    const auto r = solve(problem{net, maximize(class_score{.class_index = 1})}, adam{.step_size = 0.01}, x,
+                         {.iterations = 50}, [&](const step_report& s) {
                              seen.push_back(s.step);
                              CHECK(s.gradient_norm > 0.0);
                              CHECK(s.image.shape() == x.shape());
@@ -94,7 +99,7 @@ TEST_CASE("solve: the callback sees every step and can stop the run") {
     CHECK(seen == std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6});
     std::size_t calls = 0;
     tensor y = x;
-    solve(net, l2{}, gradient_descent{}, y, solve_options{.iterations = 25},
+    solve(problem{net, l2{}}, gradient_descent{}, y, {.iterations = 25},
           every(10, [&](const step_report&) { ++calls; }));
     CHECK(calls == 4);  // steps 0, 10, 20 and the last
 }
@@ -104,8 +109,8 @@ TEST_CASE("solve: a NaN objective stops the run with a diverged status, not an e
     tensor x = random_tensor({1, 3, 8, 8}, 63);
     const tensor keep_shape = x;
     solve_report r;
-    CHECK_NOTHROW(r = solve(net, nan_after{.steps_ok = 4}, gradient_descent{.step_size = 0.1}, x,
-                            solve_options{.iterations = 10}));
+    CHECK_NOTHROW(
+        r = solve(problem{net, nan_after{.steps_ok = 4}}, gradient_descent{.step_size = 0.1}, x, {.iterations = 10}));
     CHECK(r.status == solve_status::diverged);
     CHECK(!r.ok());
     CHECK(r.iterations == 4);
@@ -117,8 +122,8 @@ TEST_CASE("solve: L-BFGS minimises a quadratic like torch.optim.LBFGS without li
     // L = Σ (x − 3)² through a model-free objective (tap = input): L-BFGS reaches the minimum.
     const nn::network net = testing::synthesis_net();
     tensor x = random_tensor({1, 3, 8, 8}, 64);
-    const auto r = solve(net, content_loss{.layer = input_tap, .target = xt::ones<float>(x.shape()) * 3.0f}, lbfgs{}, x,
-                         solve_options{.iterations = 20, .gradient_tolerance = 1e-5});
+    const auto r = solve(problem{net, content_loss{.layer = input_tap, .target = xt::ones<float>(x.shape()) * 3.0f}},
+                         lbfgs{}, x, {.iterations = 20, .gradient_tolerance = 1e-5});
     CHECK(r.status == solve_status::converged);
     CHECK(xt::amax(xt::abs(x - 3.0f))() < 1e-4f);
 }
@@ -136,7 +141,7 @@ TEST_CASE("lbfgs: converges on a box-clamped quadratic; curvature pairs use the 
     lbfgs opt{.step_size = 1.0, .history = 3};
     for (std::size_t k = 0; k < 60; ++k) {
         for (std::size_t e = 0; e < n; ++e) g(e) = a(e) * (x(e) - b(e));
-        opt.step(x, g, k);
+        step_one(opt, x, g, k);
         for (auto& v : x) v = std::clamp(v, -1.0f, 1.0f);
     }
     for (std::size_t e = 0; e < n; ++e) CHECK(x(e) == doctest::Approx(std::clamp(b(e), -1.0f, 1.0f)).epsilon(1e-4));

@@ -4,14 +4,14 @@
 #include <cmath>
 #include <deepvis/io/idx.hpp>
 #include <deepvis/nn/network.hpp>
-#include <deepvis/train/adam.hpp>
+#include <deepvis/solvers/adam.hpp>
+#include <deepvis/solvers/gradient_descent.hpp>
 #include <deepvis/train/binary_cross_entropy.hpp>
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/fit.hpp>
 #include <deepvis/train/history.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/noise.hpp>
-#include <deepvis/train/sgd.hpp>
 #include <vector>
 
 using namespace deepvis;
@@ -62,12 +62,12 @@ io::labelled_images training_subset(std::size_t n) {
 
 struct counter {
     std::size_t steps = 0, epochs = 0;
-    bool on_step(const train::step_report& r) {
+    bool operator()(const train::step_report& r) {
         ++steps;
         CHECK(std::isfinite(r.loss));
         return false;
     }
-    bool on_epoch(const train::epoch_report&) {
+    bool operator()(const train::epoch_report&) {
         ++epochs;
         return false;
     }
@@ -80,7 +80,7 @@ TEST_CASE("fit: 250 Adam steps on 2000 images lower the cross-entropy clearly") 
     nn::network net(tiny_classifier(1));
     train::dataset_view<std::vector<int>> view{data.images, data.labels};
     const auto before = train::evaluate(net, view, train::cross_entropy{});
-    train::adam opt({.learning_rate = 2e-3f});
+    adam opt{.step_size = 2e-3};
     counter c;
     const auto h =
         train::fit(net, view, &view, train::cross_entropy{}, opt, {.epochs = 4, .batch_size = 32, .seed = 3}, c);
@@ -104,7 +104,7 @@ TEST_CASE("fit: the same seed gives the same weights bit for bit; another seed d
     train::dataset_view<std::vector<int>> view{data.images, data.labels};
     auto run = [&](std::uint64_t seed) {
         nn::network net(tiny_classifier(seed));
-        train::sgd opt({.learning_rate = 0.05f, .momentum = 0.9f});
+        gradient_descent opt{.step_size = 0.05, .momentum = 0.9};
         train::fit(net, view, nullptr, train::cross_entropy{}, opt, {.epochs = 2, .batch_size = 64, .seed = seed});
         return net.definition().initializers;
     };
@@ -119,14 +119,11 @@ TEST_CASE("fit: a callback that returns true stops training") {
     const auto data = synthetic(256, 2);
     nn::network net(tiny_classifier(1));
     train::dataset_view<std::vector<int>> view{data.images, data.labels};
-    struct stop_at_3 {
-        std::size_t n = 0;
-        bool on_step(const train::step_report&) { return ++n == 3; }
-    } stopper;
-    train::adam opt;
-    const auto h =
-        train::fit(net, view, nullptr, train::cross_entropy{}, opt, {.epochs = 5, .batch_size = 16}, stopper);
-    CHECK(stopper.n == 3);
+    std::size_t n = 0;
+    adam opt;
+    const auto h = train::fit(net, view, nullptr, train::cross_entropy{}, opt, {.epochs = 5, .batch_size = 16},
+                              [&](const train::step_report&) { return ++n == 3; });
+    CHECK(n == 3);
     CHECK(h.stopped_by_callback);
     CHECK(h.epochs.size() == 1);
 }
@@ -137,7 +134,7 @@ TEST_CASE("fit: the autoencoder lowers its binary cross-entropy; denoising corru
     train::dataset_view<tensor> view{data.images, data.images};
     train::binary_cross_entropy_with_logits loss;
     const double before = train::evaluate(net, view, loss).loss;
-    train::adam opt({.learning_rate = 3e-3f});
+    adam opt{.step_size = 3e-3};
     train::fit_options o{.epochs = 5, .batch_size = 32, .seed = 1};
     o.corrupt = [](tensor& x, train::rng& r) { train::add_gaussian_noise(x, 0.3f, true, r); };
     const auto h = train::fit(net, view, &view, loss, opt, o);

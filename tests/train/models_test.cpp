@@ -7,7 +7,7 @@
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/fit.hpp>
 #include <deepvis/train/models.hpp>
-#include <deepvis/train/optimizer.hpp>
+#include <deepvis/train/parameters.hpp>
 #include <filesystem>
 #include <string>
 

@@ -10,7 +10,7 @@
 #include <deepvis/train/batches.hpp>
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/models.hpp>
-#include <deepvis/train/optimizer.hpp>
+#include <deepvis/train/parameters.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>

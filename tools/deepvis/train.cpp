@@ -9,14 +9,14 @@
 #include <cstdio>
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
-#include <deepvis/train/adam.hpp>
+#include <deepvis/solvers/adam.hpp>
+#include <deepvis/solvers/gradient_descent.hpp>
 #include <deepvis/train/binary_cross_entropy.hpp>
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/fit.hpp>
 #include <deepvis/train/history.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/noise.hpp>
-#include <deepvis/train/sgd.hpp>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -43,7 +43,7 @@ public:
           m_plot(std::move(plot)),
           m_title(std::move(title)) {}
 
-    bool on_step(const train::step_report& r) {
+    bool operator()(const train::step_report& r) {
         if (r.step % 10 != 0 && r.step != r.steps_per_epoch) return false;
         constexpr std::size_t width = 30;
         const std::size_t done = r.step * width / r.steps_per_epoch;
@@ -55,7 +55,7 @@ public:
         return false;
     }
 
-    bool on_epoch(const train::epoch_report& e) {
+    bool operator()(const train::epoch_report& e) {
         std::cerr << '\n';
         m_history.push_back(e);
         m_out << "epoch " << e.epoch << ": train loss " << std::setprecision(5) << e.train_loss;
@@ -170,10 +170,10 @@ int run_train(const std::vector<std::string>& args, std::ostream& out) {
     };
     train::training_history history;
     if (optimizer == "adam") {
-        train::adam opt({.learning_rate = lr});
+        adam opt{.step_size = lr};
         history = run(opt);
     } else {
-        train::sgd opt({.learning_rate = lr, .momentum = 0.9f});
+        gradient_descent opt{.step_size = lr, .momentum = 0.9};
         history = run(opt);
     }
     out << "saved " << model.string() << ", metrics " << csv.string() << ", loss plot " << plot.string() << '\n';

@@ -1,51 +1,64 @@
 #pragma once
-/// Gradient descent with an optional normalised gradient and momentum. An Optimizer
-/// (solvers/optimizer.hpp).
-///   d = g, or g/‖g‖₂ per image when normalize (the CS231n class-model step: I ← I + lr·g/‖g‖
-///       on the score, i.e. a descent step on −score);
-///   v ← momentum·v + d (v = 0 at the start; momentum = 0 is plain descent);
-///   x ← x − step_size·v.
-/// decay_at / decayed_step_size: from iteration decay_at on, use decayed_step_size.
+/// Gradient descent with optional weight decay, normalised gradient, momentum (heavy ball or
+/// Nesterov), as torch.optim.SGD for weights and the CS231n class-model step for images.
+/// An Optimizer (solvers/optimizer.hpp). Per tensor x with gradient g:
+///   d = g + λx                          (weight_decay λ; 0: off)
+///   d ← d/‖d‖₂ per slice along x's first axis, when normalize (each image of a batch on its
+///       own: the class-model step I ← I + lr·g/‖g‖ on the score is a descent step on −score);
+///   v ← μv + d (v = d at the first step, as torch.optim.SGD; μ = momentum, 0: plain descent);
+///   x ← x − lr·v, or x ← x − lr·(d + μv) with nesterov (Sutskever et al., ICML 2013).
+/// lr is step_size; from iteration decay_at on (when set) it is decayed_step_size.
 #include <cmath>
 #include <cstddef>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/solvers/optimizer.hpp>
+#include <span>
+#include <vector>
 
 namespace deepvis {
 
 struct gradient_descent {
     double step_size = 0.01;
     double momentum = 0.0;
+    bool nesterov = false;
+    double weight_decay = 0.0;
     bool normalize = false;
     std::size_t decay_at = 0;
     double decayed_step_size = 0.0;
 
-    void step(tensor& x, const tensor& g, std::size_t iteration) {
+    void step(std::span<tensor* const> x, std::span<const tensor* const> g, std::size_t iteration) {
+        detail::check_step_arguments("gradient_descent", x, g);
         const double lr = decay_at && iteration >= decay_at ? decayed_step_size : step_size;
-        const std::size_t n = x.dimension() ? x.shape()[0] : 1, per = x.size() / n;
-        if (momentum != 0.0 && (state.velocity.dimension() == 0 || state.velocity.shape() != x.shape())) {
-            ensure_shape(state.velocity, x.shape());
-            std::fill(state.velocity.begin(), state.velocity.end(), 0.0f);
-        }
-        for (std::size_t b = 0; b < n; ++b) {
-            const float* gb = g.data() + b * per;
-            float* xb = x.data() + b * per;
-            double scale = 1.0;
-            if (normalize) {
-                double s = 0.0;
-                for (std::size_t e = 0; e < per; ++e) s += double(gb[e]) * gb[e];
-                scale = s > 0.0 ? 1.0 / std::sqrt(s) : 0.0;
-            }
-            if (momentum == 0.0) {
-                const auto a = static_cast<float>(lr * scale);
-                for (std::size_t e = 0; e < per; ++e) xb[e] -= a * gb[e];
-            } else {
-                float* vb = state.velocity.data() + b * per;
-                const auto mu = static_cast<float>(momentum), sc = static_cast<float>(scale),
-                           a = static_cast<float>(lr);
+        const bool first = momentum != 0.0 && detail::ensure_state(state.velocity, x);
+        const auto a = static_cast<float>(lr), mu = static_cast<float>(momentum);
+        const auto wd = static_cast<float>(weight_decay);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            float* xi = x[i]->data();
+            const float* gi = g[i]->data();
+            const std::size_t n = x[i]->dimension() ? x[i]->shape()[0] : 1, per = n ? x[i]->size() / n : 0;
+            for (std::size_t b = 0; b < n; ++b) {
+                float* xb = xi + b * per;
+                const float* gb = gi + b * per;
+                double scale = 1.0;
+                if (normalize) {
+                    double s = 0.0;
+                    for (std::size_t e = 0; e < per; ++e) {
+                        const double d = double(gb[e]) + double(wd) * xb[e];
+                        s += d * d;
+                    }
+                    scale = s > 0.0 ? 1.0 / std::sqrt(s) : 0.0;
+                }
+                if (momentum == 0.0) {
+                    const auto as = static_cast<float>(lr * scale);
+                    for (std::size_t e = 0; e < per; ++e) xb[e] -= as * (gb[e] + wd * xb[e]);
+                    continue;
+                }
+                const auto sc = static_cast<float>(scale);
+                float* vb = state.velocity[i].data() + b * per;
                 for (std::size_t e = 0; e < per; ++e) {
-                    vb[e] = mu * vb[e] + sc * gb[e];
-                    xb[e] -= a * vb[e];
+                    const float d = sc * (gb[e] + wd * xb[e]);
+                    vb[e] = first ? d : mu * vb[e] + d;
+                    xb[e] -= a * (nesterov ? d + mu * vb[e] : vb[e]);
                 }
             }
         }
@@ -54,7 +67,7 @@ struct gradient_descent {
 
     /// Run state (not a setting; reset() clears it). Public so the type stays an aggregate.
     struct run_state {
-        tensor velocity = {};
+        std::vector<std::vector<float>> velocity = {};
     } state = {};
 };
 

@@ -6,13 +6,15 @@
 /// s is the displacement of x actually observed between two calls, not the step taken: implicit
 /// regularisers (clamping, blur) move x between steps, and a pair that ignored that would teach
 /// the two-loop recursion a curvature the objective does not have.
-/// The whole tensor (all images of a batch) is one vector. An Optimizer (solvers/optimizer.hpp).
+/// All tensors together (every image of a batch, every tensor of the set) are one vector.
+/// An Optimizer (solvers/optimizer.hpp).
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/solvers/optimizer.hpp>
 #include <deque>
+#include <span>
 #include <vector>
 
 namespace deepvis {
@@ -21,10 +23,18 @@ struct lbfgs {
     double step_size = 1.0;
     std::size_t history = 100;
 
-    void step(tensor& x, const tensor& g, std::size_t) {
-        const std::size_t n = x.size();
-        const float* gp = g.data();
-        const float* xp = x.data();
+    void step(std::span<tensor* const> xs, std::span<const tensor* const> gs, std::size_t) {
+        detail::check_step_arguments("lbfgs", xs, gs);
+        // The set as one vector, in double: x and g of this call.
+        std::size_t n = 0;
+        for (const tensor* x : xs) n += x->size();
+        state.x.resize(n);
+        state.g.resize(n);
+        for (std::size_t i = 0, o = 0; i < xs.size(); o += xs[i]->size(), ++i)
+            for (std::size_t e = 0; e < xs[i]->size(); ++e)
+                state.x[o + e] = xs[i]->data()[e], state.g[o + e] = gs[i]->data()[e];
+        const double* gp = state.g.data();
+        const double* xp = state.x.data();
         if (state.prev_g.size() != n) {
             state.d.assign(n, 0.0);
             state.prev_g.assign(n, 0.0);
@@ -35,7 +45,7 @@ struct lbfgs {
             state.first = true;
         }
         if (state.first) {
-            for (std::size_t e = 0; e < n; ++e) state.d[e] = -double(gp[e]);
+            for (std::size_t e = 0; e < n; ++e) state.d[e] = -gp[e];
             state.h_diag = 1.0;
         } else {
             std::vector<double>& s = state.next_s;
@@ -44,8 +54,8 @@ struct lbfgs {
             y.resize(n);
             double ys = 0.0, yy = 0.0;
             for (std::size_t e = 0; e < n; ++e) {
-                y[e] = double(gp[e]) - state.prev_g[e];
-                s[e] = double(xp[e]) - state.prev_x[e];
+                y[e] = gp[e] - state.prev_g[e];
+                s[e] = xp[e] - state.prev_x[e];
                 ys += y[e] * s[e];
                 yy += y[e] * y[e];
             }
@@ -68,7 +78,7 @@ struct lbfgs {
             }
             // Two-loop recursion: d = −H g.
             std::vector<double> alpha(state.s.size());
-            for (std::size_t e = 0; e < n; ++e) state.d[e] = -double(gp[e]);
+            for (std::size_t e = 0; e < n; ++e) state.d[e] = -gp[e];
             for (std::size_t k = state.s.size(); k-- > 0;) {
                 alpha[k] = state.rho[k] * dot(state.s[k], state.d);
                 for (std::size_t e = 0; e < n; ++e) state.d[e] -= alpha[k] * state.y[k][e];
@@ -82,13 +92,15 @@ struct lbfgs {
         for (std::size_t e = 0; e < n; ++e) state.prev_g[e] = gp[e], state.prev_x[e] = xp[e];
         if (state.first) {
             double l1 = 0.0;
-            for (std::size_t e = 0; e < n; ++e) l1 += std::abs(double(gp[e]));
+            for (std::size_t e = 0; e < n; ++e) l1 += std::abs(gp[e]);
             state.t = std::min(1.0, l1 > 0.0 ? 1.0 / l1 : 1.0) * step_size;
         } else {
             state.t = step_size;
         }
         state.first = false;
-        for (std::size_t e = 0; e < n; ++e) x.data()[e] += static_cast<float>(state.t * state.d[e]);
+        for (std::size_t i = 0, o = 0; i < xs.size(); o += xs[i]->size(), ++i)
+            for (std::size_t e = 0; e < xs[i]->size(); ++e)
+                xs[i]->data()[e] += static_cast<float>(state.t * state.d[o + e]);
     }
 
     void reset() { state = {}; }
@@ -101,7 +113,7 @@ struct lbfgs {
 
     /// Run state (not a setting; reset() clears it). Public so the type stays an aggregate.
     struct run_state {
-        std::vector<double> d = {}, prev_g = {}, prev_x = {}, next_s = {}, next_y = {};
+        std::vector<double> x = {}, g = {}, d = {}, prev_g = {}, prev_x = {}, next_s = {}, next_y = {};
         std::deque<std::vector<double>> s, y;
         std::deque<double> rho;
         double h_diag = 1.0, t = 1.0;

@@ -1,35 +1,74 @@
 #pragma once
-/// Optimizer: one update of the image from its gradient. Solvers MINIMISE (see
-/// objectives/objective.hpp: `maximize(term)` negates a term to ascend it).
-///   requires: x is the image (any shape, treated as N images along the first axis where an
-///             optimiser works per image), g = ∂L/∂x at x, step the 0-based iteration index.
-///   ensures:  step(x, g, step) moves x in place towards lower L; reset() forgets all history
+/// Optimizer: one update of a set of tensors from their gradients — the same concept for the
+/// image of a visualisation (solve(), one tensor) and the weights of a network (train::fit, one
+/// tensor per parameter). Solvers MINIMISE (see objectives/objective.hpp: `maximize(term)` negates
+/// a term to ascend it).
+///   requires: step(x, g, iteration) with x[i] and g[i] of the same shape, g[i] = ∂L/∂x[i] at x;
+///             the i-th entry names the same tensor at every call (state such as moments is kept
+///             by position); iteration is the 0-based step index.
+///   ensures:  every x[i] moved in place towards lower L, shapes unchanged (a network holding
+///             pointers to its weights sees the new values); reset() forgets all history
 ///             (moments, curvature pairs) so the optimiser can start a new run.
-///   The optimiser keeps its state between steps; solve() copies the optimiser it is given and
-///   resets the copy, so one configured optimiser can start several runs.
-///   Shipped: gradient_descent (plain, normalised-gradient, momentum), adam, lbfgs.
-///   Consumed by: solve() (solvers/solve.hpp) and the synthesis recipes.
-///   A custom optimiser is any copyable struct with `void step(tensor&, const tensor&,
-///   std::size_t)` and `void reset()`.
+///   Options are public data members with defaults (aggregates: `adam{.step_size = 0.05}`);
+///   the state a run builds is the member `state`, cleared by reset().
+///   Shipped: gradient_descent (plain, normalised, momentum, Nesterov, weight decay), adam, lbfgs.
+///   Consumed by: solve() (solvers/solve.hpp), the synthesis recipes, train::fit (train/fit.hpp).
+///   A custom optimiser is any copyable struct with these two members.
 #include <concepts>
 #include <cstddef>
+#include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <span>
+#include <vector>
 
 namespace deepvis {
 
 template <class O>
-concept Optimizer = std::copy_constructible<O> && requires(O& o, tensor& x, const tensor& g, std::size_t step) {
-    o.step(x, g, step);
+concept Optimizer = std::copy_constructible<O> &&
+    requires(O& o, std::span<tensor* const> x, std::span<const tensor* const> g, std::size_t iteration) {
+    o.step(x, g, iteration);
     o.reset();
 };
 
 /// The smallest optimiser: x ← x − 0.01·g. Kept compiled so the specification cannot drift.
 struct optimizer_archetype {
-    void step(tensor& x, const tensor& g, std::size_t) {
-        for (std::size_t e = 0; e < x.size(); ++e) x.data()[e] -= 0.01f * g.data()[e];
+    void step(std::span<tensor* const> x, std::span<const tensor* const> g, std::size_t) {
+        for (std::size_t i = 0; i < x.size(); ++i)
+            for (std::size_t e = 0; e < x[i]->size(); ++e) x[i]->data()[e] -= 0.01f * g[i]->data()[e];
     }
     void reset() {}
 };
 static_assert(Optimizer<optimizer_archetype>, "optimizer_archetype must satisfy Optimizer (solvers/optimizer.hpp)");
+
+/// One step on a single tensor (an image): the optimiser sees a set of one.
+template <Optimizer O>
+void step_one(O& optimizer, tensor& x, const tensor& g, std::size_t iteration) {
+    tensor* xs[] = {&x};
+    const tensor* gs[] = {&g};
+    optimizer.step(std::span<tensor* const>(xs), std::span<const tensor* const>(gs), iteration);
+}
+
+namespace detail {
+
+/// The optimisers' common argument check: as many gradients as tensors, each of its tensor's size.
+inline void check_step_arguments(const char* who, std::span<tensor* const> x, std::span<const tensor* const> g) {
+    DEEPVIS_CHECK(x.size() == g.size(), config_error,
+                  who << ": " << x.size() << " tensors but " << g.size() << " gradients");
+    for (std::size_t i = 0; i < x.size(); ++i)
+        DEEPVIS_CHECK(x[i]->size() == g[i]->size(), shape_error,
+                      who << ": tensor " << i << " has " << x[i]->size() << " elements, its gradient " << g[i]->size());
+}
+
+/// Per-tensor state buffers sized like x; (re)started when the set of tensors changed.
+inline bool ensure_state(std::vector<std::vector<float>>& buffers, std::span<tensor* const> x) {
+    bool same = buffers.size() == x.size();
+    for (std::size_t i = 0; same && i < x.size(); ++i) same = buffers[i].size() == x[i]->size();
+    if (same) return false;
+    buffers.resize(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) buffers[i].assign(x[i]->size(), 0.0f);
+    return true;
+}
+
+}  // namespace detail
 
 }  // namespace deepvis

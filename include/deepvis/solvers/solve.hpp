@@ -1,15 +1,16 @@
 #pragma once
-/// evaluate() and solve(): optimise an image through a model, composed at compile time from an
-/// Objective (objectives/objective.hpp), any number of Regularizers (regularizers/regularizer.hpp),
-/// an Optimizer (solvers/optimizer.hpp) and a Callback (solvers/callback.hpp).
+/// evaluate() and solve(): optimise an image through a model. A problem (a Model, an Objective
+/// and any number of Regularizers, regularizers/regularizer.hpp) is solved with an Optimizer
+/// (solvers/optimizer.hpp) from a starting image, watched by a Callback (solvers/callback.hpp);
+/// all of them compose at compile time.
 ///
 ///   auto objective = deepvis::maximize(deepvis::class_score{.class_index = 3});
-///   deepvis::solve_report r = deepvis::solve(model, objective,
+///   deepvis::problem p{model, objective,                                  // model (by reference)
 ///       deepvis::l2{.weight = 1e-3}, deepvis::periodic_blur{.sigma = 0.5, .every = 10},
-///       deepvis::clamp_pixels{}, deepvis::jitter{.pixels = 16},          // regularisers, any number
+///       deepvis::clamp_pixels{}, deepvis::jitter{.pixels = 16}};          // regularisers, any number
+///   deepvis::solve_report r = deepvis::solve(p,
 ///       deepvis::gradient_descent{.step_size = 25, .normalize = true},   // optimiser
-///       image, deepvis::solve_options{.iterations = 100, .seed = 7},     // image, options (named type:
-///                                                                        // a braced list cannot be deduced)
+///       image, {.iterations = 100, .seed = 7},                           // image, solve_options
 ///       [](const deepvis::step_report& s) { return false; });            // callback (optional)
 ///
 /// Solvers MINIMISE. Each step: before_step hooks (in order) → one forward pass over what the
@@ -254,10 +255,10 @@ solve_report solve_impl(const M& model, const O& objective, std::tuple<Rs...> re
                 return report;
             }
         }
-        opt.step(image, grad, k);
+        step_one(opt, image, grad, k);
         after_all_reversed(regs, image, ctx, std::index_sequence_for<Rs...>{});
         report.iterations = k + 1;
-        if (callback(step_report{k, options.iterations, value, gnorm, image})) {
+        if (notify(callback, step_report{k, options.iterations, value, gnorm, image})) {
             report.status = solve_status::stopped;
             std::ostringstream os;
             os << "stopped by the callback after step " << k;
@@ -272,61 +273,39 @@ solve_report solve_impl(const M& model, const O& objective, std::tuple<Rs...> re
     return report;
 }
 
-template <std::size_t Offset, class Tuple, std::size_t... I>
-auto regularizers_of(Tuple& args, std::index_sequence<I...>) {
-    return std::tuple<std::decay_t<std::tuple_element_t<Offset + I, Tuple>>...>(std::get<Offset + I>(args)...);
-}
-
-template <class T>
-inline constexpr bool is_regularizer_v = Regularizer<std::decay_t<T>>;
-
 }  // namespace detail
 
-/// solve(model, objective, regularizers..., optimizer, image, options[, callback]).
-/// The image is optimised in place. Regularisers and the optimiser are copied (the copies hold
-/// the run's state). Rule selects the backprop rule (standard by default).
-template <BackpropRule Rule = standard, class M, class O, class... Args>
-solve_report solve(const M& model, const O& objective, Args&&... args) {
-    static_assert(Model<M>, "solve: the model must satisfy deepvis::Model (nn/model.hpp)");
-    static_assert(Objective<O>, "solve: the objective must satisfy deepvis::Objective (objectives/objective.hpp)");
-    constexpr std::size_t n = sizeof...(Args);
-    static_assert(n >= 3, "solve: expected (model, objective, regularizers..., optimizer, image, options[, callback])");
-    using last = std::decay_t<std::tuple_element_t<n - 1, std::tuple<Args...>>>;
-    constexpr bool has_callback = !std::is_same_v<last, solve_options>;
-    constexpr std::size_t tail = has_callback ? 4 : 3;
-    static_assert(n >= tail,
-                  "solve: expected (model, objective, regularizers..., optimizer, image, options[, callback])");
-    auto all = std::forward_as_tuple(std::forward<Args>(args)...);
-    using all_t = decltype(all);
-    using opt_t = std::decay_t<std::tuple_element_t<n - tail, all_t>>;
-    using image_t = std::tuple_element_t<n - tail + 1, all_t>;
-    using options_t = std::decay_t<std::tuple_element_t<n - tail + 2, all_t>>;
-    static_assert(Optimizer<opt_t>,
-                  "solve: the argument before the image must satisfy deepvis::Optimizer (solvers/optimizer.hpp)");
-    static_assert(std::is_same_v<image_t, tensor&>,
-                  "solve: the image must be a non-const deepvis::tensor lvalue (optimised in place)");
-    static_assert(std::is_same_v<options_t, solve_options>, "solve: expected deepvis::solve_options after the image");
-    auto regs = detail::regularizers_of<0>(all, std::make_index_sequence<n - tail>{});
-    std::apply(
-        [](const auto&... r) {
-            static_assert((Regularizer<std::decay_t<decltype(r)>> && ...),
-                          "solve: every argument between the objective and the optimiser must satisfy "
-                          "deepvis::Regularizer (regularizers/regularizer.hpp)");
-        },
-        regs);
-    tensor& image = std::get<n - tail + 1>(all);
-    const solve_options& options = std::get<n - tail + 2>(all);
-    if constexpr (has_callback) {
-        auto&& cb = std::get<n - 1>(all);
-        static_assert(Callback<std::remove_reference_t<decltype(cb)>>,
-                      "solve: the last argument must satisfy deepvis::Callback (solvers/callback.hpp)");
-        return detail::solve_impl<Rule>(model, objective, std::move(regs), opt_t(std::get<n - tail>(all)), image,
-                                        options, cb);
-    } else {
-        no_callback cb;
-        return detail::solve_impl<Rule>(model, objective, std::move(regs), opt_t(std::get<n - tail>(all)), image,
-                                        options, cb);
+/// What solve() optimises: a model (held by reference: it must outlive the problem), an objective
+/// and the regularisers, in the order their hooks run (copied; solve() copies them again, so the
+/// copies hold one run's state). Built with class template argument deduction:
+///   deepvis::problem p{model, maximize(class_score{.class_index = 3}), l2{.weight = 1e-3}, jitter{.pixels = 8}};
+template <class M, class O, class... Rs>
+struct problem {
+    const M& model;
+    O objective;
+    std::tuple<Rs...> regularizers;
+
+    problem(const M& m, O o, Rs... rs) : model(m), objective(std::move(o)), regularizers(std::move(rs)...) {
+        static_assert(Model<M>, "problem: the model must satisfy deepvis::Model (nn/model.hpp)");
+        static_assert(Objective<O>,
+                      "problem: the objective must satisfy deepvis::Objective (objectives/objective.hpp)");
+        static_assert((Regularizer<Rs> && ...),
+                      "problem: every argument after the objective must satisfy deepvis::Regularizer "
+                      "(regularizers/regularizer.hpp)");
     }
+};
+
+/// solve(problem, optimizer, image, options[, callback]): optimises the image in place. The
+/// optimiser and the regularisers are copied and reset, so one configured optimiser and one
+/// problem can start several runs. Rule selects the backprop rule (standard by default).
+template <BackpropRule Rule = standard, class M, class O, class... Rs, class Opt, class Cb = no_callback>
+solve_report solve(const problem<M, O, Rs...>& p, const Opt& optimizer, tensor& image, const solve_options& options,
+                   Cb&& callback = {}) {
+    static_assert(Optimizer<Opt>, "solve: the optimiser must satisfy deepvis::Optimizer (solvers/optimizer.hpp)");
+    static_assert(Callback<Cb>,
+                  "solve: the callback must satisfy deepvis::Callback (solvers/callback.hpp): "
+                  "callable with const step_report&, returning bool or void");
+    return detail::solve_impl<Rule>(p.model, p.objective, p.regularizers, Opt(optimizer), image, options, callback);
 }
 
 }  // namespace deepvis

@@ -151,12 +151,12 @@ synthesis_result visualize_fourier(const M& model, const O& objective, const cla
                                "; the image is left as it was before that step";
             break;
         }
-        opt.step(s, gs, k);
+        step_one(opt, s, gs, k);
         r.report.iterations = k + 1;
         if constexpr (!std::is_same_v<std::decay_t<Cb>, no_callback>) {
             standardise(f.pixels(s), u);
             const tensor x = space.to_input(u);
-            if (callback(step_report{k, o.iterations, value, gnorm, x})) {
+            if (notify(callback, step_report{k, o.iterations, value, gnorm, x})) {
                 r.report.status = solve_status::stopped;
                 r.report.message = "stopped by the callback after step " + std::to_string(k);
                 break;
@@ -192,10 +192,9 @@ synthesis_result visualize(const M& model, const O& objective, const class_model
         .min_scale = 1.0 - o.scale_jitter, .max_scale = 1.0 + o.scale_jitter, .max_degrees = o.rotation_degrees};
     // after_step hooks run in reverse: untransform, unjitter, clamp, blur — the recipe's order.
     synthesis_result r;
-    r.report =
-        solve(space, objective, l2{.weight = o.l2_weight}, blur, clamp, jit, transform,
-              gradient_descent{.step_size = o.step_size.value_or(recipe_step_size(shape)), .normalize = true}, u,
-              solve_options{.iterations = o.iterations, .seed = o.seed}, detail::in_input_space(space, callback));
+    r.report = solve(problem{space, objective, l2{.weight = o.l2_weight}, blur, clamp, jit, transform},
+                     gradient_descent{.step_size = o.step_size.value_or(recipe_step_size(shape)), .normalize = true}, u,
+                     {.iterations = o.iterations, .seed = o.seed}, detail::in_input_space(space, callback));
     r.image = space.to_input(u);
     return r;
 }

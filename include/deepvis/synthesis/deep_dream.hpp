@@ -87,8 +87,9 @@ deep_dream_result deep_dream(const M& model, const tensor& image, const deep_dre
         if (k > 0) u += io::resize_bilinear(detail, s[2], s[3], false);
         const double step = o.step_size.value_or(0.5 * recipe_step_size(s));
         const jitter jit{.pixels = o.jitter_pixels.value_or(recipe_jitter(s))};
-        r.report = solve(space, maximize(energy), clamp, jit, gradient_descent{.step_size = step, .normalize = true}, u,
-                         solve_options{.iterations = o.iterations, .seed = o.seed + k});
+        r.report =
+            solve(problem{space, maximize(energy), clamp, jit}, gradient_descent{.step_size = step, .normalize = true},
+                  u, {.iterations = o.iterations, .seed = o.seed + k});
         if (!r.report.ok()) break;
         detail = u - base;
     }

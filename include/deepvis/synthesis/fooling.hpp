@@ -166,7 +166,7 @@ fooling_result fool_with(const M& model, const tensor& image, const std::vector<
             }
             u = pixel_space<M>::from_pixels(p);
         } else {
-            step.step(u, grad, k);
+            step_one(step, u, grad, k);
             if (clamp) clamp->apply(u);
         }
         r.iterations = k + 1;

@@ -96,11 +96,10 @@ inversion_result invert(const M& model, const tensor& reference, const inversion
         r.initial_feature_error.push_back(evaluate(space, space_trace, measure, x, g) /
                                           static_cast<double>(reference.shape()[0]));
         if (o.alpha_weight > 0.0)
-            rep = solve(space, objective, alpha_norm{.alpha = o.alpha, .weight = o.alpha_weight}, clamp, opt, x,
-                        solve_options{.iterations = o.iterations, .seed = o.seed + s}, cb);
+            rep = solve(problem{space, objective, alpha_norm{.alpha = o.alpha, .weight = o.alpha_weight}, clamp}, opt,
+                        x, {.iterations = o.iterations, .seed = o.seed + s}, cb);
         else
-            rep = solve(space, objective, clamp, opt, x, solve_options{.iterations = o.iterations, .seed = o.seed + s},
-                        cb);
+            rep = solve(problem{space, objective, clamp}, opt, x, {.iterations = o.iterations, .seed = o.seed + s}, cb);
         const double err = evaluate(space, space_trace, measure, x, g) / static_cast<double>(reference.shape()[0]);
         if (err < best) {
             best = err;

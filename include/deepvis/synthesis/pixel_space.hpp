@@ -19,7 +19,7 @@
 ///
 ///   const deepvis::pixel_space ps(net, deepvis::input_preprocessing::caffe());
 ///   tensor u = ps.from_input(x);          // a preprocessed batch → pixel space
-///   ... solve(ps, objective, ps.clamp(3), optimizer, u, options) ...
+///   ... solve(problem{ps, objective, ps.clamp(3)}, optimizer, u, options) ...
 ///   tensor x2 = ps.to_input(u);           // back to what `net` reads
 #include <algorithm>
 #include <cstddef>
@@ -247,7 +247,7 @@ struct input_space_callback {
     tensor x = {};
     bool operator()(const step_report& r) {
         x = space.to_input(r.image);
-        return callback(step_report{r.step, r.iterations, r.value, r.gradient_norm, x});
+        return notify(callback, step_report{r.step, r.iterations, r.value, r.gradient_norm, x});
     }
 };
 

@@ -206,13 +206,13 @@ style_transfer_result style_transfer(const M& model, const tensor& content, cons
     if (o.clamp) clamp = space.clamp(content.shape()[1], o.clamp_until);
     const solve_options so{.iterations = o.iterations, .seed = o.seed};
     auto cb = detail::in_input_space(space, callback);
+    const problem p{space, objective, clamp};
     if (o.optimizer == style_optimizer::lbfgs)
-        r.report = solve(space, objective, clamp, lbfgs{.step_size = o.step_size, .history = o.history}, u, so, cb);
+        r.report = solve(p, lbfgs{.step_size = o.step_size, .history = o.history}, u, so, cb);
     else
         r.report =
-            solve(space, objective, clamp,
-                  adam{.step_size = o.step_size, .decay_at = o.decay_at, .decayed_step_size = o.decayed_step_size}, u,
-                  so, cb);
+            solve(p, adam{.step_size = o.step_size, .decay_at = o.decay_at, .decayed_step_size = o.decayed_step_size},
+                  u, so, cb);
     r.end = parts.terms(space, u);
     if (o.preserve_colour)
         u = pixel_space<M>::from_pixels(

@@ -5,8 +5,13 @@
 ///     for each epoch: shuffle the training set with epoch_order(seed, epoch); for each
 ///     mini-batch: optionally corrupt the inputs (options.corrupt, seeded per step), forward,
 ///     loss_and_gradient on the tensor the loss reads, one backward pass to every trainable
-///     parameter, optimizer.step; then evaluate on the test set (if given) and call the
-///     callback. Returns the per-epoch reports.
+///     parameter (train/parameters.hpp), one optimizer step over all of them; then evaluate on
+///     the test set (if given). Returns the per-epoch reports.
+///     The optimiser is any Optimizer (solvers/optimizer.hpp: gradient_descent with momentum for
+///     SGD, adam, …), the same vocabulary solve() uses for images; it is taken by reference and
+///     keeps its state, so a second fit() call continues the run. The callback follows the one
+///     idiom of solvers/callback.hpp: it is called with a step_report after every optimiser step
+///     and an epoch_report after every epoch, each kind it accepts; returning true stops.
 ///   evaluate(net, data, loss): the mean loss (and accuracy for class targets) over a dataset,
 ///     in batches, without changing the weights.
 ///
@@ -21,10 +26,12 @@
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/network.hpp>
+#include <deepvis/solvers/callback.hpp>
+#include <deepvis/solvers/optimizer.hpp>
 #include <deepvis/train/batches.hpp>
-#include <deepvis/train/callback.hpp>
 #include <deepvis/train/loss.hpp>
-#include <deepvis/train/optimizer.hpp>
+#include <deepvis/train/parameters.hpp>
+#include <deepvis/train/reports.hpp>
 #include <deepvis/train/rng.hpp>
 #include <functional>
 #include <limits>
@@ -41,8 +48,8 @@ struct fit_options {
     std::size_t max_steps_per_epoch = 0;  ///< 0: the whole training set each epoch
     std::size_t eval_batch_size = 500;
     bool drop_last = false;  ///< skip a final partial batch
-    /// Step decay: epoch e (1-based) trains at learning_rate · decay^(e−1), for optimisers with
-    /// options().learning_rate and set_learning_rate() (adam, sgd). 1: constant.
+    /// Step decay: epoch e (1-based) trains at step_size · decay^(e−1), for optimisers with a
+    /// step_size member (all shipped ones). 1: constant.
     float learning_rate_decay = 1.0f;
     /// Applied to each mini-batch's inputs before forward (denoising: add noise); gets a
     /// generator seeded from (seed, epoch, step). Empty: inputs used as they are.
@@ -110,10 +117,14 @@ evaluation evaluate(const nn::network& net, const dataset_view<typename L::targe
     return out;
 }
 
-template <Loss L, ParameterOptimizer O, class C = no_callback>
-requires TrainingCallback<C> training_history fit(nn::network& net, const dataset_view<typename L::target_type>& train,
-                                                  const dataset_view<typename L::target_type>* test, const L& loss,
-                                                  O& optimizer, const fit_options& options, C&& callback = {}) {
+template <Loss L, class O, class C = no_callback>
+training_history fit(nn::network& net, const dataset_view<typename L::target_type>& train,
+                     const dataset_view<typename L::target_type>* test, const L& loss, O& optimizer,
+                     const fit_options& options, C&& callback = {}) {
+    static_assert(Optimizer<O>, "fit: the optimiser must satisfy deepvis::Optimizer (solvers/optimizer.hpp)");
+    static_assert(CallbackFor<C, step_report, epoch_report>,
+                  "fit: the callback must be callable with const train::step_report& and/or const "
+                  "train::epoch_report&, returning bool or void (solvers/callback.hpp)");
     check_dataset(train, "fit (training set)");
     if (test) check_dataset(*test, "fit (test set)");
     DEEPVIS_CHECK(options.batch_size > 0, config_error, "fit: batch size is 0");
@@ -137,15 +148,15 @@ requires TrainingCallback<C> training_history fit(nn::network& net, const datase
     std::vector<nn::seed> seeds(1);
     seeds[0].at = name;
     training_history history;
-    float initial_rate = 0.0f;
-    if constexpr (requires { optimizer.set_learning_rate(optimizer.options().learning_rate); })
-        initial_rate = optimizer.options().learning_rate;
+    double initial_rate = 0.0;
+    if constexpr (requires { optimizer.step_size = 1.0; }) initial_rate = optimizer.step_size;
+    std::size_t iteration = 0;
     for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
-        if constexpr (requires { optimizer.set_learning_rate(optimizer.options().learning_rate); })
+        if constexpr (requires { optimizer.step_size = 1.0; })
             if (options.learning_rate_decay != 1.0f)
-                optimizer.set_learning_rate(initial_rate *
-                                            std::pow(options.learning_rate_decay, static_cast<float>(epoch - 1)));
+                optimizer.step_size =
+                    initial_rate * std::pow(double(options.learning_rate_decay), static_cast<double>(epoch - 1));
         const std::vector<std::size_t> order = epoch_order(n, options.seed, epoch);
         double loss_sum = 0;
         std::size_t hits = 0, seen = 0, done = 0;
@@ -166,11 +177,12 @@ requires TrainingCallback<C> training_history fit(nn::network& net, const datase
             seeds[0].gradient = gradient;
             net.backward(t, std::span<const nn::seed>(seeds), std::span<const std::string>(parameter_names));
             for (std::size_t i = 0; i < parameters.size(); ++i) gradients[i] = &net.gradient(t, parameter_names[i]);
-            optimizer.step(std::span<tensor* const>(parameters), std::span<const tensor* const>(gradients));
+            optimizer.step(std::span<tensor* const>(parameters), std::span<const tensor* const>(gradients),
+                           iteration++);
             loss_sum += batch_loss;
             seen += e - b;
             ++done;
-            if constexpr (requires { callback.on_step(std::declval<const step_report&>()); }) {
+            if constexpr (std::invocable<std::remove_reference_t<C>&, const step_report&>) {
                 step_report r;
                 r.epoch = epoch;
                 r.step = s + 1;
@@ -178,7 +190,7 @@ requires TrainingCallback<C> training_history fit(nn::network& net, const datase
                 r.loss = batch_loss;
                 r.running_loss = loss_sum / static_cast<double>(s + 1);
                 if constexpr (ClassificationLoss<L>) r.running_accuracy = static_cast<double>(hits) / double(seen);
-                stop = callback.on_step(r);
+                stop = notify(callback, r);
             }
         }
         epoch_report report;
@@ -192,7 +204,7 @@ requires TrainingCallback<C> training_history fit(nn::network& net, const datase
         }
         report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         history.epochs.push_back(report);
-        if constexpr (requires { callback.on_epoch(report); }) stop = callback.on_epoch(report) || stop;
+        stop = notify(callback, report) || stop;
         if (stop) {
             history.stopped_by_callback = true;
             break;

@@ -7,7 +7,7 @@
 ///   write_text_file(path, text):  atomically (io/atomic_file.hpp).
 #include <cmath>
 #include <deepvis/io/atomic_file.hpp>
-#include <deepvis/train/callback.hpp>
+#include <deepvis/train/reports.hpp>
 #include <deepvis/viz/plot.hpp>
 #include <filesystem>
 #include <iomanip>
