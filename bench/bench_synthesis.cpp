@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
             if (o.task == "class") {
                 const auto objective = deepvis::maximize(deepvis::class_score{.class_index = o.cls}) +
                                        deepvis::l2{.weight = deepvis::class_model_options{}.l2_weight};
-                value = deepvis::evaluate(net, trace, objective, x, grad);
+                value = deepvis::evaluate_objective(net, trace, objective, x, grad);
             } else {
                 const auto so = style_options(o, 1);
                 const std::string layer = net.resolve(so.content_layer);
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
                                         .normalization = so.normalization,
                                         .reduction = so.reduction} +
                     deepvis::total_variation{.weight = so.tv_weight};
-                value = deepvis::evaluate(net, trace, objective, x, grad);
+                value = deepvis::evaluate_objective(net, trace, objective, x, grad);
             }
             double g2 = 0;
             for (float v : grad) g2 += double(v) * v;

@@ -150,7 +150,8 @@ TEST_CASE("objectives: sums are flat, weights scale, maximize negates") {
     CHECK(gs(0, 1) == -1.0f);
 }
 
-TEST_CASE("evaluate: an objective tapping several layers costs one backward pass and matches finite differences") {
+TEST_CASE(
+    "evaluate_objective: an objective tapping several layers costs one backward pass and matches finite differences") {
     const nn::network net = testing::synthesis_net();
     testing::counting_model model{net};
     nn::network::trace t0;
@@ -167,23 +168,23 @@ TEST_CASE("evaluate: an objective tapping several layers costs one backward pass
         1e-2 * total_variation{} + squared_channel_mean{.layer = "relu2", .channel = 3};
     nn::network::trace t;
     tensor grad;
-    const double v = evaluate(model, t, objective, x, grad);
+    const double v = evaluate_objective(model, t, objective, x, grad);
     CHECK(model.backward_calls == 1);
     CHECK(std::isfinite(v));
     tensor scratch;
     nn::network::trace t2;
     // eps small enough not to cross the rectifiers' kinks, large enough for float32 losses.
     check_against_finite_differences(
-        x, grad, [&] { return evaluate(net, t2, objective, x, scratch); }, "evaluate(multi-layer objective)", 2e-3f,
-        5e-3f, 3e-2f);
+        x, grad, [&] { return evaluate_objective(net, t2, objective, x, scratch); },
+        "evaluate_objective(multi-layer objective)", 2e-3f, 5e-3f, 3e-2f);
 }
 
-TEST_CASE("evaluate: an objective on the image alone runs no backward pass") {
+TEST_CASE("evaluate_objective: an objective on the image alone runs no backward pass") {
     const nn::network net = testing::synthesis_net();
     testing::counting_model model{net};
     nn::network::trace t;
     tensor x = random_tensor({1, 3, 8, 8}, 50), grad;
-    const double v = evaluate(model, t, total_variation{.weight = 0.5} + l2{.weight = 0.1}, x, grad);
+    const double v = evaluate_objective(model, t, total_variation{.weight = 0.5} + l2{.weight = 0.1}, x, grad);
     CHECK(model.backward_calls == 0);
     tensor g1, g2;
     const double expected =
@@ -191,10 +192,10 @@ TEST_CASE("evaluate: an objective on the image alone runs no backward pass") {
     CHECK(v == doctest::Approx(expected));
 }
 
-TEST_CASE("evaluate: an unknown layer is a config_error naming it") {
+TEST_CASE("evaluate_objective: an unknown layer is a config_error naming it") {
     const nn::network net = testing::synthesis_net();
     nn::network::trace t;
     tensor x = random_tensor({1, 3, 8, 8}, 51), grad;
     const channel_mean bad{.layer = "conv9"};
-    CHECK_THROWS_WITH_AS(evaluate(net, t, bad, x, grad), doctest::Contains("conv9"), config_error);
+    CHECK_THROWS_WITH_AS(evaluate_objective(net, t, bad, x, grad), doctest::Contains("conv9"), config_error);
 }

@@ -44,21 +44,23 @@ TEST_CASE("pixel space: the gradient to the input is the model's, mapped back") 
         pixel_space<nn::network>::trace_type t;
         nn::network::trace tx;
         // Exactly the chain rule: ∂/∂u_{src k} = a_k · ∂/∂x_k.
-        evaluate(space, t, score, u, g);
-        evaluate(net, tx, score, space.to_input(u), gx);
+        evaluate_objective(space, t, score, u, g);
+        evaluate_objective(net, tx, score, space.to_input(u), gx);
         const detail::channel_affine f = space.affine(3);
         for (std::size_t k = 0; k < 3; ++k)
             CHECK(xt::allclose(xt::eval(xt::view(g, 0, f.src[k])), xt::eval(f.a[k] * xt::view(gx, 0, k)), 1e-5, 1e-6));
         // And by finite differences, with a term on the pixel-space image itself.
         const auto objective = score + 1e-2 * total_variation{};
-        evaluate(space, t, objective, u, g);
+        evaluate_objective(space, t, objective, u, g);
         const double h = 1e-2;
         double worst = 0.0, scale = 0.0;
         for (std::size_t e = 0; e < u.size(); e += 7) {
             tensor a = u, b = u, ga, gb;
             a.data()[e] += static_cast<float>(h);
             b.data()[e] -= static_cast<float>(h);
-            const double fd = (evaluate(space, t, objective, a, ga) - evaluate(space, t, objective, b, gb)) / (2 * h);
+            const double fd =
+                (evaluate_objective(space, t, objective, a, ga) - evaluate_objective(space, t, objective, b, gb)) /
+                (2 * h);
             worst = std::max(worst, std::abs(fd - g.data()[e]));
             scale = std::max(scale, std::abs(fd));
         }

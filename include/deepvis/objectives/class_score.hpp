@@ -29,6 +29,8 @@ inline std::size_t pick_class(const char* who, const tensor& a, std::int64_t cla
 }
 }  // namespace detail
 
+inline namespace objectives {
+
 /// L = Σ_n s[n, c]: the unnormalised score (logit) of class c.
 ///   layer: the score tensor; defaults to the model's scores (before a trailing Softmax).
 ///   per_sample: one class per image of the batch, overriding class_index when not empty.
@@ -81,4 +83,5 @@ struct target_class {
     }
 };
 
+}  // namespace objectives
 }  // namespace deepvis

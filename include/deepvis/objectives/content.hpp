@@ -10,10 +10,13 @@
 #include <string>
 
 namespace deepvis {
+inline namespace objectives {
 
 /// How a sum of squares is reduced: summed (the formulas as written) or averaged over elements
 /// (PyTorch's mse_loss).
 enum class reduction { sum, mean };
+
+}  // namespace objectives
 
 namespace detail {
 // Σ_n Σ_e (a[n,e] − t[n or 0, e])², gradient 2·scale·(a − t) written to g, returns the sum.
@@ -40,6 +43,8 @@ inline double squared_distance(const char* who, const std::string& layer, const 
     return s;
 }
 }  // namespace detail
+
+inline namespace objectives {
 
 /// L = weight · Σ(F − P)² (reduction::sum) or weight · mean(F − P)² (reduction::mean), where F
 /// is the activation at `layer` and P the target features (same shape, or batch 1).
@@ -99,4 +104,5 @@ struct feature_match {
     }
 };
 
+}  // namespace objectives
 }  // namespace deepvis

@@ -6,6 +6,7 @@
 #include <string>
 
 namespace deepvis {
+inline namespace objectives {
 
 struct layer_energy {
     std::string layer = {};
@@ -26,4 +27,5 @@ struct layer_energy {
     }
 };
 
+}  // namespace objectives
 }  // namespace deepvis

@@ -27,6 +27,8 @@ inline channel_view view_channels(const char* who, const std::string& layer, con
 }
 }  // namespace detail
 
+inline namespace objectives {
+
 /// L = Σ_n a[n, channel, y, x]: one neuron. For a 2-D activation (N, K) y and x must be 0.
 struct neuron {
     std::string layer = {};
@@ -77,4 +79,5 @@ struct channel_mean {
     }
 };
 
+}  // namespace objectives
 }  // namespace deepvis

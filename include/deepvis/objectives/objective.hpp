@@ -28,7 +28,7 @@
 /// distinct tapped tensor (terms tapping the same tensor add their gradients first).
 ///
 /// Shipped: class_score, target_class, neuron, channel_mean, content_loss, style_loss,
-/// total_variation, feature_match, l2 and alpha_norm (image penalties). Consumed by: evaluate()
+/// total_variation, feature_match, l2 and alpha_norm (image penalties). Consumed by: evaluate_objective()
 /// and solve() (solvers/solve.hpp) and every synthesis recipe.
 #include <concepts>
 #include <cstddef>
@@ -41,6 +41,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace objectives {
 
 /// The tap that means "the model's input image" (resolved to Model::input_name()).
 inline const std::string input_tap = "@input";
@@ -79,6 +80,8 @@ struct objective_archetype {
 };
 static_assert(Objective<objective_archetype>, "objective_archetype must satisfy Objective (objectives/objective.hpp)");
 
+}  // namespace objectives
+
 namespace detail {
 
 template <Objective O>
@@ -106,6 +109,8 @@ double evaluate_term(const O& o, std::span<const tensor* const> a, std::span<ten
 }
 
 }  // namespace detail
+
+inline namespace objectives {
 
 /// w · term. `maximize(t)` is scaled{t, -1}.
 template <Objective T>
@@ -163,6 +168,8 @@ struct is_sum : std::false_type {};
 template <class... Ts>
 struct is_sum<sum<Ts...>> : std::true_type {};
 
+}  // namespace objectives
+
 namespace detail {
 template <class T>
 auto as_tuple(T&& t) {
@@ -176,6 +183,8 @@ sum<Ts...> sum_of_tuple(std::tuple<Ts...> t) {
     return sum<Ts...>{std::move(t)};
 }
 }  // namespace detail
+
+inline namespace objectives {
 
 /// a + b: a flat sum (a sum plus a term appends; a sum plus a sum concatenates).
 template <Objective A, Objective B>
@@ -209,4 +218,5 @@ T minimize(T t) {
     return t;
 }
 
+}  // namespace objectives
 }  // namespace deepvis

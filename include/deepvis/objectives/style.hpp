@@ -15,6 +15,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace objectives {
 
 /// The scale s of G = s · F Fᵀ.
 enum class gram_normalization { none, by_size };
@@ -89,4 +90,5 @@ private:
     }
 };
 
+}  // namespace objectives
 }  // namespace deepvis

@@ -16,6 +16,7 @@
 #include <string>
 
 namespace deepvis {
+inline namespace objectives {
 
 struct total_variation {
     double weight = 1.0;
@@ -83,4 +84,5 @@ struct alpha_norm {
     }
 };
 
+}  // namespace objectives
 }  // namespace deepvis

@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace regularizers {
 
 /// Blurs every H × W plane of x in place with a normalised Gaussian of standard deviation sigma;
 /// the radius is ⌊4σ + 0.5⌋ and borders reflect (d c b a | a b c d). `scratch` is reused
@@ -82,4 +83,5 @@ struct periodic_blur {
     std::vector<float> scratch = {};
 };
 
+}  // namespace regularizers
 }  // namespace deepvis

@@ -9,6 +9,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace regularizers {
 
 /// low/high: one value for all channels, or one per channel. until_step: clamp only while
 /// step < until_step (the course style transfer clamps until iteration 190); 0 = always.
@@ -51,4 +52,5 @@ struct clamp_pixels {
     }
 };
 
+}  // namespace regularizers
 }  // namespace deepvis

@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace regularizers {
 
 /// Rolls every H × W plane of an (…, H, W) tensor by (dy, dx) with wrap-around:
 /// out[i, j] = in[(i − dy) mod H, (j − dx) mod W]. `scratch` holds one plane (reused between calls).
@@ -60,4 +61,5 @@ struct jitter {
     std::vector<float> scratch = {};
 };
 
+}  // namespace regularizers
 }  // namespace deepvis

@@ -19,6 +19,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace regularizers {
 
 struct random_transform {
     double min_scale = 0.9, max_scale = 1.1;
@@ -126,4 +127,5 @@ struct random_transform {
     } state = {};
 };
 
+}  // namespace regularizers
 }  // namespace deepvis

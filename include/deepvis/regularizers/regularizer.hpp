@@ -28,6 +28,7 @@
 #include <random>
 
 namespace deepvis {
+inline namespace regularizers {
 
 /// What an implicit regulariser is told at each step.
 struct step_context {
@@ -59,4 +60,5 @@ struct regularizer_archetype {
 static_assert(Regularizer<regularizer_archetype>,
               "regularizer_archetype must satisfy Regularizer (regularizers/regularizer.hpp)");
 
+}  // namespace regularizers
 }  // namespace deepvis

@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace solvers {
 
 struct adam {
     double step_size = 1e-3;
@@ -64,4 +65,5 @@ struct adam {
     } state = {};
 };
 
+}  // namespace solvers
 }  // namespace deepvis

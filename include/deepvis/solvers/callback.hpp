@@ -20,6 +20,7 @@
 #include <utility>
 
 namespace deepvis {
+inline namespace solvers {
 
 struct step_report {
     std::size_t step = 0;        ///< 0-based
@@ -32,11 +33,15 @@ struct step_report {
 /// Watches nothing; the default.
 struct no_callback {};
 
+}  // namespace solvers
+
 namespace detail {
 template <class C, class R>
 concept callback_result_ok = !std::invocable<C&, const R&> || std::is_void_v<std::invoke_result_t<C&, const R&>> ||
                              std::convertible_to<std::invoke_result_t<C&, const R&>, bool>;
 }  // namespace detail
+
+inline namespace solvers {
 
 template <class C, class... Reports>
 concept CallbackFor = std::same_as<std::remove_cvref_t<C>, no_callback> ||
@@ -77,4 +82,5 @@ every_k<F> every(std::size_t k, F f) {
 static_assert(Callback<no_callback> && Callback<every_k<bool (*)(const step_report&)>>,
               "the shipped callbacks must satisfy Callback (solvers/callback.hpp)");
 
+}  // namespace solvers
 }  // namespace deepvis

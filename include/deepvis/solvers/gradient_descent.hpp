@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace solvers {
 
 struct gradient_descent {
     double step_size = 0.01;
@@ -71,4 +72,5 @@ struct gradient_descent {
     } state = {};
 };
 
+}  // namespace solvers
 }  // namespace deepvis

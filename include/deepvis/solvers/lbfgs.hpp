@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace solvers {
 
 struct lbfgs {
     double step_size = 1.0;
@@ -121,4 +122,5 @@ struct lbfgs {
     } state = {};
 };
 
+}  // namespace solvers
 }  // namespace deepvis

@@ -22,6 +22,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace solvers {
 
 template <class O>
 concept Optimizer = std::copy_constructible<O> &&
@@ -47,6 +48,8 @@ void step_one(O& optimizer, tensor& x, const tensor& g, std::size_t iteration) {
     const tensor* gs[] = {&g};
     optimizer.step(std::span<tensor* const>(xs), std::span<const tensor* const>(gs), iteration);
 }
+
+}  // namespace solvers
 
 namespace detail {
 

@@ -1,5 +1,5 @@
 #pragma once
-/// evaluate() and solve(): optimise an image through a model. A problem (a Model, an Objective
+/// evaluate_objective() and solve(): optimise an image through a model. A problem (a Model, an Objective
 /// and any number of Regularizers, regularizers/regularizer.hpp) is solved with an Optimizer
 /// (solvers/optimizer.hpp) from a starting image, watched by a Callback (solvers/callback.hpp);
 /// all of them compose at compile time.
@@ -40,6 +40,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace solvers {
 
 struct solve_options {
     std::size_t iterations = 100;
@@ -80,6 +81,8 @@ struct evaluation_workspace {
     std::vector<nn::seed> seeds = {};
 };
 
+}  // namespace solvers
+
 namespace detail {
 
 template <Model M>
@@ -96,12 +99,14 @@ std::string resolve_tap(const M& model, const std::string& tap) {
 
 }  // namespace detail
 
+inline namespace solvers {
+
 /// The objective's value at x, with ∂/∂x written to grad (resized). One forward pass (over the
 /// part of the graph the taps need, when the model supports it) and one backward pass with a
 /// seed at each distinct tapped tensor; terms tapping the input add their gradient directly.
 template <BackpropRule Rule = standard, Model M, Objective O>
-double evaluate(const M& model, typename M::trace_type& trace, const O& objective, const tensor& x, tensor& grad,
-                evaluation_workspace& ws) {
+double evaluate_objective(const M& model, typename M::trace_type& trace, const O& objective, const tensor& x,
+                          tensor& grad, evaluation_workspace& ws) {
     ws.taps = detail::taps_of(objective);
     const std::string input = model.input_name();
     ws.unique.clear();
@@ -179,10 +184,13 @@ double evaluate(const M& model, typename M::trace_type& trace, const O& objectiv
 
 /// Convenience: a fresh workspace.
 template <BackpropRule Rule = standard, Model M, Objective O>
-double evaluate(const M& model, typename M::trace_type& trace, const O& objective, const tensor& x, tensor& grad) {
+double evaluate_objective(const M& model, typename M::trace_type& trace, const O& objective, const tensor& x,
+                          tensor& grad) {
     evaluation_workspace ws;
-    return evaluate<Rule>(model, trace, objective, x, grad, ws);
+    return evaluate_objective<Rule>(model, trace, objective, x, grad, ws);
 }
+
+}  // namespace solvers
 
 namespace detail {
 
@@ -226,7 +234,7 @@ solve_report solve_impl(const M& model, const O& objective, std::tuple<Rs...> re
         const step_context ctx{k, rng};
         before = image;
         std::apply([&](auto&... r) { (before_one(r, image, ctx), ...); }, regs);
-        double value = evaluate<Rule>(model, trace, objective, image, grad, ws);
+        double value = evaluate_objective<Rule>(model, trace, objective, image, grad, ws);
         std::apply([&](const auto&... r) { ((value += penalty_one(r, image, grad)), ...); }, regs);
         const double gnorm = l2_norm(grad);
         if (!std::isfinite(value) || !std::isfinite(gnorm)) {
@@ -275,6 +283,8 @@ solve_report solve_impl(const M& model, const O& objective, std::tuple<Rs...> re
 
 }  // namespace detail
 
+inline namespace solvers {
+
 /// What solve() optimises: a model (held by reference: it must outlive the problem), an objective
 /// and the regularisers, in the order their hooks run (copied; solve() copies them again, so the
 /// copies hold one run's state). Built with class template argument deduction:
@@ -308,4 +318,5 @@ solve_report solve(const problem<M, O, Rs...>& p, const Opt& optimizer, tensor& 
     return detail::solve_impl<Rule>(p.model, p.objective, p.regularizers, Opt(optimizer), image, options, callback);
 }
 
+}  // namespace solvers
 }  // namespace deepvis

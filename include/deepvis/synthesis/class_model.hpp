@@ -46,6 +46,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 struct class_model_options {
     std::size_t iterations = 100;
@@ -85,6 +86,8 @@ inline std::ptrdiff_t recipe_jitter(const shape_type& shape) {
 inline double recipe_step_size(const shape_type& shape) {
     return 25.0 * std::sqrt(static_cast<double>(shape[1] * shape[2] * shape[3]) / (3.0 * 224.0 * 224.0));
 }
+
+}  // namespace synthesis
 
 namespace detail {
 
@@ -129,7 +132,7 @@ synthesis_result visualize_fourier(const M& model, const O& objective, const cla
             transform.apply(u, moved);
             std::swap(u, moved);
         }
-        const double value = evaluate(space, trace, objective, u, gu, ws);
+        const double value = evaluate_objective(space, trace, objective, u, gu, ws);
         if (transformed) {
             transform.apply_transpose(gu, moved);
             std::swap(gu, moved);
@@ -170,6 +173,8 @@ synthesis_result visualize_fourier(const M& model, const O& objective, const cla
 }
 
 }  // namespace detail
+
+inline namespace synthesis {
 
 /// Runs the recipe on any objective (solvers minimise: pass maximize(term) to ascend a term).
 template <class M, class O, Callback Cb = no_callback>
@@ -223,4 +228,5 @@ synthesis_result visualize_neuron(const M& model, const std::string& layer, std:
     return visualize(model, maximize(neuron{.layer = layer, .channel = channel, .y = y, .x = x}), o, callback);
 }
 
+}  // namespace synthesis
 }  // namespace deepvis

@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 /// An optimised image (in the model's input space) and how the run ended.
 struct synthesis_result {
@@ -20,6 +21,8 @@ struct synthesis_result {
 
 /// How a recipe starts: N(0, scale²) noise (seeded) or zeros.
 enum class initial_image { normal, zeros };
+
+}  // namespace synthesis
 
 namespace detail {
 
@@ -70,4 +73,5 @@ inline std::size_t argmax_row(const tensor& scores, std::size_t n) {
 }
 
 }  // namespace detail
+
 }  // namespace deepvis

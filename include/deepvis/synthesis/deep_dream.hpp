@@ -28,6 +28,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 struct deep_dream_options {
     std::string layer = {};   ///< the layer whose energy grows (node or tensor name)
@@ -64,7 +65,7 @@ deep_dream_result deep_dream(const M& model, const tensor& image, const deep_dre
     const layer_energy energy{.layer = o.layer};
     typename pixel_space<M>::trace_type trace;
     tensor grad;
-    const auto energy_of = [&](const tensor& u) { return evaluate(space, trace, energy, u, grad); };
+    const auto energy_of = [&](const tensor& u) { return evaluate_objective(space, trace, energy, u, grad); };
     const tensor photo = space.from_input(image);
     const std::size_t c = image.shape()[1], h = image.shape()[2], w = image.shape()[3];
 
@@ -98,4 +99,5 @@ deep_dream_result deep_dream(const M& model, const tensor& image, const deep_dre
     return r;
 }
 
+}  // namespace synthesis
 }  // namespace deepvis

@@ -41,6 +41,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 /// How fool() searches (see the top of this header).
 enum class fooling_method {
@@ -78,6 +79,8 @@ struct fooling_result {
     std::vector<std::size_t> steps = {};     ///< per image: the steps it took to reach its target (or all)
     solve_report report = {};                ///< status (diverged on NaN) and a one-line message
 };
+
+}  // namespace synthesis
 
 namespace detail {
 
@@ -120,7 +123,7 @@ fooling_result fool_with(const M& model, const tensor& image, const std::vector<
     std::string scores_name = detail::resolve_tap(model, score_tap);
     const auto alpha = static_cast<float>(o.linf_step);
     for (std::size_t k = 0;; ++k) {
-        const double value = evaluate(space, trace, objective, u, grad, ws);
+        const double value = evaluate_objective(space, trace, objective, u, grad, ws);
         const tensor& scores = space.activation(trace, scores_name);
         bool all = true;
         for (std::size_t b = 0; b < n; ++b) {
@@ -196,6 +199,8 @@ fooling_result fool_with(const M& model, const tensor& image, const std::vector<
 
 }  // namespace detail
 
+inline namespace synthesis {
+
 /// One target for every image of the batch, or one per image (targets.size() == N).
 ///   requires: image (N, C, H, W) in the model's input space; targets valid class indices;
 ///             linf method: 0 < linf_step, 0 < linf; normalized_gradient: step_size > 0.
@@ -231,4 +236,5 @@ fooling_result fool(const M& model, const tensor& image, std::int64_t target, co
     return fool(model, image, std::vector<std::int64_t>{target}, o);
 }
 
+}  // namespace synthesis
 }  // namespace deepvis

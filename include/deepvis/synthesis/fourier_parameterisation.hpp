@@ -36,6 +36,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 /// How a synthesis recipe parameterises its image: the pixels themselves (the CS231n recipe), or
 /// the decorrelated-colour spectrum of fourier_parameterisation.
@@ -210,4 +211,5 @@ private:
     std::array<float, 9> m_colour{};
 };
 
+}  // namespace synthesis
 }  // namespace deepvis

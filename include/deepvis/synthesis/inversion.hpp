@@ -33,6 +33,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 struct inversion_options {
     std::string layer = {};       ///< the representation Φ to invert
@@ -93,14 +94,15 @@ inversion_result invert(const M& model, const tensor& reference, const inversion
         tensor x = detail::initial(shape_of(reference), initial_image::normal, o.seed + s, o.init_scale);
         solve_report rep = {};
         tensor g = {};
-        r.initial_feature_error.push_back(evaluate(space, space_trace, measure, x, g) /
+        r.initial_feature_error.push_back(evaluate_objective(space, space_trace, measure, x, g) /
                                           static_cast<double>(reference.shape()[0]));
         if (o.alpha_weight > 0.0)
             rep = solve(problem{space, objective, alpha_norm{.alpha = o.alpha, .weight = o.alpha_weight}, clamp}, opt,
                         x, {.iterations = o.iterations, .seed = o.seed + s}, cb);
         else
             rep = solve(problem{space, objective, clamp}, opt, x, {.iterations = o.iterations, .seed = o.seed + s}, cb);
-        const double err = evaluate(space, space_trace, measure, x, g) / static_cast<double>(reference.shape()[0]);
+        const double err =
+            evaluate_objective(space, space_trace, measure, x, g) / static_cast<double>(reference.shape()[0]);
         if (err < best) {
             best = err;
             r.best = s;
@@ -112,4 +114,5 @@ inversion_result invert(const M& model, const tensor& reference, const inversion
     return r;
 }
 
+}  // namespace synthesis
 }  // namespace deepvis

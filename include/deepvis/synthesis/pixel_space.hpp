@@ -34,6 +34,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 /// How 8-bit pixel values v ∈ 0..255 become a model's input: x_k = (scale·v_{src(k)} − mean_k)/std_k,
 /// channels B, G, R with bgr. mean/std: one value for all channels or one per model channel.
@@ -55,6 +56,8 @@ struct input_preprocessing {
     }
 };
 
+}  // namespace synthesis
+
 namespace detail {
 
 inline float per_channel(const std::vector<float>& v, std::size_t c, float fallback) {
@@ -68,6 +71,8 @@ struct channel_affine {
 };
 
 }  // namespace detail
+
+inline namespace synthesis {
 
 /// The standardisation u = (p − μ)/σ of the pixel space for a C-channel image: torchvision's
 /// ImageNet statistics for C = 3, μ = 0 and σ = 1 otherwise.
@@ -236,6 +241,8 @@ private:
 
 static_assert(Model<pixel_space<nn::network>>, "pixel_space must satisfy deepvis::Model (nn/model.hpp)");
 
+}  // namespace synthesis
+
 namespace detail {
 
 /// A recipe's callback seen through the pixel space: step_report::image is given in the
@@ -262,4 +269,5 @@ auto in_input_space(const pixel_space<M>& space, Cb& callback) {
 }
 
 }  // namespace detail
+
 }  // namespace deepvis

@@ -32,6 +32,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 /// A style image (1, C, H, W) in the model's input space and its blend weight b_i.
 struct style_image {
@@ -221,4 +222,5 @@ style_transfer_result style_transfer(const M& model, const tensor& content, cons
     return r;
 }
 
+}  // namespace synthesis
 }  // namespace deepvis

@@ -27,6 +27,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace synthesis {
 
 inline const std::vector<float>& texture_network_mean() {
     static const std::vector<float> m = {0.485f, 0.456f, 0.406f};
@@ -96,4 +97,5 @@ inline nn::graph texture_network(std::uint64_t seed = 0) {
     return g;
 }
 
+}  // namespace synthesis
 }  // namespace deepvis
