@@ -321,7 +321,7 @@ int main(int argc, char** argv) {
             for (int r = 0; r < o.warmup + o.runs; ++r) {
                 const auto start = clock_type::now();
                 net.forward(x, t);
-                const tensor& g = net.backward<deepvis::standard>(t, seeds, net.input_name());
+                const tensor& g = net.backward<deepvis::backprop::standard>(t, seeds, net.input_name());
                 if (r >= o.warmup) saliency_ms.push_back(ms_since(start));
                 if (g.size() != x.size()) throw deepvis::shape_error("bench_network: gradient has the wrong size");
             }

@@ -47,9 +47,10 @@ void check_against_pytorch(const deepvis::nn::network& net, const fs::path& fold
     const double rel = deepvis::test::relative_max_difference(logits, expected);
     MESSAGE(what << ": logits " << rel << " of max");
     CHECK(rel <= tolerance);
-    const std::pair<std::string, tensor> grads[] = {{"standard", input_gradient<deepvis::standard>(net, x, classes)},
-                                                    {"guided", input_gradient<deepvis::guided>(net, x, classes)},
-                                                    {"deconvnet", input_gradient<deepvis::deconvnet>(net, x, classes)}};
+    const std::pair<std::string, tensor> grads[] = {
+        {"standard", input_gradient<deepvis::backprop::standard>(net, x, classes)},
+        {"guided", input_gradient<deepvis::backprop::guided>(net, x, classes)},
+        {"deconvnet", input_gradient<deepvis::backprop::deconvnet>(net, x, classes)}};
     for (const auto& [rule, g] : grads) {
         const tensor reference = deepvis::io::load_npy(folder / ("grad_" + rule + ".npy"));
         REQUIRE(g.shape() == reference.shape());

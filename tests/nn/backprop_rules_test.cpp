@@ -5,10 +5,10 @@
 
 using namespace deepvis;
 
-static_assert(BackpropRule<standard>);
-static_assert(BackpropRule<deconvnet>);
-static_assert(BackpropRule<guided>);
-static_assert(BackpropRule<backprop_rule_archetype>);
+static_assert(BackpropRule<backprop::standard>);
+static_assert(BackpropRule<backprop::deconvnet>);
+static_assert(BackpropRule<backprop::guided>);
+static_assert(BackpropRule<backprop::archetype>);
 
 namespace {
 nn::network one_relu() {
@@ -28,9 +28,9 @@ TEST_CASE("backprop rules: hand-computed 2x2 case at one Relu") {
     tensor gy = {{{{-5.0f, 6.0f}, {7.0f, -8.0f}}}};
     net.forward(x, t);
     const nn::seed seeds[] = {{"y", gy}};
-    const tensor g_standard = net.backward<standard>(t, seeds, "x");
-    const tensor g_deconv = net.backward<deconvnet>(t, seeds, "x");
-    const tensor g_guided = net.backward<guided>(t, seeds, "x");
+    const tensor g_standard = net.backward<backprop::standard>(t, seeds, "x");
+    const tensor g_deconv = net.backward<backprop::deconvnet>(t, seeds, "x");
+    const tensor g_guided = net.backward<backprop::guided>(t, seeds, "x");
     CHECK(g_standard == tensor{{{{-5.0f, 0.0f}, {7.0f, 0.0f}}}});
     CHECK(g_deconv == tensor{{{{0.0f, 6.0f}, {7.0f, 0.0f}}}});
     CHECK(g_guided == tensor{{{{0.0f, 0.0f}, {7.0f, 0.0f}}}});

@@ -70,9 +70,9 @@ TEST_CASE("op traits: a user op registered as a rectifier gets the backprop rule
     net.forward(x, t);
     const nn::seed seeds[] = {{"y", gy}};
     // The same hand-computed values as the built-in Relu (backprop_rules_test.cpp).
-    CHECK(net.backward<standard>(t, seeds, "x") == tensor{{{{-5.0f, 0.0f}, {7.0f, 0.0f}}}});
-    CHECK(net.backward<deconvnet>(t, seeds, "x") == tensor{{{{0.0f, 6.0f}, {7.0f, 0.0f}}}});
-    CHECK(net.backward<guided>(t, seeds, "x") == tensor{{{{0.0f, 0.0f}, {7.0f, 0.0f}}}});
+    CHECK(net.backward<backprop::standard>(t, seeds, "x") == tensor{{{{-5.0f, 0.0f}, {7.0f, 0.0f}}}});
+    CHECK(net.backward<backprop::deconvnet>(t, seeds, "x") == tensor{{{{0.0f, 6.0f}, {7.0f, 0.0f}}}});
+    CHECK(net.backward<backprop::guided>(t, seeds, "x") == tensor{{{{0.0f, 0.0f}, {7.0f, 0.0f}}}});
 }
 
 TEST_CASE("op traits: training leaves a user op's configuration inputs alone") {

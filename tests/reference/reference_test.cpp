@@ -140,9 +140,9 @@ bool check_model(const std::string& model, const fs::path& root) {
         net.forward(x, t);
         expect_close(file + " scores '" + net.score_name() + "'", net.scores(t), logits, 1e-4);
         const nn::seed seeds[] = {{net.score_name(), one_hot}};
-        check_rule<standard>(net, t, seeds, folder, file, "standard");
-        check_rule<guided>(net, t, seeds, folder, file, "guided");
-        check_rule<deconvnet>(net, t, seeds, folder, file, "deconvnet");
+        check_rule<backprop::standard>(net, t, seeds, folder, file, "standard");
+        check_rule<backprop::guided>(net, t, seeds, folder, file, "guided");
+        check_rule<backprop::deconvnet>(net, t, seeds, folder, file, "deconvnet");
         const auto done = std::chrono::steady_clock::now();
         using ms = std::chrono::duration<double, std::milli>;
         MESSAGE(model << "/" << file << ": load " << ms(loaded - start).count() << " ms, forward + 3 backward (N = 2) "

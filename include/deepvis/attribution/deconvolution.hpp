@@ -10,7 +10,7 @@ namespace deepvis {
 template <class M>
 tensor deconvolution(const M& model, const tensor& x, const class_indices& classes) {
     DEEPVIS_REQUIRE_MODEL(M);
-    return gradient<deconvnet>(model, x, classes);
+    return gradient<backprop::deconvnet>(model, x, classes);
 }
 
 }  // namespace deepvis

@@ -37,7 +37,7 @@ template <class M>
 tensor gradcam_raw(const M& model, typename M::trace_type& t, const std::string& layer,
                    const std::vector<std::int64_t>& classes, bool relu) {
     const tensor seed = one_hot_like(model.scores(t), classes);
-    const tensor grad = backward_to<standard>(model, t, seed, {layer}).front();
+    const tensor grad = backward_to<backprop::standard>(model, t, seed, {layer}).front();
     return weighted_maps(model.activation(t, layer), spatial_mean(grad), relu);
 }
 

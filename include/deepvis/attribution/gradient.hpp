@@ -10,7 +10,7 @@ namespace deepvis {
 /// ∂score_{c_i}/∂x_i for every batch item i, shaped like x (NCHW for images).
 ///   requires: x has a non-empty batch; classes holds one class per item (or one for all).
 ///   ensures:  one forward and one backward pass, Rule applied at every rectifier.
-template <class Rule = standard, class M>
+template <class Rule = backprop::standard, class M>
 tensor gradient(const M& model, const tensor& x, const class_indices& classes) {
     DEEPVIS_REQUIRE_MODEL(M);
     DEEPVIS_REQUIRE_RULE(Rule);

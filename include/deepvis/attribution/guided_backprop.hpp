@@ -10,7 +10,7 @@ namespace deepvis {
 template <class M>
 tensor guided_backprop(const M& model, const tensor& x, const class_indices& classes) {
     DEEPVIS_REQUIRE_MODEL(M);
-    return gradient<guided>(model, x, classes);
+    return gradient<backprop::guided>(model, x, classes);
 }
 
 }  // namespace deepvis

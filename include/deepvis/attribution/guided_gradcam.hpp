@@ -28,8 +28,8 @@ tensor guided_gradcam(const M& model, const tensor& x, const class_indices& clas
     const std::string layer = detail::cam_layer(model, t, options.layer, "guided_gradcam");
     const tensor cam =
         detail::finish_cam(detail::gradcam_raw(model, t, layer, cls, true), x, options.upsample, cam_normalize::none);
-    tensor g = detail::backward_to<guided>(model, t, detail::one_hot_like(model.scores(t), cls),
-                                           {std::string(model.input_name())})
+    tensor g = detail::backward_to<backprop::guided>(model, t, detail::one_hot_like(model.scores(t), cls),
+                                                     {std::string(model.input_name())})
                    .front();
     const std::size_t c = x.shape()[1], hw = x.shape()[2] * x.shape()[3];
     for (std::size_t i = 0; i < n; ++i)

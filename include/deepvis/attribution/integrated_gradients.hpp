@@ -18,7 +18,7 @@ struct integrated_gradients_options {
 };
 
 /// Shaped like x.
-template <class Rule = standard, class M>
+template <class Rule = backprop::standard, class M>
 tensor integrated_gradients(const M& model, const tensor& x, const class_indices& classes,
                             const integrated_gradients_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);

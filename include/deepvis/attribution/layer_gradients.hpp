@@ -6,7 +6,7 @@
 namespace deepvis {
 
 /// One tensor per entry of `layers` (node or tensor names), each shaped like that layer's output.
-template <class Rule = standard, class M>
+template <class Rule = backprop::standard, class M>
 std::vector<tensor> layer_gradients(const M& model, const tensor& x, const class_indices& classes,
                                     const std::vector<std::string>& layers) {
     DEEPVIS_REQUIRE_MODEL(M);

@@ -31,7 +31,7 @@ struct smoothgrad_options {
 
 /// Shaped like x. Rule chooses the gradient that is smoothed (guided gives SmoothGrad on guided
 /// backpropagation).
-template <class Rule = standard, class M>
+template <class Rule = backprop::standard, class M>
 tensor smoothgrad(const M& model, const tensor& x, const class_indices& classes,
                   const smoothgrad_options& options = {}) {
     DEEPVIS_REQUIRE_MODEL(M);

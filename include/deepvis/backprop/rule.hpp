@@ -3,8 +3,9 @@
 ///   requires: x is the rectifier's forward input, gy the gradient arriving from above.
 ///   ensures:  returns the gradient passed below. Called once per element in a tight loop: keep
 ///             it branch-light and stateless.
-///   Shipped: standard (the true gradient), deconvnet (Zeiler & Fergus 2014), guided
-///   (Springenberg et al. 2015). Consumed by: network::backward<Rule>() and every attribution.
+///   Shipped, in namespace deepvis::backprop: standard (the true gradient), deconvnet (Zeiler &
+///   Fergus 2014), guided (Springenberg et al. 2015): network.backward<backprop::guided>(…).
+///   Consumed by: network::backward<Rule>() and every attribution.
 ///   A custom rule is any struct with `float rectify(float x, float gy) const`.
 #include <algorithm>
 #include <concepts>
@@ -15,6 +16,8 @@ template <class R>
 concept BackpropRule = std::default_initializable<R> && requires(const R& r, float x, float gy) {
     { r.rectify(x, gy) } -> std::same_as<float>;
 };
+
+namespace backprop {
 
 /// The true gradient of ReLU: gx = [x > 0] · gy.
 struct standard {
@@ -32,8 +35,14 @@ struct guided {
 };
 
 /// The smallest rule that satisfies the concept; kept compiled so the specification cannot drift.
-struct backprop_rule_archetype {
+struct archetype {
     float rectify(float, float gy) const { return gy; }
 };
+
+}  // namespace backprop
+
+static_assert(BackpropRule<backprop::standard> && BackpropRule<backprop::deconvnet> && BackpropRule<backprop::guided> &&
+                  BackpropRule<backprop::archetype>,
+              "the shipped rules must satisfy BackpropRule (backprop/rule.hpp)");
 
 }  // namespace deepvis

@@ -32,8 +32,8 @@ concept Model = requires(const M& m, typename M::trace_type& t, const tensor& x,
     { m.input_name() } -> std::convertible_to<std::string>;
     { m.score_name() } -> std::convertible_to<std::string>;
     { m.resolve(name) } -> std::convertible_to<std::string>;
-    { m.template backward<standard>(t, seeds, name) } -> std::convertible_to<const tensor&>;
-    { m.template backward<guided>(t, seeds, name) } -> std::convertible_to<const tensor&>;
+    { m.template backward<backprop::standard>(t, seeds, name) } -> std::convertible_to<const tensor&>;
+    { m.template backward<backprop::guided>(t, seeds, name) } -> std::convertible_to<const tensor&>;
 };
 
 static_assert(Model<nn::network>, "nn::network must satisfy deepvis::Model (nn/model.hpp)");

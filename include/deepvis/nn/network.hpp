@@ -154,7 +154,7 @@ public:
     const tensor& scores(const trace& t) const { return activation(t, m_score_name); }
 
     /// One backward pass from `seeds` to each of `targets`; read the results with gradient().
-    template <BackpropRule Rule = standard>
+    template <BackpropRule Rule = backprop::standard>
     void backward(trace& t, std::span<const seed> seeds, std::span<const std::string> targets, Rule rule = {}) const {
         DEEPVIS_CHECK(t.m_forward_done, config_error, "backward: run forward on this trace first");
         DEEPVIS_CHECK(!seeds.empty(), config_error, "backward: no seed gradient given");
@@ -191,7 +191,7 @@ public:
     }
 
     /// Convenience: one target, returns its gradient.
-    template <BackpropRule Rule = standard>
+    template <BackpropRule Rule = backprop::standard>
     const tensor& backward(trace& t, std::span<const seed> seeds, const std::string& target, Rule rule = {}) const {
         const std::string targets[] = {target};
         backward(t, seeds, std::span<const std::string>(targets), rule);

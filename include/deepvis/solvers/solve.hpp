@@ -104,7 +104,7 @@ inline namespace solvers {
 /// The objective's value at x, with ∂/∂x written to grad (resized). One forward pass (over the
 /// part of the graph the taps need, when the model supports it) and one backward pass with a
 /// seed at each distinct tapped tensor; terms tapping the input add their gradient directly.
-template <BackpropRule Rule = standard, Model M, Objective O>
+template <BackpropRule Rule = backprop::standard, Model M, Objective O>
 double evaluate_objective(const M& model, typename M::trace_type& trace, const O& objective, const tensor& x,
                           tensor& grad, evaluation_workspace& ws) {
     ws.taps = detail::taps_of(objective);
@@ -183,7 +183,7 @@ double evaluate_objective(const M& model, typename M::trace_type& trace, const O
 }
 
 /// Convenience: a fresh workspace.
-template <BackpropRule Rule = standard, Model M, Objective O>
+template <BackpropRule Rule = backprop::standard, Model M, Objective O>
 double evaluate_objective(const M& model, typename M::trace_type& trace, const O& objective, const tensor& x,
                           tensor& grad) {
     evaluation_workspace ws;
@@ -308,7 +308,7 @@ struct problem {
 /// solve(problem, optimizer, image, options[, callback]): optimises the image in place. The
 /// optimiser and the regularisers are copied and reset, so one configured optimiser and one
 /// problem can start several runs. Rule selects the backprop rule (standard by default).
-template <BackpropRule Rule = standard, class M, class O, class... Rs, class Opt, class Cb = no_callback>
+template <BackpropRule Rule = backprop::standard, class M, class O, class... Rs, class Opt, class Cb = no_callback>
 solve_report solve(const problem<M, O, Rs...>& p, const Opt& optimizer, tensor& image, const solve_options& options,
                    Cb&& callback = {}) {
     static_assert(Optimizer<Opt>, "solve: the optimiser must satisfy deepvis::Optimizer (solvers/optimizer.hpp)");

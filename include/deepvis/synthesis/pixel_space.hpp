@@ -179,7 +179,7 @@ public:
     { return m_model->input_info(); }
 
     /// M's backward; to the input, the gradient is mapped to pixel space: ∂/∂u_{src_k} = a_k·∂/∂x_k.
-    template <BackpropRule Rule = standard>
+    template <BackpropRule Rule = backprop::standard>
     const tensor& backward(trace& t, std::span<const nn::seed> seeds, const std::string& target) const {
         const tensor& g = m_model->template backward<Rule>(t.inner, seeds, target);
         if (m_model->resolve(target) != m_model->input_name()) return g;

@@ -74,7 +74,7 @@ cam_tensors cam_pass(const M& model, const tensor& x, const class_indices& class
     const std::string name = cam_layer(model, t, layer, who);
     cam_tensors out{model.activation(t, name), {}};
     if (with_gradient)
-        out.gradient = backward_to<standard>(model, t, one_hot_like(model.scores(t), cls), {name}).front();
+        out.gradient = backward_to<backprop::standard>(model, t, one_hot_like(model.scores(t), cls), {name}).front();
     return out;
 }
 
