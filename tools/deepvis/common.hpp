@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deepvis/core/checked.hpp>
 #include <deepvis/core/error.hpp>
+#include <deepvis/core/scores.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/image.hpp>
 #ifdef DEEPVIS_CLI_WITH_CAFFE
@@ -165,29 +166,17 @@ inline std::size_t class_count(const tensor& scores) {
     return classes;
 }
 
-/// Row-wise softmax of (N, K) scores, in double for the sums.
+/// Row-wise softmax of (N, K) scores (core/scores.hpp).
 inline std::vector<std::vector<double>> softmax_rows(const tensor& scores) {
     const std::size_t n = scores.shape()[0], k = class_count(scores);
     std::vector<std::vector<double>> p(n, std::vector<double>(k));
-    for (std::size_t i = 0; i < n; ++i) {
-        const float* row = scores.data() + i * k;
-        const double top = *std::max_element(row, row + k);
-        double sum = 0.0;
-        for (std::size_t j = 0; j < k; ++j) sum += p[i][j] = std::exp(static_cast<double>(row[j]) - top);
-        for (std::size_t j = 0; j < k; ++j) p[i][j] /= sum;
-    }
+    for (std::size_t i = 0; i < n; ++i) softmax(scores.data() + i * k, k, p[i].data());
     return p;
 }
 
 /// The k most probable classes of a probability row, best first (ties: the lower index).
 inline std::vector<std::size_t> top_classes(const std::vector<double>& p, std::size_t k) {
-    std::vector<std::size_t> order(p.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    k = std::min(k, p.size());
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                      [&](std::size_t a, std::size_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
-    order.resize(k);
-    return order;
+    return top_k(p.data(), p.size(), k);
 }
 
 /// One class as flag `name` gives it for an item with class probabilities `p`: a class index in

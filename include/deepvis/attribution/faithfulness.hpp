@@ -12,7 +12,7 @@
 /// batches of at most batch_size inputs.
 #include <cmath>
 #include <deepvis/attribution/detail/common.hpp>
-#include <numeric>
+#include <deepvis/core/scores.hpp>
 
 namespace deepvis {
 
@@ -96,13 +96,8 @@ faithfulness_curve perturbation_curve(const M& model, const tensor& x, const ten
                                 ? gaussian_blur(x, options.blur_sigma, options.blur_radius)
                                 : tensor(xt::zeros<float>(x.shape()));
     // Each item's pixel order: decreasing map value, ties by position.
-    std::vector<std::vector<std::size_t>> order(n, std::vector<std::size_t>(hw));
-    for (std::size_t i = 0; i < n; ++i) {
-        auto& o = order[i];
-        std::iota(o.begin(), o.end(), 0);
-        const float* m = map.data() + i * hw;
-        std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return m[a] > m[b]; });
-    }
+    std::vector<std::vector<std::size_t>> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = top_k(map.data() + i * hw, hw, hw);
     faithfulness_curve curve;
     for (std::size_t s = 0; s < points; ++s) curve.fractions.push_back(double(std::min(s * per_step, hw)) / double(hw));
     curve.probabilities = xt::zeros<float>({n, points});

@@ -14,8 +14,7 @@
 /// variance are scored and summed; the others get weight 0. A constant map's mask is all zeros,
 /// so with the paper's `increase` weights dropping it is exact.
 #include <deepvis/attribution/gradcam.hpp>
-#include <limits>
-#include <utility>
+#include <deepvis/core/scores.hpp>
 #include <vector>
 
 namespace deepvis {
@@ -73,22 +72,17 @@ tensor score_cam(const M& model, const tensor& x, const class_indices& classes, 
     const std::size_t keep = options.max_channels == 0 ? k : std::min(options.max_channels, k);
     {
         const std::size_t area = activations.size() / std::max<std::size_t>(1, n * k);
-        std::vector<std::pair<double, std::size_t>> spread(k);
+        std::vector<double> spread(k);
         for (std::size_t i = 0; i < n; ++i) {
             for (std::size_t ch = 0; ch < k; ++ch) {
                 const float* a = activations.data() + (i * k + ch) * area;
                 double sum = 0, sq = 0;
                 for (std::size_t p = 0; p < area; ++p) sum += a[p], sq += double(a[p]) * a[p];
                 const double mean = sum / double(area);
-                spread[ch] = {sq / double(area) - mean * mean, ch};
+                spread[ch] = sq / double(area) - mean * mean;
             }
             // Largest variance first; ties by channel index, so the choice is deterministic.
-            std::partial_sort(spread.begin(), spread.begin() + static_cast<std::ptrdiff_t>(keep), spread.end(),
-                              [](const auto& a, const auto& b) {
-                                  return a.first > b.first || (a.first == b.first && a.second < b.second);
-                              });
-            std::vector<std::size_t> chosen;
-            for (std::size_t r = 0; r < keep; ++r) chosen.push_back(spread[r].second);
+            std::vector<std::size_t> chosen = top_k(spread.data(), k, keep);
             std::sort(chosen.begin(), chosen.end());
             for (std::size_t ch : chosen) rows.push_back(i * k + ch);
         }
@@ -110,14 +104,12 @@ tensor score_cam(const M& model, const tensor& x, const class_indices& classes, 
         });
     if (options.weights == score_cam_weights::softmax_over_maps)  // over the scored maps of each item
         for (std::size_t i = 0; i < n; ++i) {
-            const auto first = rows.begin() + static_cast<std::ptrdiff_t>(i * keep),
-                       last = first + static_cast<std::ptrdiff_t>(keep);
-            float mx = -std::numeric_limits<float>::infinity();
-            for (auto it = first; it != last; ++it) mx = std::max(mx, weights.data()[*it]);
-            double z = 0.0;
-            for (auto it = first; it != last; ++it) z += std::exp(double(weights.data()[*it]) - mx);
-            for (auto it = first; it != last; ++it)
-                weights.data()[*it] = static_cast<float>(std::exp(double(weights.data()[*it]) - mx) / z);
+            const std::size_t* scored = rows.data() + i * keep;
+            std::vector<float> s(keep);
+            std::vector<double> p(keep);
+            for (std::size_t r = 0; r < keep; ++r) s[r] = weights.data()[scored[r]];
+            softmax(s.data(), keep, p.data());
+            for (std::size_t r = 0; r < keep; ++r) weights.data()[scored[r]] = static_cast<float>(p[r]);
         }
     return detail::finish_cam(detail::weighted_maps(activations, weights, options.relu), x, options.upsample,
                               options.normalize);

@@ -2,7 +2,7 @@
 /// Grad-CAM for the 1st, 2nd, …, k-th ranked classes of every batch item, from one forward pass
 /// (and one backward pass per rank).
 #include <deepvis/attribution/gradcam.hpp>
-#include <numeric>
+#include <deepvis/core/scores.hpp>
 
 namespace deepvis {
 
@@ -20,11 +20,8 @@ inline std::vector<std::vector<std::int64_t>> top_k_classes(const tensor& scores
     DEEPVIS_CHECK(k >= 1 && k <= width, config_error, "top_k_classes: k = " << k << " outside [1, " << width << "]");
     std::vector<std::vector<std::int64_t>> out(n);
     for (std::size_t i = 0; i < n; ++i) {
-        std::vector<std::int64_t> idx(width);
-        std::iota(idx.begin(), idx.end(), 0);
-        const float* row = scores.data() + i * width;
-        std::stable_sort(idx.begin(), idx.end(), [&](std::int64_t a, std::int64_t b) { return row[a] > row[b]; });
-        out[i].assign(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k));
+        const auto best = top_k(scores.data() + i * width, width, k);
+        out[i].assign(best.begin(), best.end());
     }
     return out;
 }

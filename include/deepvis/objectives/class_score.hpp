@@ -3,29 +3,35 @@
 /// eq. 1: S_c(I)) and the log-probability of a target class (for fooling images, Szegedy et al.
 /// 2014). Values are summed over the batch. See objectives/objective.hpp for the concept and the
 /// sign convention (wrap in maximize() to ascend).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <deepvis/core/error.hpp>
+#include <deepvis/core/scores.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/objectives/objective.hpp>
-#include <limits>
 #include <string>
 #include <vector>
 
 namespace deepvis {
 
 namespace detail {
-// Reads the (N, K, ...) score tensor as N rows of K and returns the class of sample n.
-inline std::size_t pick_class(const char* who, const tensor& a, std::int64_t class_index,
-                              const std::vector<std::int64_t>& per_sample, std::size_t n) {
+/// Σ_n term(s_n, g_n, K, c_n) over the N rows of K of an (N, K, ...) score tensor and its
+/// gradient, c_n the class of sample n (per_sample[n], else class_index; core/scores.hpp checks it).
+template <class Term>
+double sum_class_rows(const char* who, const tensor& a, tensor& g, std::int64_t class_index,
+                      const std::vector<std::int64_t>& per_sample, Term&& term) {
+    ensure_shape(g, a.shape());
     const std::size_t rows = a.dimension() ? a.shape()[0] : 1;
     const std::size_t k = rows ? a.size() / rows : 0;
     DEEPVIS_CHECK(per_sample.empty() || per_sample.size() == rows, config_error,
                   who << ": " << per_sample.size() << " per-sample classes for a batch of " << rows);
-    const std::int64_t c = per_sample.empty() ? class_index : per_sample[n];
-    DEEPVIS_CHECK(c >= 0 && static_cast<std::size_t>(c) < k, config_error,
-                  who << ": class " << c << " out of range; the scores have " << k << " classes");
-    return static_cast<std::size_t>(c);
+    double v = 0.0;
+    for (std::size_t n = 0; n < rows; ++n) {
+        const std::size_t c = check_class(per_sample.empty() ? class_index : per_sample[n], k, who, n);
+        v += term(a.data() + n * k, g.data() + n * k, k, c);
+    }
+    return v;
 }
 }  // namespace detail
 
@@ -41,16 +47,12 @@ struct class_score {
 
     std::string tap() const { return layer; }
     double loss_and_gradient(const tensor& a, tensor& g) const {
-        ensure_shape(g, a.shape());
-        std::fill(g.begin(), g.end(), 0.0f);
-        const std::size_t rows = a.dimension() ? a.shape()[0] : 1, k = a.size() / rows;
-        double v = 0.0;
-        for (std::size_t n = 0; n < rows; ++n) {
-            const std::size_t c = detail::pick_class("class_score", a, class_index, per_sample, n);
-            v += a.data()[n * k + c];
-            g.data()[n * k + c] = 1.0f;
-        }
-        return v;
+        return detail::sum_class_rows("class_score", a, g, class_index, per_sample,
+                                      [](const float* s, float* gr, std::size_t k, std::size_t c) {
+                                          std::fill(gr, gr + k, 0.0f);
+                                          gr[c] = 1.0f;
+                                          return double(s[c]);
+                                      });
     }
 };
 
@@ -63,23 +65,13 @@ struct target_class {
 
     std::string tap() const { return layer; }
     double loss_and_gradient(const tensor& a, tensor& g) const {
-        ensure_shape(g, a.shape());
-        const std::size_t rows = a.dimension() ? a.shape()[0] : 1, k = a.size() / rows;
-        double v = 0.0;
-        for (std::size_t n = 0; n < rows; ++n) {
-            const std::size_t c = detail::pick_class("target_class", a, class_index, per_sample, n);
-            const float* s = a.data() + n * k;
-            float* gr = g.data() + n * k;
-            double m = -std::numeric_limits<double>::infinity();
-            for (std::size_t j = 0; j < k; ++j) m = std::max(m, double(s[j]));
-            double z = 0.0;
-            for (std::size_t j = 0; j < k; ++j) z += std::exp(double(s[j]) - m);
-            const double log_z = m + std::log(z);
-            v += double(s[c]) - log_z;
-            for (std::size_t j = 0; j < k; ++j)
-                gr[j] = static_cast<float>((j == c ? 1.0 : 0.0) - std::exp(double(s[j]) - log_z));
-        }
-        return v;
+        return detail::sum_class_rows(
+            "target_class", a, g, class_index, per_sample, [](const float* s, float* gr, std::size_t k, std::size_t c) {
+                const double log_z = log_sum_exp(s, k);
+                for (std::size_t j = 0; j < k; ++j)
+                    gr[j] = static_cast<float>((j == c ? 1.0 : 0.0) - std::exp(double(s[j]) - log_z));
+                return double(s[c]) - log_z;
+            });
     }
 };
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <deepvis/core/error.hpp>
+#include <deepvis/core/scores.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/train/loss.hpp>
 #include <vector>
@@ -43,9 +44,7 @@ private:
                       "cross_entropy: logits have shape " << shape_string(logits.shape()) << ", expected (N, K)");
         DEEPVIS_CHECK(logits.shape()[0] == labels.size(), shape_error,
                       "cross_entropy: " << logits.shape()[0] << " rows of logits but " << labels.size() << " labels");
-        for (int y : labels)
-            DEEPVIS_CHECK(y >= 0 && static_cast<std::size_t>(y) < logits.shape()[1], config_error,
-                          "cross_entropy: label " << y << " out of range [0, " << logits.shape()[1] << ")");
+        for (std::size_t i = 0; i < labels.size(); ++i) check_class(labels[i], logits.shape()[1], "cross_entropy", i);
     }
 
     static double evaluate(const tensor& logits, const target_type& labels, tensor* gradient) {
@@ -55,10 +54,7 @@ private:
         double total = 0;
         for (std::size_t i = 0; i < n; ++i) {
             const float* z = logits.data() + i * k;
-            const double m = *std::max_element(z, z + k);
-            double s = 0;
-            for (std::size_t j = 0; j < k; ++j) s += std::exp(double(z[j]) - m);
-            const double log_sum = m + std::log(s);
+            const double log_sum = log_sum_exp(z, k);
             total += log_sum - z[labels[i]];
             if (gradient) {
                 float* g = gradient->data() + i * k;

@@ -18,6 +18,7 @@
 #include <deepvis/attribution/score_cam.hpp>
 #include <deepvis/attribution/smoothgrad.hpp>
 #include <deepvis/attribution/top_k.hpp>
+#include <deepvis/core/scores.hpp>
 #include <deepvis/viz/grid.hpp>
 #include <deepvis/viz/plot.hpp>
 #include <functional>
@@ -240,17 +241,14 @@ inline stage layer_gradients_stage(context& ctx) {
                     const std::size_t k = std::min<std::size_t>(64, g.shape()[1]), h = g.shape()[2], w = g.shape()[3];
                     // The k channels of largest gradient energy Σ g², in channel order: where the score is
                     // sensitive (a class score reads few of a deep layer's channels).
-                    std::vector<std::pair<double, std::size_t>> energy(g.shape()[1]);
+                    std::vector<double> energy(g.shape()[1]);
                     for (std::size_t ch = 0; ch < energy.size(); ++ch) {
                         double e = 0;
                         for (std::size_t p = 0; p < h * w; ++p)
                             e += double(g.data()[ch * h * w + p]) * g.data()[ch * h * w + p];
-                        energy[ch] = {e, ch};
+                        energy[ch] = e;
                     }
-                    std::stable_sort(energy.begin(), energy.end(),
-                                     [](const auto& a, const auto& b) { return a.first > b.first; });
-                    std::vector<std::size_t> shown;
-                    for (std::size_t r = 0; r < k; ++r) shown.push_back(energy[r].second);
+                    std::vector<std::size_t> shown = top_k(energy.data(), energy.size(), k);
                     std::sort(shown.begin(), shown.end());
                     tensor maps(shape_type{k, h, w});
                     for (std::size_t r = 0; r < k; ++r)

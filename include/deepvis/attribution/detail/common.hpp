@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deepvis/backprop/rule.hpp>
 #include <deepvis/core/error.hpp>
+#include <deepvis/core/scores.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/nn/model.hpp>
 #include <memory>
@@ -52,10 +53,8 @@ inline std::vector<std::int64_t> expand_classes(const class_indices& classes, st
                       << " (give one per batch item, or one for all)");
     std::vector<std::int64_t> out(n);
     for (std::size_t i = 0; i < n; ++i) {
-        const std::int64_t c = classes.size() == 1 ? classes[0] : classes[i];
-        DEEPVIS_CHECK(c >= 0 && static_cast<std::size_t>(c) < k, config_error,
-                      who << ": class " << c << " for batch item " << i << " is out of range [0, " << k << ")");
-        out[i] = c;
+        out[i] = classes.size() == 1 ? classes[0] : classes[i];
+        check_class(out[i], k, who, i);
     }
     return out;
 }
@@ -82,14 +81,10 @@ inline float score_at(const tensor& scores, std::size_t i, std::int64_t c) {
     return scores.data()[i * k + static_cast<std::size_t>(c)];
 }
 
-/// Softmax probability of class c in row i (computed stably from the unnormalised scores).
+/// Softmax probability of class c in row i (core/scores.hpp).
 inline float probability_at(const tensor& scores, std::size_t i, std::int64_t c) {
     const std::size_t k = scores.size() / scores.shape()[0];
-    const float* row = scores.data() + i * k;
-    const float m = *std::max_element(row, row + k);
-    double z = 0.0;
-    for (std::size_t j = 0; j < k; ++j) z += std::exp(double(row[j]) - m);
-    return static_cast<float>(std::exp(double(row[c]) - m) / z);
+    return static_cast<float>(softmax_at(scores.data() + i * k, k, static_cast<std::size_t>(c)));
 }
 
 /// The trace of one attribution call: borrowed from the model when it keeps spare traces
