@@ -31,7 +31,7 @@ namespace detail {
 
 struct rise_geometry {
     std::size_t height, width, cell_y, cell_x;
-    std::vector<upsample_tap> taps_y, taps_x;  ///< s cells → (s+1)·cell pixels, bilinear
+    kernels::linear_axis_taps taps_y, taps_x;  ///< s cells → (s+1)·cell pixels, bilinear
 };
 
 /// The geometry of s×s-cell masks on H×W inputs; config_error unless 1 ≤ s ≤ min(H, W).
@@ -58,17 +58,9 @@ inline void rise_mask(const rise_geometry& g, const rise_options& o, std::size_t
     cells.resize(s * s);
     for (auto& v : cells) v = r.uniform() < o.probability ? 1.0f : 0.0f;
     const std::size_t dy = r.below(g.cell_y), dx = r.below(g.cell_x);
-    for (std::size_t y = 0; y < g.height; ++y) {
-        const upsample_tap ty = g.taps_y[y + dy];
-        const float* r0 = cells.data() + ty.i0 * s;
-        const float* r1 = cells.data() + ty.i1 * s;
-        for (std::size_t x = 0; x < g.width; ++x) {
-            const upsample_tap tx = g.taps_x[x + dx];
-            const float top = r0[tx.i0] + tx.w1 * (r0[tx.i1] - r0[tx.i0]);
-            const float bottom = r1[tx.i0] + tx.w1 * (r1[tx.i1] - r1[tx.i0]);
-            mask[y * g.width + x] = top + ty.w1 * (bottom - top);
-        }
-    }
+    // The H×W crop at (dy, dx) of the grid upsampled to (s+1)·cell: the taps from dy and dx on.
+    kernels::bilinear(cells.data(), 1, s, s, g.taps_y.view().from(dy), g.taps_x.view().from(dx), mask, g.height,
+                      g.width);
 }
 
 }  // namespace detail

@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deepvis/core/error.hpp>
+#include <deepvis/core/kernels/resample.hpp>
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/atomic_file.hpp>
 #include <deepvis/io/detail/image_decode.hpp>
@@ -91,51 +92,6 @@ inline void check_image_options(const io::image_options& o) {
     DEEPVIS_CHECK(std::isfinite(o.scale), config_error, "image options: scale is not finite");
 }
 
-// The taps of one output row or column of a bilinear resize, as PyTorch's interpolate(mode=
-// "bilinear", align_corners=False) computes them: the triangle filter centred at the source
-// coordinate (o + ½)·in/out, widened by the shrink factor in/out when antialiasing (support
-// max(1, in/out)), normalised to sum 1. Without antialiasing, or when enlarging, this is the
-// usual two-tap interpolation with the source clamped to the image.
-struct resample_taps {
-    std::vector<std::size_t> first;  ///< first source index of each output position
-    std::vector<std::size_t> count;  ///< number of taps of each output position
-    std::size_t width = 0;           ///< taps stored per output position
-    std::vector<float> weights;      ///< width per output position; unused entries are 0
-};
-inline resample_taps bilinear_taps(std::size_t in, std::size_t out, bool antialias) {
-    const double scale = static_cast<double>(in) / static_cast<double>(out);
-    const double support = antialias && scale > 1.0 ? scale : 1.0;
-    const double inverse = 1.0 / support;
-    resample_taps t;
-    t.width = static_cast<std::size_t>(std::ceil(support)) * 2 + 1;
-    t.first.resize(out);
-    t.count.resize(out);
-    t.weights.assign(out * t.width, 0.0f);
-    std::vector<double> w(t.width);
-    for (std::size_t o = 0; o < out; ++o) {
-        double center = scale * (static_cast<double>(o) + 0.5);
-        if (support == 1.0) center = std::max(center, 0.5);  // the clamped source of align_corners=False
-        const auto lo = static_cast<std::size_t>(std::max(0.0, std::floor(center - support + 0.5)));
-        const auto hi = std::min(in, static_cast<std::size_t>(std::max(0.0, std::floor(center + support + 0.5))));
-        double total = 0.0;
-        std::size_t n = 0;
-        for (std::size_t j = lo; j < hi && n < t.width; ++j, ++n) {
-            w[n] = std::max(0.0, 1.0 - std::abs((static_cast<double>(j) - center + 0.5) * inverse));
-            total += w[n];
-        }
-        if (total == 0.0) {  // the source lies beyond the last pixel: take that pixel
-            t.first[o] = in - 1;
-            t.count[o] = 1;
-            t.weights[o * t.width] = 1.0f;
-            continue;
-        }
-        t.first[o] = lo;
-        t.count[o] = n;
-        for (std::size_t k = 0; k < n; ++k) t.weights[o * t.width + k] = static_cast<float>(w[k] / total);
-    }
-    return t;
-}
-
 }  // namespace deepvis::detail
 
 namespace deepvis::io {
@@ -145,43 +101,11 @@ namespace deepvis::io {
 /// antialias=antialias); antialiasing only changes a shrinking dimension.
 ///   throws: config_error for an empty target size; shape_error for an empty input.
 inline tensor resize_bilinear(const tensor& t, std::size_t height, std::size_t width, bool antialias = true) {
-    DEEPVIS_CHECK(t.dimension() >= 2, shape_error,
-                  "resize_bilinear: input has shape " << shape_string(t.shape()) << ", expected at least 2 dimensions");
-    DEEPVIS_CHECK(height > 0 && width > 0, config_error,
-                  "resize_bilinear: target size " << height << "x" << width << " is empty");
-    const std::size_t rank = t.dimension();
-    const std::size_t in_h = t.shape()[rank - 2], in_w = t.shape()[rank - 1];
-    DEEPVIS_CHECK(in_h > 0 && in_w > 0, shape_error,
-                  "resize_bilinear: input " << shape_string(t.shape()) << " is empty");
-    shape_type out_shape = shape_of(t);
-    out_shape[rank - 2] = height;
-    out_shape[rank - 1] = width;
-    tensor out(out_shape);
-    const auto rows = detail::bilinear_taps(in_h, height, antialias);
-    const auto cols = detail::bilinear_taps(in_w, width, antialias);
-    const std::size_t planes = t.size() / (in_h * in_w);
-    std::vector<float> across(in_h * width);  // one plane resized along W only
-    for (std::size_t p = 0; p < planes; ++p) {
-        const float* src = t.data() + p * in_h * in_w;
-        for (std::size_t y = 0; y < in_h; ++y)
-            for (std::size_t x = 0; x < width; ++x) {
-                const float* w = cols.weights.data() + x * cols.width;
-                const float* s = src + y * in_w + cols.first[x];
-                float v = 0.0f;
-                for (std::size_t k = 0; k < cols.count[x]; ++k) v += w[k] * s[k];
-                across[y * width + x] = v;
-            }
-        float* dst = out.data() + p * height * width;
-        for (std::size_t y = 0; y < height; ++y) {
-            const float* w = rows.weights.data() + y * rows.width;
-            float* d = dst + y * width;
-            std::fill(d, d + width, 0.0f);
-            for (std::size_t k = 0; k < rows.count[y]; ++k) {
-                const float* s = across.data() + (rows.first[y] + k) * width;
-                for (std::size_t x = 0; x < width; ++x) d[x] += w[k] * s[x];
-            }
-        }
-    }
+    tensor out(detail::resized_shape(t, height, width, "resize_bilinear"));
+    const std::size_t in_h = t.shape()[t.dimension() - 2], in_w = t.shape()[t.dimension() - 1];
+    const auto rows = kernels::triangle_taps(in_h, height, antialias);
+    const auto cols = kernels::triangle_taps(in_w, width, antialias);
+    kernels::separable_filter(t.data(), t.size() / (in_h * in_w), in_h, in_w, rows, cols, out.data(), height, width);
     return out;
 }
 

@@ -15,11 +15,13 @@
 ///   ⌊c⌋ and ⌊c⌋ + 1 clamped to the edge; the leading axes (N, C) must keep their size.
 /// Resize-10 (two inputs) and Upsample use asymmetric coordinates and, for nearest, floor when
 /// enlarging and ceil when shrinking (onnxruntime's behaviour for these opsets).
+/// The interpolation and its adjoint are core/kernels/resample.hpp's.
 /// Backward: the adjoint of the interpolation (each gy element is spread onto the inputs it was
 /// read from with the same weights); roi, scales and sizes get gx = 0.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deepvis/core/kernels/resample.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/detail/axis_gather.hpp>
 #include <deepvis/nn/ops/detail/op_helpers.hpp>
@@ -98,23 +100,7 @@ public:
             return;
         }
         const auto p = linear_plan(xs, ys, scales, s);
-        const float* px = x[0]->data();
-        float* py = y[0]->data();
-        for (std::size_t b = 0; b < p.outer; ++b) {
-            const float* xb = px + b * p.in_h * p.in_w;
-            float* yb = py + b * p.out_h * p.out_w;
-            for (std::size_t oy = 0; oy < p.out_h; ++oy) {
-                const float* r0 = xb + p.y0[oy] * p.in_w;
-                const float* r1 = xb + p.y1[oy] * p.in_w;
-                const float h1 = p.wy[oy], h0 = 1.0f - h1;
-                float* yr = yb + oy * p.out_w;
-                for (std::size_t ox = 0; ox < p.out_w; ++ox) {
-                    const float w1 = p.wx[ox], w0 = 1.0f - w1;
-                    const auto i0 = p.x0[ox], i1 = p.x1[ox];
-                    yr[ox] = h0 * (w0 * r0[i0] + w1 * r0[i1]) + h1 * (w0 * r1[i0] + w1 * r1[i1]);
-                }
-            }
-        }
+        kernels::bilinear(x[0]->data(), p.outer, p.in_h, p.in_w, p.rows, p.cols, y[0]->data(), p.out_h, p.out_w);
     }
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
@@ -131,34 +117,14 @@ public:
         }
         std::fill(gx[0]->begin(), gx[0]->end(), 0.0f);
         const auto p = linear_plan(xs, ys, scales, s);
-        const float* pg = gy[0]->data();
-        float* pd = gx[0]->data();
-        for (std::size_t b = 0; b < p.outer; ++b) {
-            float* db = pd + b * p.in_h * p.in_w;
-            const float* gb = pg + b * p.out_h * p.out_w;
-            for (std::size_t oy = 0; oy < p.out_h; ++oy) {
-                float* r0 = db + p.y0[oy] * p.in_w;
-                float* r1 = db + p.y1[oy] * p.in_w;
-                const float h1 = p.wy[oy], h0 = 1.0f - h1;
-                const float* gr = gb + oy * p.out_w;
-                for (std::size_t ox = 0; ox < p.out_w; ++ox) {
-                    const float w1 = p.wx[ox], w0 = 1.0f - w1;
-                    const auto i0 = p.x0[ox], i1 = p.x1[ox];
-                    const float g = gr[ox];
-                    r0[i0] += h0 * w0 * g;
-                    r0[i1] += h0 * w1 * g;
-                    r1[i0] += h1 * w0 * g;
-                    r1[i1] += h1 * w1 * g;
-                }
-            }
-        }
+        kernels::bilinear_adjoint(gy[0]->data(), p.outer, p.out_h, p.out_w, p.rows, p.cols, gx[0]->data(), p.in_h,
+                                  p.in_w);
     }
 
 private:
     struct linear_tables {
         std::size_t outer, in_h, in_w, out_h, out_w;
-        const std::int64_t *y0, *y1, *x0, *x1;
-        const float *wy, *wx;
+        kernels::linear_axis rows, cols;
     };
 
     /// The output shape and the per-axis scale (out/in when sizes are given).
@@ -269,24 +235,12 @@ private:
         std::int64_t* idx = s.index(0, 2 * (p.out_h + p.out_w));
         float* w = s.buffer(0, p.out_h + p.out_w);
         auto fill = [&](std::int64_t* i0, std::int64_t* i1, float* w1, std::size_t in, std::size_t out, double scale) {
-            for (std::size_t o = 0; o < out; ++o) {
-                const double c = source(o, scale, in, out);
-                const double f = std::floor(c);
-                const auto last = static_cast<std::int64_t>(in) - 1;
-                const auto lo = static_cast<std::int64_t>(f);
-                i0[o] = std::clamp(lo, std::int64_t{0}, last);
-                i1[o] = std::clamp(lo + 1, std::int64_t{0}, last);
-                w1[o] = static_cast<float>(c - f);
-            }
+            for (std::size_t o = 0; o < out; ++o)
+                kernels::linear_tap(source(o, scale, in, out), in, i0[o], i1[o], w1[o]);
+            return kernels::linear_axis{i0, i1, w1};
         };
-        fill(idx, idx + p.out_h, w, p.in_h, p.out_h, sh);
-        fill(idx + 2 * p.out_h, idx + 2 * p.out_h + p.out_w, w + p.out_h, p.in_w, p.out_w, sw);
-        p.y0 = idx;
-        p.y1 = idx + p.out_h;
-        p.x0 = idx + 2 * p.out_h;
-        p.x1 = idx + 2 * p.out_h + p.out_w;
-        p.wy = w;
-        p.wx = w + p.out_h;
+        p.rows = fill(idx, idx + p.out_h, w, p.in_h, p.out_h, sh);
+        p.cols = fill(idx + 2 * p.out_h, idx + 2 * p.out_h + p.out_w, w + p.out_h, p.in_w, p.out_w, sw);
         return p;
     }
 
