@@ -129,41 +129,33 @@ inline void col2im_add_plane_shift(const conv_geometry& g, const float* col, std
     }
 }
 
-/// The general im2col, one output row segment at a time, for input channels [c_begin, c_end).
-inline void im2col_rows(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col,
-                        std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
+/// The walk that im2col_rows and its adjoint share: for input channels [c_begin, c_end), every
+/// kernel tap (ki, kj) and every segment of positions [p0, p1) that lies on one output row oh,
+/// f(plane, column, ih, ow0, n, lo, hi, base) with plane = c's input plane (H·W), column = the
+/// segment's first entry in the column matrix (row stride p1 − p0), ih = oh·sh − pt + ki·dh (may
+/// lie outside [0, H)), the segment's columns [ow0, ow0 + n), those whose input column
+/// ow·sw + base is inside [0, W) as [lo, hi).
+template <class Plane, class Column, class F>
+inline void for_each_row_segment(const conv_geometry& g, Plane* x, Column* col, std::ptrdiff_t p0, std::ptrdiff_t p1,
+                                 std::ptrdiff_t c_begin, std::ptrdiff_t c_end, F&& f) {
     const std::ptrdiff_t tile = p1 - p0;
     const std::ptrdiff_t H = g.height, W = g.width, OW = g.out_w;
     for (std::ptrdiff_t c = c_begin; c < c_end; ++c) {
-        const float* plane = x + c * H * W;
+        Plane* plane = x + c * H * W;
         for (std::ptrdiff_t ki = 0; ki < g.kernel_h; ++ki) {
             const std::ptrdiff_t row_offset = -g.pad_top + ki * g.dilation_h;
             for (std::ptrdiff_t kj = 0; kj < g.kernel_w; ++kj) {
-                float* dst = col + ((c * g.kernel_h + ki) * g.kernel_w + kj) * tile;
+                Column* column = col + ((c * g.kernel_h + ki) * g.kernel_w + kj) * tile;
                 const std::ptrdiff_t base = -g.pad_left + kj * g.dilation_w;
                 std::ptrdiff_t lo_all, hi_all;
-                detail::valid_columns(base, g.stride_w, W, lo_all, hi_all);
-                std::ptrdiff_t p = p0;
-                while (p < p1) {
+                valid_columns(base, g.stride_w, W, lo_all, hi_all);
+                for (std::ptrdiff_t p = p0; p < p1;) {
                     const std::ptrdiff_t oh = p / OW, ow0 = p - oh * OW;
                     const std::ptrdiff_t ow1 = std::min(OW, ow0 + (p1 - p));
                     const std::ptrdiff_t n = ow1 - ow0;
-                    const std::ptrdiff_t ih = oh * g.stride_h + row_offset;
-                    if (ih < 0 || ih >= H) {
-                        std::memset(dst, 0, sizeof(float) * n);
-                    } else {
-                        const float* src = plane + ih * W;
-                        const std::ptrdiff_t lo = std::clamp(lo_all, ow0, ow1), hi = std::clamp(hi_all, lo, ow1);
-                        if (lo > ow0) std::memset(dst, 0, sizeof(float) * (lo - ow0));
-                        if (g.stride_w == 1) {
-                            if (hi > lo) std::memcpy(dst + (lo - ow0), src + lo + base, sizeof(float) * (hi - lo));
-                        } else {
-                            const std::ptrdiff_t s = g.stride_w;
-                            for (std::ptrdiff_t ow = lo; ow < hi; ++ow) dst[ow - ow0] = src[ow * s + base];
-                        }
-                        if (ow1 > hi) std::memset(dst + (hi - ow0), 0, sizeof(float) * (ow1 - hi));
-                    }
-                    dst += n;
+                    const std::ptrdiff_t lo = std::clamp(lo_all, ow0, ow1), hi = std::clamp(hi_all, lo, ow1);
+                    f(plane, column, oh * g.stride_h + row_offset, ow0, n, lo, hi, base);
+                    column += n;
                     p += n;
                 }
             }
@@ -171,54 +163,64 @@ inline void im2col_rows(const conv_geometry& g, const float* x, std::ptrdiff_t p
     }
 }
 
+/// The general im2col, one output row segment at a time, for input channels [c_begin, c_end).
+inline void im2col_rows(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col,
+                        std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
+    const std::ptrdiff_t H = g.height, W = g.width, s = g.stride_w;
+    for_each_row_segment(g, x, col, p0, p1, c_begin, c_end,
+                         [&](const float* plane, float* dst, std::ptrdiff_t ih, std::ptrdiff_t ow0, std::ptrdiff_t n,
+                             std::ptrdiff_t lo, std::ptrdiff_t hi, std::ptrdiff_t base) {
+                             if (ih < 0 || ih >= H) {
+                                 std::memset(dst, 0, sizeof(float) * n);
+                                 return;
+                             }
+                             const float* src = plane + ih * W;
+                             const std::ptrdiff_t ow1 = ow0 + n;
+                             if (lo > ow0) std::memset(dst, 0, sizeof(float) * (lo - ow0));
+                             if (s == 1) {
+                                 if (hi > lo) std::memcpy(dst + (lo - ow0), src + lo + base, sizeof(float) * (hi - lo));
+                             } else {
+                                 for (std::ptrdiff_t ow = lo; ow < hi; ++ow) dst[ow - ow0] = src[ow * s + base];
+                             }
+                             if (ow1 > hi) std::memset(dst + (hi - ow0), 0, sizeof(float) * (ow1 - hi));
+                         });
+}
+
 /// The adjoint of im2col_rows for input channels [c_begin, c_end).
 inline void col2im_add_rows(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1, float* x,
                             std::ptrdiff_t c_begin, std::ptrdiff_t c_end) {
-    const std::ptrdiff_t tile = p1 - p0;
-    const std::ptrdiff_t H = g.height, W = g.width, OW = g.out_w;
-    for (std::ptrdiff_t c = c_begin; c < c_end; ++c) {
-        float* plane = x + c * H * W;
-        for (std::ptrdiff_t ki = 0; ki < g.kernel_h; ++ki) {
-            const std::ptrdiff_t row_offset = -g.pad_top + ki * g.dilation_h;
-            for (std::ptrdiff_t kj = 0; kj < g.kernel_w; ++kj) {
-                const float* src = col + ((c * g.kernel_h + ki) * g.kernel_w + kj) * tile;
-                const std::ptrdiff_t base = -g.pad_left + kj * g.dilation_w;
-                std::ptrdiff_t lo_all, hi_all;
-                detail::valid_columns(base, g.stride_w, W, lo_all, hi_all);
-                std::ptrdiff_t p = p0;
-                while (p < p1) {
-                    const std::ptrdiff_t oh = p / OW, ow0 = p - oh * OW;
-                    const std::ptrdiff_t ow1 = std::min(OW, ow0 + (p1 - p));
-                    const std::ptrdiff_t n = ow1 - ow0;
-                    const std::ptrdiff_t ih = oh * g.stride_h + row_offset;
-                    if (ih >= 0 && ih < H) {
-                        float* dst = plane + ih * W;
-                        const std::ptrdiff_t lo = std::clamp(lo_all, ow0, ow1), hi = std::clamp(hi_all, lo, ow1);
-                        if (g.stride_w == 1) {
-                            if (hi > lo)
-                                add_inplace(dst + lo + base, src + (lo - ow0), static_cast<std::size_t>(hi - lo));
-                        } else {
-                            const std::ptrdiff_t s = g.stride_w;
-                            for (std::ptrdiff_t ow = lo; ow < hi; ++ow) dst[ow * s + base] += src[ow - ow0];
-                        }
-                    }
-                    src += n;
-                    p += n;
-                }
-            }
-        }
-    }
+    const std::ptrdiff_t H = g.height, W = g.width, s = g.stride_w;
+    for_each_row_segment(g, x, col, p0, p1, c_begin, c_end,
+                         [&](float* plane, const float* src, std::ptrdiff_t ih, std::ptrdiff_t ow0, std::ptrdiff_t,
+                             std::ptrdiff_t lo, std::ptrdiff_t hi, std::ptrdiff_t base) {
+                             if (ih < 0 || ih >= H) return;
+                             float* dst = plane + ih * W;
+                             if (s == 1) {
+                                 if (hi > lo)
+                                     add_inplace(dst + lo + base, src + (lo - ow0), static_cast<std::size_t>(hi - lo));
+                             } else {
+                                 for (std::ptrdiff_t ow = lo; ow < hi; ++ow) dst[ow * s + base] += src[ow - ow0];
+                             }
+                         });
+}
+}  // namespace detail
+
+namespace detail {
+/// f(c0, c1, by_plane_shift) for blocks [c0, c1) of the input channels, split across the threads
+/// (each channel's rows of the column matrix, and its input plane, belong to it alone).
+template <class F>
+void for_channel_blocks(const conv_geometry& g, std::ptrdiff_t p0, std::ptrdiff_t p1, F&& f) {
+    const bool shift = im2col_by_plane_shift(g);
+    parallel_items(g.channels, g.kernel_h * g.kernel_w * (p1 - p0),
+                   [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) { f(c0, c1, shift); });
 }
 }  // namespace detail
 
 /// Writes the column matrix of output positions [p0, p1) to col (row stride p1 − p0). Input
 /// channels fill disjoint rows, so they are split across the threads.
 inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, std::ptrdiff_t p1, float* col) {
-    parallel_items(g.channels, g.kernel_h * g.kernel_w * (p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
-        if (detail::im2col_by_plane_shift(g))
-            detail::im2col_plane_shift(g, x, p0, p1, col, c0, c1);
-        else
-            detail::im2col_rows(g, x, p0, p1, col, c0, c1);
+    detail::for_channel_blocks(g, p0, p1, [&](std::ptrdiff_t c0, std::ptrdiff_t c1, bool shift) {
+        shift ? detail::im2col_plane_shift(g, x, p0, p1, col, c0, c1) : detail::im2col_rows(g, x, p0, p1, col, c0, c1);
     });
 }
 
@@ -227,11 +229,9 @@ inline void im2col(const conv_geometry& g, const float* x, std::ptrdiff_t p0, st
 /// channel's plane is written by its own rows only, so channels are split across the threads
 /// and every element still receives its contributions in the same order.
 inline void col2im_add(const conv_geometry& g, const float* col, std::ptrdiff_t p0, std::ptrdiff_t p1, float* x) {
-    parallel_items(g.channels, g.kernel_h * g.kernel_w * (p1 - p0), [&](std::ptrdiff_t c0, std::ptrdiff_t c1, int) {
-        if (detail::im2col_by_plane_shift(g))
-            detail::col2im_add_plane_shift(g, col, p0, p1, x, c0, c1);
-        else
-            detail::col2im_add_rows(g, col, p0, p1, x, c0, c1);
+    detail::for_channel_blocks(g, p0, p1, [&](std::ptrdiff_t c0, std::ptrdiff_t c1, bool shift) {
+        shift ? detail::col2im_add_plane_shift(g, col, p0, p1, x, c0, c1)
+              : detail::col2im_add_rows(g, col, p0, p1, x, c0, c1);
     });
 }
 

@@ -16,19 +16,15 @@
 #include <deepvis/core/kernels/winograd.hpp>
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/nn/op.hpp>
+#include <deepvis/nn/ops/detail/op_helpers.hpp>
 #include <deepvis/nn/ops/detail/spatial.hpp>
 #include <limits>
 
 namespace deepvis::nn {
 
-class conv_op final : public op {
+class conv_op final : public detail::conv_base {
 public:
-    explicit conv_op(const op_context& ctx)
-        : m_name("Conv '" + ctx.node_name + "'"),
-          m_window(ctx.attributes),
-          m_group(ctx.attributes.get_int("group", 1)) {
-        detail::check_window_attribute(m_name, "group", m_group, 1);
-    }
+    explicit conv_op(const op_context& ctx) : conv_base("Conv", ctx) {}
 
     void forward(inputs_view x, outputs_view y, op_scratch& s) const override {
         const auto p = plan(x);
@@ -61,13 +57,7 @@ public:
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
         const auto p = plan(x);
-        for (std::size_t i = 0; i < gx.size() && i < x.size(); ++i)
-            if (gx[i] && x[i]) ensure_shape(*gx[i], x[i]->shape());
-        if (!gy[0]) {
-            for (std::size_t i = 0; i < gx.size(); ++i)
-                if (gx[i]) std::fill(gx[i]->begin(), gx[i]->end(), 0.0f);
-            return;
-        }
+        if (!detail::begin_backward(x, gy, gx)) return;
         const float* g = gy[0]->data();
         const int threads = available_threads(p.batch);
         const std::size_t cs = kernels::conv_column_size(p.g);
@@ -109,8 +99,6 @@ private:
         shape_type y_shape;
     };
 
-    static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
-
     /// The Winograd path: ungrouped, and where kernels::winograd_pays (the weights are
     /// transformed once per call, so the batch size counts).
     static bool winograd(const conv_plan& p) {
@@ -147,42 +135,22 @@ private:
         if (has_bias(x))
             DEEPVIS_CHECK(x[2]->size() == static_cast<std::size_t>(M) && x[2]->dimension() == 1, shape_error,
                           m_name << ": bias has shape " << shape_string(x[2]->shape()) << ", expected (" << M << ")");
-        std::ptrdiff_t in[2] = {1, 1}, k[2] = {1, 1}, st[2] = {1, 1}, dil[2] = {1, 1}, pb[2] = {0, 0}, out[2] = {1, 1};
+        detail::window_geometry w;
         for (std::size_t i = 0; i < spatial; ++i) {
-            const std::size_t a = 2 - spatial + i;  // 1-D convs fill the width axis
-            in[a] = static_cast<std::ptrdiff_t>(xs[2 + i]);
-            k[a] = static_cast<std::ptrdiff_t>(ws[2 + i]);
-            if (!m_window.kernel_shape.empty())
-                DEEPVIS_CHECK(m_window.kernel_shape[i] == k[a], shape_error,
-                              m_name << ": kernel_shape " << shape_string(m_window.kernel_shape)
-                                     << " disagrees with weight " << shape_string(ws));
-            st[a] = m_window.stride(i);
-            dil[a] = m_window.dilation(i);
-            const std::int64_t extent = (k[a] - 1) * dil[a] + 1;
-            std::int64_t begin = 0, end = 0;
-            m_window.padding(i, spatial, in[a], extent, begin, end);
-            pb[a] = begin;
-            const std::int64_t span = in[a] + begin + end - extent;
-            DEEPVIS_CHECK(span >= 0, shape_error,
-                          m_name << ": input " << shape_string(xs) << " is smaller than the kernel extent " << extent
-                                 << " on spatial axis " << i);
-            out[a] = span / st[a] + 1;
+            const std::size_t a = w.read_axis(m_window, xs, i, spatial, detail::weight_kernel(m_name, m_window, ws, i));
+            w.out[a] = w.pad(m_name, m_window, xs, a, i, spatial, "kernel") / w.st[a] + 1;
         }
         conv_plan p;
-        p.g = {Cg, in[0], in[1], k[0], k[1], st[0], st[1], dil[0], dil[1], pb[0], pb[1], out[0], out[1]};
+        p.g = {Cg,       w.in[0],  w.in[1], w.k[0],  w.k[1],   w.st[0], w.st[1],
+               w.dil[0], w.dil[1], w.pb[0], w.pb[1], w.out[0], w.out[1]};
         p.batch = static_cast<std::ptrdiff_t>(xs[0]);
         p.groups = m_group;
         p.out_per_group = M / m_group;
-        p.in_size = C * in[0] * in[1];
-        p.out_size = M * out[0] * out[1];
-        p.y_shape = {xs[0], static_cast<std::size_t>(M)};
-        for (std::size_t i = 0; i < spatial; ++i) p.y_shape.push_back(static_cast<std::size_t>(out[2 - spatial + i]));
+        p.in_size = C * w.in[0] * w.in[1];
+        p.out_size = M * w.out[0] * w.out[1];
+        p.y_shape = w.output_shape(xs[0], static_cast<std::size_t>(M), spatial);
         return p;
     }
-
-    std::string m_name;
-    detail::window_attributes m_window;
-    std::int64_t m_group;
 };
 
 inline const bool conv_registered = register_op<conv_op>("Conv");

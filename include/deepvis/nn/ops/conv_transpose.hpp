@@ -12,19 +12,17 @@
 #include <deepvis/core/kernels/channel.hpp>
 #include <deepvis/core/kernels/conv2d.hpp>
 #include <deepvis/nn/op.hpp>
+#include <deepvis/nn/ops/detail/op_helpers.hpp>
 #include <deepvis/nn/ops/detail/spatial.hpp>
 
 namespace deepvis::nn {
 
-class conv_transpose_op final : public op {
+class conv_transpose_op final : public detail::conv_base {
 public:
     explicit conv_transpose_op(const op_context& ctx)
-        : m_name("ConvTranspose '" + ctx.node_name + "'"),
-          m_window(ctx.attributes),
-          m_group(ctx.attributes.get_int("group", 1)),
+        : conv_base("ConvTranspose", ctx),
           m_output_padding(ctx.attributes.get_ints("output_padding")),
           m_output_shape(ctx.attributes.get_ints("output_shape")) {
-        detail::check_window_attribute(m_name, "group", m_group, 1);
         for (auto v : m_output_padding) detail::check_window_attribute(m_name, "output_padding", v, 0);
         for (auto v : m_output_shape) detail::check_window_attribute(m_name, "output_shape", v, 0);
     }
@@ -43,13 +41,7 @@ public:
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch& s) const override {
         const auto p = plan(x);
-        for (std::size_t i = 0; i < gx.size() && i < x.size(); ++i)
-            if (gx[i] && x[i]) ensure_shape(*gx[i], x[i]->shape());
-        if (!gy[0]) {
-            for (std::size_t i = 0; i < gx.size(); ++i)
-                if (gx[i]) std::fill(gx[i]->begin(), gx[i]->end(), 0.0f);
-            return;
-        }
+        if (!detail::begin_backward(x, gy, gx)) return;
         float* col = s.buffer(0, kernels::conv_column_size(p.g));
         const float* g = gy[0]->data();
         if (gx[0])
@@ -73,8 +65,6 @@ private:
         shape_type y_shape;
     };
 
-    static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
-
     transpose_plan plan(inputs_view x) const {
         const std::size_t spatial = detail::check_conv_inputs(m_name, x, m_window);
         const auto& xs = x[0]->shape();
@@ -93,57 +83,45 @@ private:
         if (has_bias(x))
             DEEPVIS_CHECK(x[2]->size() == static_cast<std::size_t>(M) && x[2]->dimension() == 1, shape_error,
                           m_name << ": bias has shape " << shape_string(x[2]->shape()) << ", expected (" << M << ")");
-        std::ptrdiff_t in[2] = {1, 1}, k[2] = {1, 1}, st[2] = {1, 1}, dil[2] = {1, 1}, pb[2] = {0, 0}, out[2] = {1, 1};
+        detail::window_geometry w;
         const bool same = m_window.auto_pad == "SAME_UPPER" || m_window.auto_pad == "SAME_LOWER";
         for (std::size_t i = 0; i < spatial; ++i) {
-            const std::size_t a = 2 - spatial + i;
-            in[a] = static_cast<std::ptrdiff_t>(xs[2 + i]);
-            k[a] = static_cast<std::ptrdiff_t>(ws[2 + i]);
-            if (!m_window.kernel_shape.empty())
-                DEEPVIS_CHECK(m_window.kernel_shape[i] == k[a], shape_error,
-                              m_name << ": kernel_shape " << shape_string(m_window.kernel_shape)
-                                     << " disagrees with weight " << shape_string(ws));
-            st[a] = m_window.stride(i);
-            dil[a] = m_window.dilation(i);
-            const std::int64_t extent = (k[a] - 1) * dil[a] + 1;
+            const std::size_t a = w.read_axis(m_window, xs, i, spatial, detail::weight_kernel(m_name, m_window, ws, i));
             const std::int64_t op = m_output_padding.empty() ? 0 : m_output_padding[i];
-            const std::int64_t full = st[a] * (in[a] - 1) + op + extent;
+            const std::int64_t full = w.st[a] * (w.in[a] - 1) + op + w.extent(a);
             if (!m_output_shape.empty() || same) {
                 const std::int64_t target =
-                    !m_output_shape.empty() ? m_output_shape[m_output_shape.size() - spatial + i] : in[a] * st[a];
+                    !m_output_shape.empty() ? m_output_shape[m_output_shape.size() - spatial + i] : w.in[a] * w.st[a];
                 // total < 0 when output_shape asks for more than the full extent: the extra
                 // cells go at the end, which is what ONNX's floor division (Python //) gives.
                 const std::int64_t total = full - target;
                 const std::int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
-                pb[a] = m_window.auto_pad == "SAME_UPPER" ? half : total - half;
-                out[a] = target;
+                w.pb[a] = m_window.auto_pad == "SAME_UPPER" ? half : total - half;
+                w.out[a] = target;
             } else {
                 std::int64_t begin = 0, end = 0;
                 if (m_window.auto_pad != "VALID" && !m_window.pads.empty()) {
                     begin = m_window.pads[i];
                     end = m_window.pads[i + spatial];
                 }
-                pb[a] = begin;
-                out[a] = full - begin - end;
+                w.pb[a] = begin;
+                w.out[a] = full - begin - end;
             }
-            DEEPVIS_CHECK(out[a] >= 1, shape_error,
-                          m_name << ": output size " << out[a] << " on spatial axis " << i << ", expected >= 1");
+            DEEPVIS_CHECK(w.out[a] >= 1, shape_error,
+                          m_name << ": output size " << w.out[a] << " on spatial axis " << i << ", expected >= 1");
         }
         transpose_plan p;
-        p.g = {Mg, out[0], out[1], k[0], k[1], st[0], st[1], dil[0], dil[1], pb[0], pb[1], in[0], in[1]};
+        p.g = {Mg,       w.out[0], w.out[1], w.k[0],  w.k[1],  w.st[0], w.st[1],
+               w.dil[0], w.dil[1], w.pb[0],  w.pb[1], w.in[0], w.in[1]};
         p.batch = static_cast<std::ptrdiff_t>(xs[0]);
         p.groups = m_group;
         p.in_per_group = C / m_group;
-        p.in_size = C * in[0] * in[1];
-        p.out_size = M * out[0] * out[1];
-        p.y_shape = {xs[0], static_cast<std::size_t>(M)};
-        for (std::size_t i = 0; i < spatial; ++i) p.y_shape.push_back(static_cast<std::size_t>(out[2 - spatial + i]));
+        p.in_size = C * w.in[0] * w.in[1];
+        p.out_size = M * w.out[0] * w.out[1];
+        p.y_shape = w.output_shape(xs[0], static_cast<std::size_t>(M), spatial);
         return p;
     }
 
-    std::string m_name;
-    detail::window_attributes m_window;
-    std::int64_t m_group;
     std::vector<std::int64_t> m_output_padding, m_output_shape;
 };
 

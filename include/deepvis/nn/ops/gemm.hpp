@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <deepvis/core/kernels/gemm.hpp>
 #include <deepvis/nn/op.hpp>
+#include <deepvis/nn/ops/detail/op_helpers.hpp>
 
 namespace deepvis::nn {
 
@@ -49,13 +50,7 @@ public:
 
     void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch&) const override {
         const auto d = dims(x);
-        for (std::size_t i = 0; i < gx.size() && i < x.size(); ++i)
-            if (gx[i] && x[i]) ensure_shape(*gx[i], x[i]->shape());
-        if (!gy[0]) {
-            for (std::size_t i = 0; i < gx.size(); ++i)
-                if (gx[i]) std::fill(gx[i]->begin(), gx[i]->end(), 0.0f);
-            return;
-        }
+        if (!detail::begin_backward(x, gy, gx)) return;
         const float* g = gy[0]->data();
         const float* a = x[0]->data();
         const float* b = x[1]->data();

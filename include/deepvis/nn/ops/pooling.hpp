@@ -137,31 +137,18 @@ private:
                       m_name << ": kernel_shape " << shape_string(m_window.kernel_shape) << " for input "
                              << shape_string(xs) << ", expected " << spatial << " values");
         m_window.check(m_name, spatial);
-        std::ptrdiff_t in[2] = {1, 1}, k[2] = {1, 1}, st[2] = {1, 1}, dil[2] = {1, 1}, pb[2] = {0, 0}, pe[2] = {0, 0},
-                       out[2] = {1, 1};
+        detail::window_geometry w;
         for (std::size_t i = 0; i < spatial; ++i) {
-            const std::size_t a = 2 - spatial + i;
-            in[a] = static_cast<std::ptrdiff_t>(xs[2 + i]);
-            k[a] = m_window.kernel_shape[i];
-            st[a] = m_window.stride(i);
-            dil[a] = m_window.dilation(i);
-            const std::int64_t extent = (k[a] - 1) * dil[a] + 1;
-            std::int64_t begin = 0, end = 0;
-            m_window.padding(i, spatial, in[a], extent, begin, end);
-            pb[a] = begin;
-            pe[a] = end;
-            const std::int64_t span = in[a] + begin + end - extent;
-            DEEPVIS_CHECK(span >= 0, shape_error,
-                          m_name << ": input " << shape_string(xs) << " is smaller than the window extent " << extent
-                                 << " on spatial axis " << i);
-            out[a] = (m_ceil_mode ? (span + st[a] - 1) / st[a] : span / st[a]) + 1;
-            if (m_ceil_mode && (out[a] - 1) * st[a] >= in[a] + begin) --out[a];
+            const std::size_t a = w.read_axis(m_window, xs, i, spatial, m_window.kernel_shape[i]);
+            const std::int64_t span = w.pad(m_name, m_window, xs, a, i, spatial, "window");
+            w.out[a] = (m_ceil_mode ? (span + w.st[a] - 1) / w.st[a] : span / w.st[a]) + 1;
+            if (m_ceil_mode && (w.out[a] - 1) * w.st[a] >= w.in[a] + w.pb[a]) --w.out[a];
         }
         pool_plan p;
-        p.g = {in[0], in[1], k[0], k[1], st[0], st[1], dil[0], dil[1], pb[0], pb[1], pe[0], pe[1], out[0], out[1]};
+        p.g = {w.in[0],  w.in[1], w.k[0],  w.k[1],  w.st[0], w.st[1],  w.dil[0],
+               w.dil[1], w.pb[0], w.pb[1], w.pe[0], w.pe[1], w.out[0], w.out[1]};
         p.planes = static_cast<std::ptrdiff_t>(xs[0] * xs[1]);
-        p.y_shape = {xs[0], xs[1]};
-        for (std::size_t i = 0; i < spatial; ++i) p.y_shape.push_back(static_cast<std::size_t>(out[2 - spatial + i]));
+        p.y_shape = w.output_shape(xs[0], xs[1], spatial);
         return p;
     }
 

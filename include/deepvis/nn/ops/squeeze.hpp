@@ -25,12 +25,28 @@ inline std::vector<char> axis_flags(const std::vector<std::int64_t>& attribute, 
     for (float a : input.values(x)) mark(as_int(a));
     return flags;
 }
+
+/// What Squeeze and Unsqueeze share: the axes (attribute or input 1) and the backward pass, gx =
+/// gy reshaped to x's shape (the axes input gets 0).
+class axes_reshape_op : public op {
+public:
+    explicit axes_reshape_op(const op_context& ctx)
+        : m_what(describe(ctx)), m_axes(ctx.attributes.get_ints("axes")), m_axes_input(ctx, 1) {}
+    void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch&) const override {
+        pass_gradient(*x[0], gy[0], gx[0]);
+        if (x.size() > 1 && gx.size() > 1) zero_gradient(x[1], gx[1]);
+    }
+
+protected:
+    std::string m_what;
+    std::vector<std::int64_t> m_axes;
+    config_input m_axes_input;
+};
 }  // namespace detail
 
-class squeeze_op final : public op {
+class squeeze_op final : public detail::axes_reshape_op {
 public:
-    explicit squeeze_op(const op_context& ctx)
-        : m_what(detail::describe(ctx)), m_axes(ctx.attributes.get_ints("axes")), m_axes_input(ctx, 1) {}
+    using axes_reshape_op::axes_reshape_op;
     void forward(inputs_view x, outputs_view y, op_scratch&) const override {
         const auto& in = x[0]->shape();
         auto flags = detail::axis_flags(m_axes, m_axes_input, x, in.size(), m_what);
@@ -48,21 +64,11 @@ public:
         }
         detail::copy_reshaped(*x[0], *y[0], out);
     }
-    void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch&) const override {
-        detail::pass_gradient(*x[0], gy[0], gx[0]);
-        if (x.size() > 1 && gx.size() > 1) detail::zero_gradient(x[1], gx[1]);
-    }
-
-private:
-    std::string m_what;
-    std::vector<std::int64_t> m_axes;
-    detail::config_input m_axes_input;
 };
 
-class unsqueeze_op final : public op {
+class unsqueeze_op final : public detail::axes_reshape_op {
 public:
-    explicit unsqueeze_op(const op_context& ctx)
-        : m_what(detail::describe(ctx)), m_axes(ctx.attributes.get_ints("axes")), m_axes_input(ctx, 1) {}
+    using axes_reshape_op::axes_reshape_op;
     void forward(inputs_view x, outputs_view y, op_scratch&) const override {
         const auto& in = x[0]->shape();
         const std::size_t count = m_axes.size() + m_axes_input.values(x).size();
@@ -72,15 +78,6 @@ public:
         for (std::size_t d = 0; d < flags.size(); ++d) out.push_back(flags[d] ? 1 : in[next++]);
         detail::copy_reshaped(*x[0], *y[0], out);
     }
-    void backward(inputs_view x, inputs_view, inputs_view gy, outputs_view gx, op_scratch&) const override {
-        detail::pass_gradient(*x[0], gy[0], gx[0]);
-        if (x.size() > 1 && gx.size() > 1) detail::zero_gradient(x[1], gx[1]);
-    }
-
-private:
-    std::string m_what;
-    std::vector<std::int64_t> m_axes;
-    detail::config_input m_axes_input;
 };
 
 inline const bool squeeze_registered =

@@ -76,6 +76,17 @@ inline void zero_gradient(const tensor* x, tensor* gx) {
     std::fill(gx->begin(), gx->end(), 0.0f);
 }
 
+/// The start of a backward pass that writes every input's gradient: each gx[i] wanted is shaped
+/// like x[i]; without gy they are all 0 and false is returned (nothing left to do).
+inline bool begin_backward(inputs_view x, inputs_view gy, outputs_view gx) {
+    for (std::size_t i = 0; i < gx.size() && i < x.size(); ++i)
+        if (gx[i] && x[i]) ensure_shape(*gx[i], x[i]->shape());
+    if (gy[0]) return true;
+    for (std::size_t i = 0; i < gx.size(); ++i)
+        if (gx[i]) std::fill(gx[i]->begin(), gx[i]->end(), 0.0f);
+    return false;
+}
+
 /// gx = gy reshaped to x's shape, or 0 when gy is absent.
 inline void pass_gradient(const tensor& x, const tensor* gy, tensor* gx) {
     if (!gx) return;

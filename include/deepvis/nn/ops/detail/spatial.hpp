@@ -77,6 +77,84 @@ struct window_attributes {
     }
 };
 
+/// A window op's geometry on the kernels' two spatial axes, height (0) and width (1): a 1-D op
+/// fills the width axis and leaves the height axis at 1 (kernels::conv_geometry, pool_geometry).
+///   in, k, st, dil: input size, kernel size, stride and dilation; pb, pe: padding at the
+///   beginning and the end; out: output size (the caller's arithmetic: Conv, ConvTranspose, pooling).
+struct window_geometry {
+    std::ptrdiff_t in[2] = {1, 1}, k[2] = {1, 1}, st[2] = {1, 1}, dil[2] = {1, 1};
+    std::ptrdiff_t pb[2] = {0, 0}, pe[2] = {0, 0}, out[2] = {1, 1};
+
+    /// Reads spatial axis i (of `spatial`) of the input shape xs — its size, the kernel size
+    /// `kernel`, the stride and the dilation — into its kernel axis, which it returns.
+    template <class Shape>
+    std::size_t read_axis(const window_attributes& w, const Shape& xs, std::size_t i, std::size_t spatial,
+                          std::int64_t kernel) {
+        const std::size_t a = 2 - spatial + i;
+        in[a] = static_cast<std::ptrdiff_t>(xs[2 + i]);
+        k[a] = kernel;
+        st[a] = w.stride(i);
+        dil[a] = w.dilation(i);
+        return a;
+    }
+    /// The dilated kernel extent (k − 1)·d + 1 of kernel axis a.
+    std::int64_t extent(std::size_t a) const { return (k[a] - 1) * dil[a] + 1; }
+
+    /// Pads kernel axis a (spatial axis i) as the attributes say (window_attributes::padding) and
+    /// returns the room the window has to slide, in + pads − extent.
+    ///   throws: shape_error when the padded input is smaller than the `what` ("kernel") extent.
+    template <class Shape>
+    std::int64_t pad(const std::string& name, const window_attributes& w, const Shape& xs, std::size_t a, std::size_t i,
+                     std::size_t spatial, const char* what) {
+        std::int64_t begin = 0, end = 0;
+        w.padding(i, spatial, in[a], extent(a), begin, end);
+        pb[a] = begin;
+        pe[a] = end;
+        const std::int64_t span = in[a] + begin + end - extent(a);
+        DEEPVIS_CHECK(span >= 0, shape_error,
+                      name << ": input " << shape_string(xs) << " is smaller than the " << what << " extent "
+                           << extent(a) << " on spatial axis " << i);
+        return span;
+    }
+
+    /// (n, channels, out…) over the `spatial` axes.
+    shape_type output_shape(std::size_t n, std::size_t channels, std::size_t spatial) const {
+        shape_type s = {n, channels};
+        for (std::size_t i = 0; i < spatial; ++i) s.push_back(static_cast<std::size_t>(out[2 - spatial + i]));
+        return s;
+    }
+};
+
+/// The kernel size of spatial axis i from the weight shape ws (…, kernel…) of Conv or
+/// ConvTranspose; shape_error when kernel_shape is given and disagrees.
+template <class Shape>
+std::int64_t weight_kernel(const std::string& name, const window_attributes& w, const Shape& ws, std::size_t i) {
+    const auto k = static_cast<std::int64_t>(ws[2 + i]);
+    if (!w.kernel_shape.empty())
+        DEEPVIS_CHECK(
+            w.kernel_shape[i] == k, shape_error,
+            name << ": kernel_shape " << shape_string(w.kernel_shape) << " disagrees with weight " << shape_string(ws));
+    return k;
+}
+
+/// What Conv and ConvTranspose share: the message prefix ("Conv 'name'"), the window attributes,
+/// the group count (checked) and the optional bias input.
+class conv_base : public op {
+protected:
+    conv_base(const char* op_type, const op_context& ctx)
+        : m_name(std::string(op_type) + " '" + ctx.node_name + "'"),
+          m_window(ctx.attributes),
+          m_group(ctx.attributes.get_int("group", 1)) {
+        check_window_attribute(m_name, "group", m_group, 1);
+    }
+
+    static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
+
+    std::string m_name;
+    window_attributes m_window;
+    std::int64_t m_group;
+};
+
 /// Checks the inputs X and W of Conv and ConvTranspose — both present, rank 3 (N, C, L) or 4
 /// (N, C, H, W), the same rank — and the window attributes; returns the number of spatial axes.
 inline std::size_t check_conv_inputs(const std::string& name, inputs_view x, const window_attributes& window) {
