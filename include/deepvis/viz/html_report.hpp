@@ -19,6 +19,7 @@
 /// (io/atomic_file.hpp). Text is escaped; `src` values are used as given (escape only).
 #include <cmath>
 #include <deepvis/io/atomic_file.hpp>
+#include <deepvis/viz/detail/escape.hpp>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -101,32 +102,7 @@ using viz::report_status;
 using viz::report_table;
 using viz::report_text;
 
-inline std::string escape(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
+inline std::string escape(const std::string& s) { return escape_markup(s); }
 
 inline std::string seconds(double s) {
     std::ostringstream os;

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <deepvis/viz/detail/escape.hpp>
 #include <iomanip>
 #include <limits>
 #include <sstream>
@@ -68,28 +69,7 @@ inline const std::array<const char*, 10>& palette() {
     return colours;
 }
 
-inline std::string escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
+inline std::string escape(const std::string& s) { return escape_markup(s); }
 
 inline std::string number(double v) {
     std::ostringstream os;
