@@ -137,12 +137,7 @@ inline void run_cli(const std::uint8_t* data, std::size_t size) {
     f.option("out", "F", "output").option("difference", "D", "second output");
     if (method) {
         f.required("class", "C[,C...]", "classes").toggle("overlay", "overlay");
-        for (const auto& p : method->parameters) {
-            if (p.toggle)
-                f.toggle(p.name, p.help);
-            else
-                f.option(p.name, p.value_name, p.help, p.default_value);
-        }
+        for (const auto& p : method->parameters) p.add_to(f, p.help, p.default_value);
     } else {
         f.option("iterations", "N", "steps", "100").option("every", "K", "snapshots").option("zoom", "K", "zoom", "1");
         f.option("lr", "LR", "step size", "0.05").option("seed", "S", "seed", "0").option("jitter", "J", "pixels");
@@ -161,7 +156,7 @@ inline void run_cli(const std::uint8_t* data, std::size_t size) {
         for (const auto& p : method->parameters) {
             if (p.toggle)
                 (void)a.get_bool(p.name);
-            else if (cli::count_maximum(p.name) > 0)
+            else if (p.maximum > 0)
                 (void)a.positive(p.name);
             else if (p.name == "window" || p.name == "stride")
                 (void)a.pair(p.name);

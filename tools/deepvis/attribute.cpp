@@ -32,12 +32,14 @@ void add_class_flag(command_line& f) {
 }
 
 void add_method_flags(command_line& f, const attribution_method& m) {
-    for (const auto& p : m.parameters) {
-        if (p.toggle)
-            f.toggle(p.name, p.help);
-        else
-            f.option(p.name, p.value_name, p.help, p.default_value);
-    }
+    for (const auto& p : m.parameters) p.add_to(f, p.help, p.default_value);
+}
+
+/// --model, --input/--image and --class: what explain() reads.
+void add_explained_flags(command_line& f) {
+    add_model_flag(f);
+    add_input_flags(f);
+    add_class_flag(f);
 }
 
 /// A model after a forward pass on the input, with the classes to explain (one per item).
@@ -94,9 +96,7 @@ void write_attribution(const command_line& f, const input_batch& batch, const te
 
 int run_method(const attribution_method& m, const std::vector<std::string>& args, std::ostream& out) {
     command_line f("deepvis attribute " + m.name, attribution_synopsis, m.summary);
-    add_model_flag(f);
-    add_input_flags(f);
-    add_class_flag(f);
+    add_explained_flags(f);
     f.required("out", "A.npy|A.png", "where to save the attribution: float32 .npy, or a heatmap per input")
         .toggle("overlay", "with --out *.png: blend the heatmap over the input image");
     add_method_flags(f, m);
@@ -182,9 +182,7 @@ int run_faithfulness(const std::vector<std::string>& args, std::ostream& out) {
     command_line f("deepvis attribute faithfulness",
                    "--model M.onnx (--input X.npy | --image P.png[,...]) --class C [options]",
                    "deletion and insertion AUC (Petsiuk 2018) of a method's map, printed per item");
-    add_model_flag(f);
-    add_input_flags(f);
-    add_class_flag(f);
+    add_explained_flags(f);
     f.option("method", "NAME",
              "the attribution method whose map is scored, with its default parameters (multi-channel maps: max over "
              "channels of |a|); see 'deepvis methods'",
@@ -221,9 +219,7 @@ int run_object_mask(const std::vector<std::string>& args, std::ostream& out) {
     command_line f("deepvis attribute object-mask",
                    "--model M.onnx (--input X.npy | --image P.png[,...]) --class C --out MASK.npy|MASK.png [options]",
                    "object mask and box from saliency by GrabCut (Simonyan 2014 §3.2), (N, H, W); needs OpenCV");
-    add_model_flag(f);
-    add_input_flags(f);
-    add_class_flag(f);
+    add_explained_flags(f);
     f.required("out", "MASK.npy|MASK.png", "where to save the masks: float32 .npy, or a PNG per input")
         .option("method", "NAME", "the map that seeds GrabCut (any attribution method; see 'deepvis methods')",
                 "saliency")

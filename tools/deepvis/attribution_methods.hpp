@@ -44,9 +44,28 @@ inline const char* display_kind_name(display_kind k) {
 }
 
 /// One parameter of a method: a flag `--name VALUE` (or a switch `--name`) with its default.
+/// A count (maximum > 0: --steps, --masks, ...) is a whole number from 1 to its maximum, a bound far
+/// beyond any useful run that stops a typing slip from running for hours.
 struct method_parameter {
     std::string name, value_name, help, default_value;
     bool toggle = false;
+    long long maximum = 0;
+
+    /// A count parameter: `--name N`, 1 to `maximum`.
+    static method_parameter count(std::string name, std::string value_name, std::string help, std::string default_value,
+                                  long long maximum) {
+        return {std::move(name), std::move(value_name), std::move(help), std::move(default_value), false, maximum};
+    }
+
+    /// Declares the parameter as a flag of `f`, with `help_text` (and `default_text`, "" for none).
+    void add_to(command_line& f, const std::string& help_text, const std::string& default_text) const {
+        if (toggle)
+            f.toggle(name, help_text);
+        else if (maximum > 0)
+            f.count(name, value_name, help_text, default_text, maximum);
+        else
+            f.option(name, value_name, help_text, default_text);
+    }
 };
 
 /// The values of a method's parameters: the row's defaults, overridden by name.
@@ -81,16 +100,15 @@ public:
     /// Given, or its default ("" for an unset switch or a parameter without default).
     std::string text(const std::string& name) const {
         if (auto it = m_values.find(name); it != m_values.end()) return it->second;
-        for (const auto& p : *m_parameters)
-            if (p.name == name) return p.default_value;
-        DEEPVIS_ASSERT(false);  // reading an undeclared parameter is a bug in the row
-        return {};
+        return declared(name).default_value;
     }
     bool has(const std::string& name) const { return !text(name).empty(); }
     bool get_bool(const std::string& name) const { return has(name); }
     float get_float(const std::string& name) const { return command_line::parse_float(name, text(name)); }
-    /// A count flag (command_line's count_flags): 1 to its maximum.
-    std::size_t positive(const std::string& name) const { return command_line::checked_count(name, text(name)); }
+    /// A count parameter: 1 to its declared maximum.
+    std::size_t positive(const std::string& name) const {
+        return command_line::checked_count(name, text(name), declared(name).maximum);
+    }
     std::uint64_t seed(const std::string& name) const {
         const long long v = command_line::parse_int(name, text(name));
         if (v < 0) throw usage_error("flag --" + name + ": must not be negative");
@@ -121,6 +139,13 @@ public:
     }
 
 private:
+    const method_parameter& declared(const std::string& name) const {
+        const auto it = std::find_if(m_parameters->begin(), m_parameters->end(),
+                                     [&](const method_parameter& p) { return p.name == name; });
+        DEEPVIS_ASSERT(it != m_parameters->end());  // reading an undeclared parameter is a bug in the row
+        return *it;
+    }
+
     const std::vector<method_parameter>* m_parameters;
     std::map<std::string, std::string> m_values;
 };
@@ -265,10 +290,10 @@ inline const std::vector<attribution_method>& attribution_methods() {
          "integrated gradients (Sundararajan 2017) from a baseline, by quadrature",
          display_kind::signed_input,
          false,
-         {{"steps", "S", "quadrature points", "50"},
+         {method_parameter::count("steps", "S", "quadrature points", "50", 10'000),
           {"method", "gauss-legendre|left|right|middle|trapezoid", "quadrature rule", "gauss-legendre"},
           {"baseline", "B.npy", "baseline input shaped like the input or one item (default: zeros)", ""},
-          {"batch", "B", "interpolated inputs per pass", "16"}},
+          method_parameter::count("batch", "B", "interpolated inputs per pass", "16", 4'096)},
          [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
              const std::string m = a.choice("method", {"gauss-legendre", "left", "right", "middle", "trapezoid"});
              const quadrature q = m == "left"        ? quadrature::riemann_left
@@ -288,12 +313,12 @@ inline const std::vector<attribution_method>& attribution_methods() {
          "SmoothGrad (Smilkov 2017): mean gradient over noisy copies",
          display_kind::signed_input,
          false,
-         {{"samples", "N", "noisy copies per input", "50"},
+         {method_parameter::count("samples", "N", "noisy copies per input", "50", 10'000),
           {"stdev", "S", "noise level: a fraction of each input's max - min (or absolute)", "0.15"},
           {"absolute", "", "--stdev is in input units (Captum's NoiseTunnel)", "", true},
           {"variant", "smoothgrad|smoothgrad-sq|vargrad", "what is averaged", "smoothgrad"},
           {"seed", "N", "noise seed", "0"},
-          {"batch", "B", "noisy copies per pass", "16"}},
+          method_parameter::count("batch", "B", "noisy copies per pass", "16", 4'096)},
          [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
              const std::string v = a.choice("variant", {"smoothgrad", "smoothgrad-sq", "vargrad"});
              return smoothgrad(net, x, c,
@@ -314,7 +339,7 @@ inline const std::vector<attribution_method>& attribution_methods() {
          {{"window", "H[,W]", "window size in pixels", "8"},
           {"stride", "S[,S]", "window stride", "4"},
           {"baseline", "V", "value of the occluded pixels", "0"},
-          {"batch", "B", "occluded copies per pass", "32"}},
+          method_parameter::count("batch", "B", "occluded copies per pass", "32", 4'096)},
          [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
              const auto w = a.pair("window"), s = a.pair("stride");
              return occlusion(net, x, c,
@@ -330,12 +355,12 @@ inline const std::vector<attribution_method>& attribution_methods() {
          "RISE (Petsiuk 2018): the mean of random masks weighted by the probability they keep",
          display_kind::cam,  // smooth and coarse, like a CAM: overlaid on the image
          true,
-         {{"masks", "N", "random masks", "1000"},
-          {"grid", "S", "cells per side of each mask", "7"},
+         {method_parameter::count("masks", "N", "random masks", "1000", 100'000),
+          method_parameter::count("grid", "S", "cells per side of each mask", "7", 4'096),
           {"probability", "P", "chance that a cell is kept", "0.5"},
           {"baseline", "V", "value of the masked-out input (in the model's input space)", "0"},
           {"seed", "N", "mask seed", "0"},
-          {"batch", "B", "masked copies per pass", "16"}},
+          method_parameter::count("batch", "B", "masked copies per pass", "16", 4'096)},
          [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {
              return rise(net, x, c,
                          {.masks = a.positive("masks"),
@@ -349,10 +374,11 @@ inline const std::vector<attribution_method>& attribution_methods() {
          true,
          [] {
              auto p = detail::cam_parameters();
-             p.push_back({"batch", "B", "masked inputs per pass", "16"});
-             p.push_back({"max-channels", "K",
-                          "Faster Score-CAM: score only the K maps of largest variance per image (default: every map)",
-                          ""});
+             p.push_back(method_parameter::count("batch", "B", "masked inputs per pass", "16", 4'096));
+             p.push_back(method_parameter::count(
+                 "max-channels", "K",
+                 "Faster Score-CAM: score only the K maps of largest variance per image (default: every map)", "",
+                 1'000'000));
              return p;
          }(),
          [](const net_t& net, const tensor& x, const class_indices& c, const args_t& a) {

@@ -611,11 +611,7 @@ int run_batch(const std::vector<std::string>& args, std::ostream& out) {
     std::set<std::string> declared;
     for (const auto& m : attribution_methods())
         for (const auto& p : m.parameters) {
-            if (!declared.insert(p.name).second) continue;
-            if (p.toggle)
-                f.toggle(p.name, "(" + m.name + ", ...) " + p.help);
-            else
-                f.option(p.name, p.value_name, "(" + m.name + ", ...) " + p.help);
+            if (declared.insert(p.name).second) p.add_to(f, "(" + m.name + ", ...) " + p.help, "");
         }
     f.example(
         "deepvis batch saliency,gradcam --model squeezenet1.0.onnx --images photos --preprocess caffe --out run/");

@@ -12,9 +12,10 @@
 /// Every CLI11 error is reworded into one line naming the flag and thrown as a usage_error
 /// (exit code 2), so that all of deepvis' errors read alike.
 ///
-/// Two checks every command gets from parse(): a count flag (count_flags: --steps, --samples,
-/// --iterations, ...) must be a whole number from 1 to its maximum, else one error (a value beyond
-/// the maximum is a config_error, exit 1: hours of work are refused, not started); an output flag
+/// Two checks every command gets from parse(): a count flag (declared with count(), or named in
+/// count_flags: --samples, --iterations, ...) must be a whole number from 1 to its maximum, else
+/// one error (a value beyond the maximum is a config_error, exit 1: hours of work are refused, not
+/// started); an output flag
 /// (output_flags: --out, --difference, --csv, --plot) must not name the same file as any other
 /// flag's value (std::filesystem::equivalent), so that `--out` never overwrites an input.
 #include <CLI/CLI.hpp>
@@ -38,24 +39,20 @@ struct usage_error : config_error {
 
 /// A flag that counts something, and the most it accepts (README: "Reliability / hostile input").
 /// The maxima are far beyond any useful run (each is hours of work on a large model) and stop
-/// a typing slip such as `--steps 1000000000` from running unbounded.
+/// a typing slip such as `--iterations 1000000000` from running unbounded. The subcommands'
+/// own count flags are declared with option() and bounded here; a flag declared with count()
+/// (the attribution methods' parameters: attribution_methods.hpp) carries its own maximum.
 struct count_flag {
     const char* name;
     long long maximum;
 };
 inline constexpr count_flag count_flags[] = {
-    {"steps", 10'000},       {"samples", 10'000},
-    {"iterations", 100'000}, {"starts", 100},
-    {"batch", 4'096},        {"k", 1'000},
-    {"top", 1'000'000},      {"epochs", 1'000},
-    {"every", 100'000},      {"blur-every", 100'000},
-    {"decay-at", 100'000},   {"zoom", 64},
-    {"count", 64},           {"max-channels", 1'000'000},
-    {"octaves", 16},         {"masks", 100'000},
-    {"grid", 4'096},
+    {"samples", 10'000},     {"iterations", 100'000}, {"starts", 100},    {"batch", 4'096}, {"k", 1'000},
+    {"top", 1'000'000},      {"epochs", 1'000},       {"every", 100'000}, {"zoom", 64},     {"count", 64},
+    {"blur-every", 100'000}, {"decay-at", 100'000},   {"octaves", 16},
 };
 
-/// The largest value of count flag `name`, or 0 when `name` is not a count flag.
+/// The largest value of count flag `name` in count_flags, or 0 when it is not there.
 inline long long count_maximum(const std::string& name) {
     for (const auto& c : count_flags)
         if (name == c.name) return c.maximum;
@@ -70,11 +67,13 @@ public:
     /// `command` is "deepvis info", `synopsis` its arguments ("--model M.onnx [options]"), `summary`
     /// what the command does.
     command_line(std::string command, std::string synopsis, std::string summary)
-        : m_command(std::move(command)), m_app(std::make_unique<CLI::App>(summary, m_command)) {
+        : m_command(std::move(command)),
+          m_app(std::make_unique<CLI::App>(summary, m_command)),
+          m_maxima(std::make_shared<std::map<std::string, long long>>()) {
         m_app->option_defaults()->group("flags");
         m_app->set_help_flag("-h,--help", "print this help");
         m_app->allow_extras();  // unknown flags are reported by parse() in our words
-        m_app->formatter(std::make_shared<formatter>(m_command + " " + synopsis));
+        m_app->formatter(std::make_shared<formatter>(m_command + " " + synopsis, m_maxima));
         m_app->get_formatter()->column_width(34);
     }
 
@@ -85,6 +84,14 @@ public:
         o->type_name(value_name);
         if (!default_value.empty()) o->default_str(default_value);
         m_defaults[name] = default_value;
+        return *this;
+    }
+    /// A count flag: a whole number from 1 to `maximum` (checked by parse() and get_count()).
+    command_line& count(const std::string& name, const std::string& value_name, const std::string& help,
+                        const std::string& default_value, long long maximum) {
+        DEEPVIS_ASSERT(maximum > 0);
+        option(name, value_name, help, default_value);
+        (*m_maxima)[name] = maximum;
         return *this;
     }
     /// A flag that must be given.
@@ -196,16 +203,17 @@ public:
     /// "; see 'deepvis predict --help'": for errors about this command's arguments.
     std::string see_help() const { return "; see '" + m_command + " --help'"; }
 
-    /// The value of count flag `name` (see count_flags), checked: 1 to its maximum.
-    std::size_t get_count(const std::string& name) const { return checked_count(name, get_string(name)); }
+    /// The value of count flag `name` (count() or count_flags), checked: 1 to its maximum.
+    std::size_t get_count(const std::string& name) const {
+        return checked_count(name, get_string(name), maximum_of(*m_maxima, name));
+    }
 
-    /// `text` as the value of count flag `name`: a whole number from 1 to count_maximum(name).
+    /// `text` as the value of count flag `name`: a whole number from 1 to `most`.
     ///   throws: usage_error when it is not a positive whole number; config_error beyond the maximum.
-    static std::size_t checked_count(const std::string& name, const std::string& text) {
+    static std::size_t checked_count(const std::string& name, const std::string& text, long long most) {
         const long long v = parse_int(name, text);
         fail_if(v <= 0, "flag --" + name + ": " + text + " is not a positive count");
-        const long long most = count_maximum(name);
-        DEEPVIS_ASSERT(most > 0);  // a count without a maximum is a bug in the table
+        DEEPVIS_ASSERT(most > 0);  // a count without a maximum is a bug in its declaration
         if (v > most)
             throw config_error("flag --" + name + ": " + text + " is more than the maximum " + std::to_string(most));
         return static_cast<std::size_t>(v);
@@ -234,11 +242,20 @@ public:
     }
 
 private:
+    /// The maximum of count flag `name`: declared with count(), else count_flags; 0 for no count.
+    static long long maximum_of(const std::map<std::string, long long>& declared, const std::string& name) {
+        const auto it = declared.find(name);
+        return it != declared.end() ? it->second : count_maximum(name);
+    }
+
     /// CLI11's help layout, worded as deepvis' help always was: "usage: deepvis predict --model
     /// M.onnx [options]", the summary, then one line per flag ("--top K   classes to print (default: 5)").
     class formatter : public CLI::Formatter {
     public:
-        explicit formatter(std::string usage) : m_usage(std::move(usage)) { label("OPTIONS", "flags"); }
+        formatter(std::string usage, std::shared_ptr<const std::map<std::string, long long>> maxima)
+            : m_usage(std::move(usage)), m_maxima(std::move(maxima)) {
+            label("OPTIONS", "flags");
+        }
         std::string make_description(const CLI::App*) const override { return {}; }
         std::string make_usage(const CLI::App* app, std::string) const override {
             return "usage: " + m_usage + "\n\n" + app->get_description() + "\n";
@@ -252,12 +269,14 @@ private:
             if (!o->get_default_str().empty()) text += " (default: " + o->get_default_str() + ")";
             const std::string long_name = o->get_name();  // "--steps"
             const std::string name = long_name.rfind("--", 0) == 0 ? long_name.substr(2) : long_name;
-            if (count_maximum(name) > 0) text += " (at most " + std::to_string(count_maximum(name)) + ")";
+            if (const long long most = maximum_of(*m_maxima, name); most > 0)
+                text += " (at most " + std::to_string(most) + ")";
             return text;
         }
 
     private:
         std::string m_usage;
+        std::shared_ptr<const std::map<std::string, long long>> m_maxima;
     };
 
     /// What CLI11 did not match: our positionals, or one error for an unknown flag.
@@ -276,7 +295,7 @@ private:
     /// Every count flag given (or defaulted) is in range.
     void check_counts() const {
         for (const auto& [name, o] : m_options)
-            if (count_maximum(name) > 0 && has(name)) (void)get_count(name);
+            if (maximum_of(*m_maxima, name) > 0 && has(name)) (void)get_count(name);
     }
 
     /// No output flag names the same file as another flag's value (each item of a list).
@@ -336,6 +355,7 @@ private:
 
     std::string m_command;
     std::unique_ptr<CLI::App> m_app;
+    std::shared_ptr<std::map<std::string, long long>> m_maxima;  ///< count() flags; shared with the formatter
     std::map<std::string, CLI::Option*> m_options;
     std::map<std::string, std::string> m_defaults;
     std::map<std::string, std::string> m_aliases;
