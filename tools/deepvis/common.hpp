@@ -69,6 +69,19 @@ inline nn::network load_model(const command_line& f) {
     return load_model(f.get_string("model"), f.given("prototxt") ? f.get_string("prototxt") : std::string());
 }
 
+/// --input-shape N,C,H,W: the shape to run a model on when its declared input is dynamic.
+inline void add_input_shape_flag(command_line& f, const std::string& help) { f.option("input-shape", "N,C,H,W", help); }
+
+/// The dimensions given to --input-shape, each positive (a usage_error otherwise).
+inline shape_type input_shape_flag(const command_line& f) {
+    shape_type shape;
+    for (long long d : f.get_ints("input-shape")) {
+        if (d <= 0) throw usage_error("flag --input-shape: '" + f.get_string("input-shape") + "' has a dimension <= 0");
+        shape.push_back(static_cast<std::size_t>(d));
+    }
+    return shape;
+}
+
 /// --input / --image and the image preprocessing flags.
 inline void add_input_flags(command_line& f) {
     f.option("input", "X.npy", "the input batch as a float32 .npy array, (N, C, H, W) or (C, H, W)")

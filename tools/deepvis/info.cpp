@@ -14,14 +14,7 @@ namespace deepvis::cli {
 inline shape_type info_input_shape(const command_line& f, const nn::network& net) {
     const auto& declared = net.input_info().shape;
     shape_type shape;
-    if (f.given("input-shape")) {
-        for (long long d : f.get_ints("input-shape")) {
-            if (d <= 0)
-                throw usage_error("flag --input-shape: '" + f.get_string("input-shape") + "' has a dimension <= 0");
-            shape.push_back(static_cast<std::size_t>(d));
-        }
-        return shape;  // the network checks it against the declared shape
-    }
+    if (f.given("input-shape")) return input_shape_flag(f);  // the network checks it against the declared shape
     bool dynamic = declared.empty();
     for (std::size_t d = 1; d < declared.size(); ++d) dynamic = dynamic || declared[d] <= 0;
     DEEPVIS_CHECK(!dynamic, config_error,
@@ -35,7 +28,7 @@ inline shape_type info_input_shape(const command_line& f, const nn::network& net
 int run_info(const std::vector<std::string>& args, std::ostream& out) {
     command_line f("deepvis info", "--model M.onnx [--input-shape N,C,H,W]", command_summary("info"));
     add_model_flag(f);
-    f.option("input-shape", "N,C,H,W", "the input shape to report shapes for (needed when the model's is dynamic)");
+    add_input_shape_flag(f, "the input shape to report shapes for (needed when the model's is dynamic)");
     if (!f.parse(args)) {
         out << f.help();
         return 0;
