@@ -12,15 +12,9 @@
 // most *faithful* with the deletion and insertion curves of Petsiuk et al. (2018), against a
 // random map, and print the table. Everything below is the public API of the headers it includes.
 #include <cstdio>
-#include <deepvis/faithfulness.hpp>
-#include <deepvis/gradcam.hpp>
-#include <deepvis/guided_backprop.hpp>
-#include <deepvis/guided_gradcam.hpp>
-#include <deepvis/integrated_gradients.hpp>
+#include <deepvis/attribution.hpp>
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
-#include <deepvis/saliency.hpp>
-#include <deepvis/smoothgrad.hpp>
 #include <deepvis/viz/grid.hpp>
 #include <deepvis/viz/heatmap.hpp>
 #include <deepvis/viz/normalize.hpp>

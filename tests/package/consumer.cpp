@@ -1,9 +1,11 @@
 // A program of another project that uses deepvis through a task header only: a saliency map of a
 // small network built in C++. It links deepvis::deepvis alone, so it also proves that the task
-// headers do not pull in protobuf/ONNX.
+// headers do not pull in protobuf/ONNX. Its second source, umbrella.cpp, includes <deepvis/deepvis.hpp>.
 #include <cmath>
 #include <deepvis/saliency.hpp>
 #include <iostream>
+
+bool umbrella_works();  // umbrella.cpp
 
 int main() {
     // score = Gemm(Relu(x) flattened): saliency is |w| where x > 0 and 0 elsewhere.
@@ -21,5 +23,7 @@ int main() {
     const bool ok =
         s.dimension() == 3 && s(0, 0, 0) == 1.0f && s(0, 0, 1) == 0.0f && s(0, 1, 0) == 3.0f && s(0, 1, 1) == 4.0f;
     std::cout << "consumer: deepvis saliency " << (ok ? "works" : "FAILED") << '\n';
-    return ok ? 0 : 1;
+    const bool umbrella_ok = umbrella_works();
+    std::cout << "consumer: <deepvis/deepvis.hpp> " << (umbrella_ok ? "works" : "FAILED") << '\n';
+    return ok && umbrella_ok ? 0 : 1;
 }

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <deepvis/io/npy.hpp>
-#include <deepvis/objectives/all.hpp>
+#include <deepvis/objectives.hpp>
 
 #include "synthesis/tiny_net.hpp"
 

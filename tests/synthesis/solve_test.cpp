@@ -1,9 +1,9 @@
 // solve(): optimisers, regularisers and the callback on a small network; NaN handling.
 #include <doctest/doctest.h>
 
-#include <deepvis/objectives/all.hpp>
-#include <deepvis/regularizers/all.hpp>
-#include <deepvis/solvers/all.hpp>
+#include <deepvis/objectives.hpp>
+#include <deepvis/regularizers.hpp>
+#include <deepvis/solvers.hpp>
 
 #include "support/gradient_check.hpp"
 #include "synthesis/tiny_net.hpp"
