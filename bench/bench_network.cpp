@@ -28,10 +28,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deepvis/attribution/gradcam.hpp>
+#include <deepvis/attribution/guided_backprop.hpp>
+#include <deepvis/attribution/integrated_gradients.hpp>
 #include <deepvis/core/parallel.hpp>
-#include <deepvis/gradcam.hpp>
-#include <deepvis/guided_backprop.hpp>
-#include <deepvis/integrated_gradients.hpp>
 #include <deepvis/io/npy.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/nn/network.hpp>

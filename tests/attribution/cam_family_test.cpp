@@ -6,11 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <deepvis/eigen_cam.hpp>
-#include <deepvis/gradcam.hpp>
-#include <deepvis/hires_cam.hpp>
-#include <deepvis/layer_cam.hpp>
-#include <deepvis/xgrad_cam.hpp>
+#include <deepvis/attribution/eigen_cam.hpp>
+#include <deepvis/attribution/gradcam.hpp>
+#include <deepvis/attribution/hires_cam.hpp>
+#include <deepvis/attribution/layer_cam.hpp>
+#include <deepvis/attribution/xgrad_cam.hpp>
 #include <vector>
 #include <xtensor/xmath.hpp>
 

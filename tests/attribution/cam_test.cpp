@@ -1,10 +1,11 @@
 #include <doctest/doctest.h>
 
-#include <deepvis/gradcam.hpp>
-#include <deepvis/gradcam_plus_plus.hpp>
-#include <deepvis/guided_backprop.hpp>
-#include <deepvis/guided_gradcam.hpp>
-#include <deepvis/score_cam.hpp>
+#include <deepvis/attribution/gradcam.hpp>
+#include <deepvis/attribution/gradcam_plus_plus.hpp>
+#include <deepvis/attribution/guided_backprop.hpp>
+#include <deepvis/attribution/guided_gradcam.hpp>
+#include <deepvis/attribution/score_cam.hpp>
+#include <deepvis/attribution/top_k.hpp>
 #include <functional>
 #include <xtensor/xmath.hpp>
 

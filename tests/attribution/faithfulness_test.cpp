@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include <deepvis/faithfulness.hpp>
+#include <deepvis/attribution/faithfulness.hpp>
 
 #include "attribution/tiny_net.hpp"
 

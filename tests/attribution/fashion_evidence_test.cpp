@@ -39,10 +39,10 @@
 #ifdef DEEPVIS_ATTRIBUTION_WITH_ONNX
 #include <algorithm>
 #include <cmath>
-#include <deepvis/faithfulness.hpp>
-#include <deepvis/gradcam.hpp>
-#include <deepvis/gradient.hpp>
-#include <deepvis/guided_backprop.hpp>
+#include <deepvis/attribution/faithfulness.hpp>
+#include <deepvis/attribution/gradcam.hpp>
+#include <deepvis/attribution/gradient.hpp>
+#include <deepvis/attribution/guided_backprop.hpp>
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/saliency.hpp>

@@ -1,10 +1,10 @@
 #include <doctest/doctest.h>
 
-#include <deepvis/deconvolution.hpp>
-#include <deepvis/gradient.hpp>
-#include <deepvis/guided_backprop.hpp>
-#include <deepvis/input_x_gradient.hpp>
-#include <deepvis/layer_gradients.hpp>
+#include <deepvis/attribution/deconvolution.hpp>
+#include <deepvis/attribution/gradient.hpp>
+#include <deepvis/attribution/guided_backprop.hpp>
+#include <deepvis/attribution/input_x_gradient.hpp>
+#include <deepvis/attribution/layer_gradients.hpp>
 #include <deepvis/saliency.hpp>
 
 #include "attribution/tiny_net.hpp"

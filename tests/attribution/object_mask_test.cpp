@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include <deepvis/object_mask.hpp>
+#include <deepvis/attribution/object_mask.hpp>
 
 using namespace deepvis;
 

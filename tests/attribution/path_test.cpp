@@ -1,10 +1,10 @@
 // Integrated gradients, SmoothGrad and occlusion against direct implementations of their formulas.
 #include <doctest/doctest.h>
 
-#include <deepvis/gradient.hpp>
-#include <deepvis/integrated_gradients.hpp>
-#include <deepvis/occlusion.hpp>
-#include <deepvis/smoothgrad.hpp>
+#include <deepvis/attribution/gradient.hpp>
+#include <deepvis/attribution/integrated_gradients.hpp>
+#include <deepvis/attribution/occlusion.hpp>
+#include <deepvis/attribution/smoothgrad.hpp>
 #include <random>
 
 #include "attribution/tiny_net.hpp"

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include <deepvis/gradcam.hpp>
-#include <deepvis/guided_backprop.hpp>
-#include <deepvis/integrated_gradients.hpp>
+#include <deepvis/attribution/gradcam.hpp>
+#include <deepvis/attribution/guided_backprop.hpp>
+#include <deepvis/attribution/integrated_gradients.hpp>
 #include <deepvis/saliency.hpp>
 #include <thread>
 

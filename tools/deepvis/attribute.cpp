@@ -7,7 +7,7 @@
 ///                heatmap over the input image in true colours.
 #include <algorithm>
 #include <deepvis/attribution.hpp>
-#include <deepvis/object_mask.hpp>
+#include <deepvis/attribution/object_mask.hpp>
 #include <deepvis/viz/heatmap.hpp>
 #include <filesystem>
 #include <ostream>
