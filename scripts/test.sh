@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README states it and .ci/run calls it:
-#   1. Release build with internal assertions, every test (unit, ONNX conformance, PyTorch reference, CLI).
+#   1. Release build with internal assertions, every test (unit, ONNX conformance, PyTorch reference, CLI,
+#      every public header compiled on its own).
 #   2. The installed package consumed by another CMake project (find_package and add_subdirectory).
 #   3. The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Usage: scripts/test.sh [--no-sanitize]
@@ -50,9 +51,9 @@ if [[ "${1:-}" != "--no-sanitize" ]]; then
         -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" >/dev/null
   cmake --build build/asan -j"$jobs"
   # Not under the sanitizers: the PyTorch reference suites, slow cases, the trained ImageNet
-  # network's minutes-long runs (label real), the cluster recipes and the compile-fail cases
-  # (they run no code); the Release run covers them.
+  # network's minutes-long runs (label real), the cluster recipes, the compile-fail cases and the
+  # header self-containment check (label headers; both only compile); the Release run covers them.
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure -j"$jobs" \
-    -LE "reference|slow|real|cluster|compile_fail" --timeout 900
+    -LE "reference|slow|real|cluster|compile_fail|headers" --timeout 900
 fi
 echo "== all tests passed"
