@@ -317,7 +317,7 @@ int main(int argc, char** argv) {
         if (o.saliency) {
             net.forward(x, t);
             seed_gradient = one_hot_like(net.scores(t), classes);
-            const deepvis::nn::seed seeds[] = {{net.score_name(), seed_gradient}};
+            const deepvis::nn::gradient_seed seeds[] = {{net.score_name(), seed_gradient}};
             for (int r = 0; r < o.warmup + o.runs; ++r) {
                 const auto start = clock_type::now();
                 net.forward(x, t);

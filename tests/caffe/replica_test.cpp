@@ -32,7 +32,7 @@ tensor input_gradient(const deepvis::nn::network& net, const tensor& x, const te
     tensor seed = deepvis::tensor::from_shape(scores.shape());
     seed.fill(0.0f);
     for (std::size_t n = 0; n < scores.shape()[0]; ++n) seed(n, static_cast<std::size_t>(classes(n))) = 1.0f;
-    const deepvis::nn::seed seeds[] = {{net.score_name(), seed}};
+    const deepvis::nn::gradient_seed seeds[] = {{net.score_name(), seed}};
     return net.backward<Rule>(t, seeds, net.input_name());
 }
 

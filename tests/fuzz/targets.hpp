@@ -68,7 +68,7 @@ inline void forward_backward(const nn::network& net) {
     const tensor& y = net.forward(x, *lease);
     tensor ones(shape_of(y));
     ones.fill(1.0f);
-    const nn::seed seeds[] = {{.at = net.output_name(), .gradient = ones}};
+    const nn::gradient_seed seeds[] = {{.at = net.output_name(), .gradient = ones}};
     (void)net.backward(*lease, seeds, net.input_name());
 }
 #endif

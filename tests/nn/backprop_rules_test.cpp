@@ -27,7 +27,7 @@ TEST_CASE("backprop rules: hand-computed 2x2 case at one Relu") {
     tensor x = {{{{1.0f, -2.0f}, {3.0f, -4.0f}}}};
     tensor gy = {{{{-5.0f, 6.0f}, {7.0f, -8.0f}}}};
     net.forward(x, t);
-    const nn::seed seeds[] = {{"y", gy}};
+    const nn::gradient_seed seeds[] = {{"y", gy}};
     const tensor g_standard = net.backward<backprop::standard>(t, seeds, "x");
     const tensor g_deconv = net.backward<backprop::deconvnet>(t, seeds, "x");
     const tensor g_guided = net.backward<backprop::guided>(t, seeds, "x");

@@ -68,7 +68,7 @@ TEST_CASE("op traits: a user op registered as a rectifier gets the backprop rule
     const tensor x = {{{{1.0f, -2.0f}, {3.0f, -4.0f}}}};
     const tensor gy = {{{{-5.0f, 6.0f}, {7.0f, -8.0f}}}};
     net.forward(x, t);
-    const nn::seed seeds[] = {{"y", gy}};
+    const nn::gradient_seed seeds[] = {{"y", gy}};
     // The same hand-computed values as the built-in Relu (backprop_rules_test.cpp).
     CHECK(net.backward<backprop::standard>(t, seeds, "x") == tensor{{{{-5.0f, 0.0f}, {7.0f, 0.0f}}}});
     CHECK(net.backward<backprop::deconvnet>(t, seeds, "x") == tensor{{{{0.0f, 6.0f}, {7.0f, 0.0f}}}});

@@ -207,7 +207,7 @@ TEST_CASE("network: PyTorch's flatten chain Shape -> Gather -> Unsqueeze -> Conc
     CHECK(y.shape() == shape_type{2, 60});
     CHECK(values_of(y) == values_of(x));
     const tensor seed_gradient = random_tensor({2, 60}, 14);
-    const nn::seed seeds[] = {{"y", seed_gradient}};
+    const nn::gradient_seed seeds[] = {{"y", seed_gradient}};
     const tensor& gx = net.backward(t, seeds, "x");
     CHECK(gx.shape() == x.shape());
     CHECK(values_of(gx) == values_of(seed_gradient));

@@ -82,8 +82,8 @@ void expect_close(const std::string& what, const tensor& actual, const tensor& e
 }
 
 template <BackpropRule Rule>
-void check_rule(const nn::network& net, nn::network::trace& t, std::span<const nn::seed> seeds, const fs::path& folder,
-                const std::string& file, const std::string& rule) {
+void check_rule(const nn::network& net, nn::network::trace& t, std::span<const nn::gradient_seed> seeds,
+                const fs::path& folder, const std::string& file, const std::string& rule) {
     const tensor expected = io::load_npy(folder / ("grad_" + rule + ".npy"));
     const fs::path allowance_file = folder / ("allowance_" + rule + ".npy");
     const bool has_allowance = fs::exists(allowance_file);
@@ -139,7 +139,7 @@ bool check_model(const std::string& model, const fs::path& root) {
         nn::network::trace t;
         net.forward(x, t);
         expect_close(file + " scores '" + net.score_name() + "'", net.scores(t), logits, 1e-4);
-        const nn::seed seeds[] = {{net.score_name(), one_hot}};
+        const nn::gradient_seed seeds[] = {{net.score_name(), one_hot}};
         check_rule<backprop::standard>(net, t, seeds, folder, file, "standard");
         check_rule<backprop::guided>(net, t, seeds, folder, file, "guided");
         check_rule<backprop::deconvnet>(net, t, seeds, folder, file, "deconvnet");

@@ -53,7 +53,7 @@ struct counting_model {
     std::string score_name() const { return net.score_name(); }
     std::string resolve(const std::string& n) const { return net.resolve(n); }
     template <BackpropRule R>
-    const tensor& backward(trace_type& t, std::span<const nn::seed> s, const std::string& target) const {
+    const tensor& backward(trace_type& t, std::span<const nn::gradient_seed> s, const std::string& target) const {
         ++backward_calls;
         return net.backward<R>(t, s, target);
     }

@@ -61,7 +61,7 @@ TEST_CASE("classifier: parameter gradients agree with PyTorch to 1e-3 relative")
     tensor seed_gradient;
     const double loss = train::cross_entropy{}.loss_and_gradient(net.scores(t), labels, seed_gradient);
     CHECK(loss == doctest::Approx(io::load_npy(dir / "torch" / "loss.npy")(0)).epsilon(1e-5));
-    const std::vector<nn::seed> seeds = {{net.score_name(), seed_gradient}};
+    const std::vector<nn::gradient_seed> seeds = {{net.score_name(), seed_gradient}};
     const auto names = train::trainable_parameters(net.definition());
     REQUIRE(names.size() == 8);
     net.backward(t, seeds, names);

@@ -18,7 +18,9 @@
 #include <deepvis/core/kernels/elementwise.hpp>
 #include <deepvis/core/parallel.hpp>
 #include <deepvis/core/tensor.hpp>
+#include <deepvis/nn/gradient_seed.hpp>
 #include <deepvis/nn/graph.hpp>
+#include <deepvis/nn/model.hpp>
 #include <deepvis/nn/op.hpp>
 #include <deepvis/nn/ops/all.hpp>
 #include <memory>
@@ -29,12 +31,6 @@
 #include <vector>
 
 namespace deepvis::nn {
-
-/// A gradient seeded at a named tensor (node names work too).
-struct seed {
-    std::string at;
-    tensor gradient;
-};
 
 class network {
 public:
@@ -155,7 +151,8 @@ public:
 
     /// One backward pass from `seeds` to each of `targets`; read the results with gradient().
     template <BackpropRule Rule = backprop::standard>
-    void backward(trace& t, std::span<const seed> seeds, std::span<const std::string> targets, Rule rule = {}) const {
+    void backward(trace& t, std::span<const gradient_seed> seeds, std::span<const std::string> targets,
+                  Rule rule = {}) const {
         DEEPVIS_CHECK(t.m_forward_done, config_error, "backward: run forward on this trace first");
         DEEPVIS_CHECK(!seeds.empty(), config_error, "backward: no seed gradient given");
         const std::size_t nt = m_names.size();
@@ -192,7 +189,8 @@ public:
 
     /// Convenience: one target, returns its gradient.
     template <BackpropRule Rule = backprop::standard>
-    const tensor& backward(trace& t, std::span<const seed> seeds, const std::string& target, Rule rule = {}) const {
+    const tensor& backward(trace& t, std::span<const gradient_seed> seeds, const std::string& target,
+                           Rule rule = {}) const {
         const std::string targets[] = {target};
         backward(t, seeds, std::span<const std::string>(targets), rule);
         return gradient(t, target);
@@ -512,3 +510,8 @@ private:
 };
 
 }  // namespace deepvis::nn
+
+static_assert(deepvis::Model<deepvis::nn::network> && deepvis::PartialForward<deepvis::nn::network> &&
+                  deepvis::MultiTargetBackward<deepvis::nn::network> && deepvis::BorrowsTraces<deepvis::nn::network> &&
+                  deepvis::ExposesGraph<deepvis::nn::network> && deepvis::DeclaresInputShape<deepvis::nn::network>,
+              "nn::network must satisfy deepvis::Model and every optional capability (nn/model.hpp)");

@@ -41,6 +41,13 @@ struct optimizer_archetype {
 };
 static_assert(Optimizer<optimizer_archetype>, "optimizer_archetype must satisfy Optimizer (solvers/optimizer.hpp)");
 
+/// Optional: a step_size member (all shipped optimisers) that a schedule may set between steps
+/// (train::fit's per-epoch decay).
+template <class O>
+concept HasStepSize = Optimizer<O> && requires(O& o) {
+    o.step_size = 1.0;
+};
+
 /// One step on a single tensor (an image): the optimiser sees a set of one.
 template <Optimizer O>
 void step_one(O& optimizer, tensor& x, const tensor& g, std::size_t iteration) {

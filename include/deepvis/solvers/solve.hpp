@@ -78,7 +78,7 @@ struct evaluation_workspace {
     std::vector<std::string> taps = {}, unique = {};
     std::vector<std::size_t> slot = {};
     std::vector<tensor> grads = {};
-    std::vector<nn::seed> seeds = {};
+    std::vector<nn::gradient_seed> seeds = {};
 };
 
 }  // namespace solvers
@@ -88,12 +88,7 @@ namespace detail {
 template <Model M>
 std::string resolve_tap(const M& model, const std::string& tap) {
     if (tap == input_tap) return model.input_name();
-    if (tap == score_tap) {
-        if constexpr (requires { model.score_name(); })
-            return model.score_name();
-        else
-            DEEPVIS_FAIL(config_error, "objective: this model type does not name its class scores; tap a layer");
-    }
+    if (tap == score_tap) return model.score_name();
     return model.resolve(tap);
 }
 
@@ -122,7 +117,7 @@ double evaluate_objective(const M& model, typename M::trace_type& trace, const O
     for (const auto& u : ws.unique)
         if (u != input) wanted.push_back(u);
     if (!wanted.empty()) {
-        if constexpr (requires { model.forward(x, trace, std::span<const std::string>(wanted)); })
+        if constexpr (PartialForward<M>)
             model.forward(x, trace, std::span<const std::string>(wanted));
         else
             model.forward(x, trace);
@@ -157,7 +152,7 @@ double evaluate_objective(const M& model, typename M::trace_type& trace, const O
             for (std::size_t e = 0; e < ws.grads[i].size(); ++e) d[e] += s[e];
         }
     }
-    std::vector<nn::seed> net_seeds = {};
+    std::vector<nn::gradient_seed> net_seeds = {};
     const tensor* input_seed = nullptr;
     for (std::size_t u = 0; u < ws.unique.size(); ++u) {
         if (ws.unique[u] == input)
@@ -167,7 +162,7 @@ double evaluate_objective(const M& model, typename M::trace_type& trace, const O
     }
     ensure_shape(grad, x.shape());
     if (!net_seeds.empty()) {
-        const tensor& g = model.template backward<Rule>(trace, std::span<const nn::seed>(net_seeds), input);
+        const tensor& g = model.template backward<Rule>(trace, std::span<const nn::gradient_seed>(net_seeds), input);
         std::copy(g.begin(), g.end(), grad.begin());
     } else {
         std::fill(grad.begin(), grad.end(), 0.0f);

@@ -31,7 +31,7 @@ namespace detail {
 template <Model M>
 shape_type input_shape(const M& model, const shape_type& requested, std::size_t batch = 1) {
     if (!requested.empty()) return requested;
-    if constexpr (requires { model.input_info().shape; }) {
+    if constexpr (DeclaresInputShape<M>) {
         const auto& d = model.input_info().shape;
         shape_type s;
         for (std::size_t k = 0; k < d.size(); ++k) {

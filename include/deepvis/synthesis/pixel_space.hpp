@@ -180,7 +180,7 @@ public:
 
     /// M's backward; to the input, the gradient is mapped to pixel space: ∂/∂u_{src_k} = a_k·∂/∂x_k.
     template <BackpropRule Rule = backprop::standard>
-    const tensor& backward(trace& t, std::span<const nn::seed> seeds, const std::string& target) const {
+    const tensor& backward(trace& t, std::span<const nn::gradient_seed> seeds, const std::string& target) const {
         const tensor& g = m_model->template backward<Rule>(t.inner, seeds, target);
         if (m_model->resolve(target) != m_model->input_name()) return g;
         ensure_shape(t.grad, g.shape());
@@ -239,7 +239,7 @@ private:
     input_preprocessing m_pre;
 };
 
-static_assert(Model<pixel_space<nn::network>>, "pixel_space must satisfy deepvis::Model (nn/model.hpp)");
+static_assert(Model<pixel_space<model_archetype>>, "pixel_space must satisfy deepvis::Model (nn/model.hpp)");
 
 }  // namespace synthesis
 

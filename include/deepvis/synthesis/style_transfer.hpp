@@ -145,7 +145,7 @@ struct style_transfer_objective {
         typename M::trace_type trace;
         std::vector<std::string> wanted = style.taps();
         wanted.push_back(content.layer);
-        if constexpr (requires { model.forward(x, trace, std::span<const std::string>(wanted)); })
+        if constexpr (PartialForward<M>)
             model.forward(x, trace, std::span<const std::string>(wanted));
         else
             model.forward(x, trace);

@@ -145,15 +145,15 @@ training_history fit(nn::network& net, const dataset_view<typename L::target_typ
     nn::network::trace t;
     tensor x, gradient;
     typename L::target_type y;
-    std::vector<nn::seed> seeds(1);
+    std::vector<nn::gradient_seed> seeds(1);
     seeds[0].at = name;
     training_history history;
     double initial_rate = 0.0;
-    if constexpr (requires { optimizer.step_size = 1.0; }) initial_rate = optimizer.step_size;
+    if constexpr (HasStepSize<O>) initial_rate = optimizer.step_size;
     std::size_t iteration = 0;
     for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
-        if constexpr (requires { optimizer.step_size = 1.0; })
+        if constexpr (HasStepSize<O>)
             if (options.learning_rate_decay != 1.0f)
                 optimizer.step_size =
                     initial_rate * std::pow(double(options.learning_rate_decay), static_cast<double>(epoch - 1));
@@ -175,7 +175,7 @@ training_history fit(nn::network& net, const dataset_view<typename L::target_typ
             const double batch_loss = loss.loss_and_gradient(p, y, gradient);
             if constexpr (ClassificationLoss<L>) hits += loss.correct(p, y);
             seeds[0].gradient = gradient;
-            net.backward(t, std::span<const nn::seed>(seeds), std::span<const std::string>(parameter_names));
+            net.backward(t, std::span<const nn::gradient_seed>(seeds), std::span<const std::string>(parameter_names));
             for (std::size_t i = 0; i < parameters.size(); ++i) gradients[i] = &net.gradient(t, parameter_names[i]);
             optimizer.step(std::span<tensor* const>(parameters), std::span<const tensor* const>(gradients),
                            iteration++);

@@ -23,7 +23,7 @@ enum class cam_normalize { none, before_upsample, after_upsample };
 ///             (nn::network does); otherwise pass the layer explicitly.
 template <class M>
 std::string default_cam_layer(const M& model, const typename M::trace_type& t) {
-    if constexpr (requires { model.definition().nodes; }) {
+    if constexpr (ExposesGraph<M>) {
         std::string found;
         for (const auto& nd : model.definition().nodes) {
             if (!nn::traits_of(nd.op_type).computes_features) continue;  // pooling, reshaping, copies

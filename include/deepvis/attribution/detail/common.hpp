@@ -92,7 +92,7 @@ inline float probability_at(const tensor& scores, std::size_t i, std::int64_t c)
 ///   auto lease = detail::borrow_trace(model); auto& t = *lease;
 template <class M>
 auto borrow_trace(const M& model) {
-    if constexpr (requires { *model.borrow_trace(); })
+    if constexpr (BorrowsTraces<M>)
         return model.borrow_trace();
     else
         return std::make_unique<typename M::trace_type>();
@@ -103,14 +103,11 @@ auto borrow_trace(const M& model) {
 template <class Rule, class M>
 std::vector<tensor> backward_to(const M& model, typename M::trace_type& t, const tensor& score_seed,
                                 const std::vector<std::string>& targets) {
-    const nn::seed seeds[] = {{std::string(model.score_name()), score_seed}};
-    const std::span<const nn::seed> seed_span(seeds);
+    const nn::gradient_seed seeds[] = {{std::string(model.score_name()), score_seed}};
+    const std::span<const nn::gradient_seed> seed_span(seeds);
     std::vector<tensor> out;
     out.reserve(targets.size());
-    if constexpr (requires(const std::string& s) {
-                      model.template backward<Rule>(t, seed_span, std::span<const std::string>(targets));
-                      model.gradient(t, s);
-                  }) {
+    if constexpr (MultiTargetBackward<M>) {
         model.template backward<Rule>(t, seed_span, std::span<const std::string>(targets));
         for (const auto& name : targets) out.push_back(model.gradient(t, name));
     } else {
@@ -125,8 +122,8 @@ tensor input_gradient(const M& model, typename M::trace_type& t, const tensor& x
                       const std::vector<std::int64_t>& classes) {
     model.forward(x, t);
     const tensor seed = one_hot_like(model.scores(t), classes);
-    const nn::seed seeds[] = {{std::string(model.score_name()), seed}};
-    return model.template backward<Rule>(t, std::span<const nn::seed>(seeds), std::string(model.input_name()));
+    const nn::gradient_seed seeds[] = {{std::string(model.score_name()), seed}};
+    return model.template backward<Rule>(t, std::span<const nn::gradient_seed>(seeds), std::string(model.input_name()));
 }
 
 /// Runs `rows` inputs of shape `sample` through the model, at most `batch_size` at a time.
