@@ -132,9 +132,7 @@ private:
                              << shape_string(ws) << ", group " << m_group << ")");
         DEEPVIS_CHECK(M % m_group == 0 && M > 0, shape_error,
                       m_name << ": weight has " << M << " output channels, expected a multiple of group " << m_group);
-        if (has_bias(x))
-            DEEPVIS_CHECK(x[2]->size() == static_cast<std::size_t>(M) && x[2]->dimension() == 1, shape_error,
-                          m_name << ": bias has shape " << shape_string(x[2]->shape()) << ", expected (" << M << ")");
+        check_bias(x, M);
         detail::window_geometry w;
         for (std::size_t i = 0; i < spatial; ++i) {
             const std::size_t a = w.read_axis(m_window, xs, i, spatial, detail::weight_kernel(m_name, m_window, ws, i));
@@ -143,12 +141,8 @@ private:
         conv_plan p;
         p.g = {Cg,       w.in[0],  w.in[1], w.k[0],  w.k[1],   w.st[0], w.st[1],
                w.dil[0], w.dil[1], w.pb[0], w.pb[1], w.out[0], w.out[1]};
-        p.batch = static_cast<std::ptrdiff_t>(xs[0]);
-        p.groups = m_group;
+        set_sizes(p, w, xs, C, M, spatial);
         p.out_per_group = M / m_group;
-        p.in_size = C * w.in[0] * w.in[1];
-        p.out_size = M * w.out[0] * w.out[1];
-        p.y_shape = w.output_shape(xs[0], static_cast<std::size_t>(M), spatial);
         return p;
     }
 };

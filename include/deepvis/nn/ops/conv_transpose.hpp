@@ -80,9 +80,7 @@ private:
                       m_name << ": input has " << C << " channels, expected weight " << shape_string(ws)
                              << " to start with it and group " << m_group << " to divide it");
         const auto Mg = static_cast<std::ptrdiff_t>(ws[1]), M = Mg * m_group;
-        if (has_bias(x))
-            DEEPVIS_CHECK(x[2]->size() == static_cast<std::size_t>(M) && x[2]->dimension() == 1, shape_error,
-                          m_name << ": bias has shape " << shape_string(x[2]->shape()) << ", expected (" << M << ")");
+        check_bias(x, M);
         detail::window_geometry w;
         const bool same = m_window.auto_pad == "SAME_UPPER" || m_window.auto_pad == "SAME_LOWER";
         for (std::size_t i = 0; i < spatial; ++i) {
@@ -113,12 +111,8 @@ private:
         transpose_plan p;
         p.g = {Mg,       w.out[0], w.out[1], w.k[0],  w.k[1],  w.st[0], w.st[1],
                w.dil[0], w.dil[1], w.pb[0],  w.pb[1], w.in[0], w.in[1]};
-        p.batch = static_cast<std::ptrdiff_t>(xs[0]);
-        p.groups = m_group;
+        set_sizes(p, w, xs, C, M, spatial);
         p.in_per_group = C / m_group;
-        p.in_size = C * w.in[0] * w.in[1];
-        p.out_size = M * w.out[0] * w.out[1];
-        p.y_shape = w.output_shape(xs[0], static_cast<std::size_t>(M), spatial);
         return p;
     }
 

@@ -150,6 +150,25 @@ protected:
 
     static bool has_bias(inputs_view x) { return x.size() > 2 && x[2] != nullptr; }
 
+    /// The optional bias must be (M), M the output channels.
+    void check_bias(inputs_view x, std::ptrdiff_t M) const {
+        if (has_bias(x))
+            DEEPVIS_CHECK(x[2]->size() == static_cast<std::size_t>(M) && x[2]->dimension() == 1, shape_error,
+                          m_name << ": bias has shape " << shape_string(x[2]->shape()) << ", expected (" << M << ")");
+    }
+
+    /// The sizes every plan holds: batch, groups, the per-image sizes of X (C channels of w.in)
+    /// and Y (M channels of w.out), and Y's shape.
+    template <class Plan, class Shape>
+    void set_sizes(Plan& p, const window_geometry& w, const Shape& xs, std::ptrdiff_t C, std::ptrdiff_t M,
+                   std::size_t spatial) const {
+        p.batch = static_cast<std::ptrdiff_t>(xs[0]);
+        p.groups = m_group;
+        p.in_size = C * w.in[0] * w.in[1];
+        p.out_size = M * w.out[0] * w.out[1];
+        p.y_shape = w.output_shape(xs[0], static_cast<std::size_t>(M), spatial);
+    }
+
     std::string m_name;
     window_attributes m_window;
     std::int64_t m_group;
