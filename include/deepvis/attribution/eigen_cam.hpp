@@ -26,8 +26,11 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace attribution {
 
 using eigen_cam_options = gradcam_options;
+
+}  // namespace attribution
 
 namespace detail {
 
@@ -95,6 +98,8 @@ inline tensor principal_projection(const tensor& m, bool relu) {
 
 }  // namespace detail
 
+inline namespace attribution {
+
 /// Eigen-CAM: (N, H, W), or (N, h, w) with upsample = none. Class-agnostic.
 ///   requires: x is NCHW; the layer's output is 4-D (else config_error).
 template <class M>
@@ -117,4 +122,5 @@ tensor eigen_grad_cam(const M& model, const tensor& x, const class_indices& clas
         x, options.upsample, options.normalize);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

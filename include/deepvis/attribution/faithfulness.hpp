@@ -15,6 +15,7 @@
 #include <deepvis/core/scores.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 enum class faithfulness_baseline {
     automatic,  ///< zero for deletion, blur for insertion (the paper)
@@ -72,6 +73,8 @@ inline tensor gaussian_blur(const tensor& x, float sigma, std::size_t radius) {
     }
     return out;
 }
+
+}  // namespace attribution
 
 namespace detail {
 
@@ -133,6 +136,8 @@ faithfulness_curve perturbation_curve(const M& model, const tensor& x, const ten
 
 }  // namespace detail
 
+inline namespace attribution {
+
 /// map: (N, H, W) (or anything with N·H·W elements, e.g. (N, 1, H, W)); higher = more important.
 template <class M>
 faithfulness_curve deletion_curve(const M& model, const tensor& x, const tensor& map, const class_indices& classes,
@@ -148,4 +153,5 @@ faithfulness_curve insertion_curve(const M& model, const tensor& x, const tensor
     return detail::perturbation_curve(model, x, map, classes, options, true, "insertion_curve");
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -10,6 +10,7 @@
 #include <deepvis/attribution/detail/cam.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 struct gradcam_options {
     std::string layer = {};  ///< node or tensor name; empty: default_cam_layer()
@@ -17,6 +18,8 @@ struct gradcam_options {
     upsample_mode upsample = upsample_mode::bilinear;
     cam_normalize normalize = cam_normalize::none;
 };
+
+}  // namespace attribution
 
 namespace detail {
 
@@ -43,6 +46,8 @@ tensor gradcam_raw(const M& model, typename M::trace_type& t, const std::string&
 
 }  // namespace detail
 
+inline namespace attribution {
+
 /// (N, H, W) at the input's size, or (N, h, w) at the layer's with upsample = none.
 ///   requires: x is NCHW; the layer's output is 4-D (else config_error).
 template <class M>
@@ -53,4 +58,5 @@ tensor gradcam(const M& model, const tensor& x, const class_indices& classes, co
                               options.upsample, options.normalize);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

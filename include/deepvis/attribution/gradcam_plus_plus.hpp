@@ -6,6 +6,7 @@
 #include <deepvis/attribution/gradcam.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 using gradcam_plus_plus_options = gradcam_options;
 
@@ -36,4 +37,5 @@ tensor gradcam_plus_plus(const M& model, const tensor& x, const class_indices& c
     return detail::finish_cam(detail::weighted_maps(a, weights, options.relu), x, options.upsample, options.normalize);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

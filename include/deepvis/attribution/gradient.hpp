@@ -6,6 +6,7 @@
 #include <deepvis/attribution/detail/common.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 /// ∂score_{c_i}/∂x_i for every batch item i, shaped like x (NCHW for images).
 ///   requires: x has a non-empty batch; classes holds one class per item (or one for all).
@@ -25,4 +26,5 @@ tensor gradient(const M& model, const tensor& x, const class_indices& classes) {
         .front();
 }
 
+}  // namespace attribution
 }  // namespace deepvis

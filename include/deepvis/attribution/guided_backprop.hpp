@@ -5,6 +5,7 @@
 #include <deepvis/attribution/gradient.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 /// Shaped like x.
 template <class M>
@@ -13,4 +14,5 @@ tensor guided_backprop(const M& model, const tensor& x, const class_indices& cla
     return gradient<backprop::guided>(model, x, classes);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -5,6 +5,7 @@
 #include <deepvis/attribution/gradcam.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 struct guided_gradcam_options {
     std::string layer = {};                            ///< node or tensor name; empty: default_cam_layer()
@@ -38,4 +39,5 @@ tensor guided_gradcam(const M& model, const tensor& x, const class_indices& clas
     return g;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -10,6 +10,7 @@
 #include <deepvis/attribution/gradcam.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 using hires_cam_options = gradcam_options;
 
@@ -24,4 +25,5 @@ tensor hires_cam(const M& model, const tensor& x, const class_indices& classes, 
         options.upsample, options.normalize);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

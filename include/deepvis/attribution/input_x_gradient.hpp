@@ -3,6 +3,7 @@
 #include <deepvis/attribution/gradient.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 /// Shaped like x.
 template <class M>
@@ -15,4 +16,5 @@ tensor input_x_gradient(const M& model, const tensor& x, const class_indices& cl
     return g;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

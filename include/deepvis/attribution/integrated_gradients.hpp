@@ -9,6 +9,7 @@
 #include <deepvis/attribution/quadrature.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 struct integrated_gradients_options {
     std::size_t steps = 50;
@@ -76,4 +77,5 @@ tensor integrated_gradients(const M& model, const tensor& x, const class_indices
     return sum;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

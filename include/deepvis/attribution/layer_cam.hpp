@@ -9,6 +9,7 @@
 #include <deepvis/attribution/gradcam.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 using layer_cam_options = gradcam_options;
 
@@ -23,4 +24,5 @@ tensor layer_cam(const M& model, const tensor& x, const class_indices& classes, 
         options.upsample, options.normalize);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

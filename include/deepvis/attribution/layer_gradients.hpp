@@ -4,6 +4,7 @@
 #include <deepvis/attribution/detail/common.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 /// One tensor per entry of `layers` (node or tensor names), each shaped like that layer's output.
 template <class Rule = backprop::standard, class M>
@@ -24,4 +25,5 @@ std::vector<tensor> layer_gradients(const M& model, const tensor& x, const class
     return detail::backward_to<Rule>(model, t, detail::one_hot_like(model.scores(t), cls), names);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -20,6 +20,7 @@
 #endif
 
 namespace deepvis {
+inline namespace attribution {
 
 /// True when deepvis was built with the GrabCut component (OpenCV).
 inline constexpr bool grabcut_available =
@@ -162,4 +163,5 @@ inline object_mask_result object_mask(const tensor& image, const tensor& salienc
 #endif
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -7,6 +7,7 @@
 #include <deepvis/attribution/detail/common.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 struct occlusion_options {
     std::size_t window_height = 8, window_width = 8;
@@ -67,4 +68,5 @@ tensor occlusion(const M& model, const tensor& x, const class_indices& classes, 
     return total;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -7,6 +7,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace attribution {
 
 enum class quadrature { gauss_legendre, riemann_left, riemann_right, riemann_middle, riemann_trapezoid };
 
@@ -91,4 +92,5 @@ inline quadrature_rule unit_interval_rule(quadrature method, std::size_t steps) 
     return r;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -17,6 +17,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace attribution {
 
 struct rise_options {
     std::size_t masks = 1000;     ///< N (the paper uses 4000 for ResNet-50; the error falls as 1/√N)
@@ -26,6 +27,8 @@ struct rise_options {
     std::uint64_t seed = 0;       ///< mask i depends only on (seed, i)
     std::size_t batch_size = 16;  ///< masked copies per forward pass
 };
+
+}  // namespace attribution
 
 namespace detail {
 
@@ -64,6 +67,8 @@ inline void rise_mask(const rise_geometry& g, const rise_options& o, std::size_t
 }
 
 }  // namespace detail
+
+inline namespace attribution {
 
 /// The masks a RISE run with these options uses on H×W inputs: (count, H, W), masks first..first+count−1.
 inline tensor rise_masks(std::size_t height, std::size_t width, const rise_options& options, std::size_t first,
@@ -125,4 +130,5 @@ tensor rise(const M& model, const tensor& x, const class_indices& classes, const
     return out;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -7,6 +7,7 @@
 #include <deepvis/attribution/gradient.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 /// How |∂score/∂x| is combined over the colour channels.
 enum class channel_reduce { max, sum, none };
@@ -39,4 +40,5 @@ tensor saliency(const M& model, const tensor& x, const class_indices& classes, c
     return reduce_channels_abs(gradient(model, x, classes), options.reduce);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

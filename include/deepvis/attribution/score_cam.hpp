@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace attribution {
 
 enum class score_cam_weights {
     increase,           ///< softmax(f(x∘H_k))_c − softmax(f(0))_c (paper, eq. 2–3)
@@ -115,4 +116,5 @@ tensor score_cam(const M& model, const tensor& x, const class_indices& classes, 
                               options.normalize);
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -13,6 +13,7 @@
 #include <random>
 
 namespace deepvis {
+inline namespace attribution {
 
 enum class noise_tunnel { smoothgrad, smoothgrad_sq, vargrad };
 enum class stdev_mode {
@@ -89,4 +90,5 @@ tensor smoothgrad(const M& model, const tensor& x, const class_indices& classes,
     return out;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

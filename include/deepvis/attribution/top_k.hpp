@@ -5,6 +5,7 @@
 #include <deepvis/core/scores.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 struct top_k_cams {
     tensor maps;                                     ///< (N, k, H, W), or (N, k, h, w) with upsample = none
@@ -54,4 +55,5 @@ top_k_cams gradcam_top_k(const M& model, const tensor& x, std::size_t k, const g
     return result;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

@@ -10,6 +10,7 @@
 #include <vector>
 
 namespace deepvis {
+inline namespace attribution {
 
 enum class upsample_mode {
     bilinear,                ///< half-pixel centres, PyTorch align_corners=False
@@ -17,6 +18,8 @@ enum class upsample_mode {
     nearest,                 ///< PyTorch mode='nearest'
     none                     ///< keep the layer's resolution
 };
+
+}  // namespace attribution
 
 namespace detail {
 
@@ -29,6 +32,8 @@ inline kernels::linear_axis_taps upsample_taps(std::size_t in, std::size_t out, 
 }
 
 }  // namespace detail
+
+inline namespace attribution {
 
 /// Resizes the last two dimensions of `maps` (rank ≥ 2) to (height, width).
 ///   ensures: mode none returns the maps unchanged; the leading dimensions are kept.
@@ -47,4 +52,5 @@ inline tensor upsample(const tensor& maps, std::size_t height, std::size_t width
     return out;
 }
 
+}  // namespace attribution
 }  // namespace deepvis

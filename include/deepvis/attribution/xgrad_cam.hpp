@@ -9,6 +9,7 @@
 #include <deepvis/attribution/gradcam.hpp>
 
 namespace deepvis {
+inline namespace attribution {
 
 using xgrad_cam_options = gradcam_options;
 
@@ -34,4 +35,5 @@ tensor xgrad_cam(const M& model, const tensor& x, const class_indices& classes, 
     return detail::finish_cam(detail::weighted_maps(a, weights, options.relu), x, options.upsample, options.normalize);
 }
 
+}  // namespace attribution
 }  // namespace deepvis
