@@ -70,65 +70,59 @@ const deepvis::cli::attribution_method* find_method(const std::string& name) {
     return deepvis::cli::find_attribution_method(name);
 }
 
-[[noreturn]] void usage(const std::string& why) {
-    std::cerr << "bench_network: " << why << "\n"
-              << "usage: bench_network MODEL.onnx [--runs 9] [--warmup 2] [--batch 1] [--size 224] [--class 0|top1]\n"
-              << "                     [--task both|forward|saliency|none] [--per-node]\n"
-              << "                     [--attribution saliency,guided,gradcam,ig] [--layer L] [--steps 50]\n"
-              << "                     [--ig-batch 16] [--save DIR]\n";
-    std::exit(2);
-}
-
+/// The command line, parsed by the CLI's own parser (CLI11; errors as one line, exit 2).
 options parse(int argc, char** argv) {
-    options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) usage(a + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--runs")
-            o.runs = std::stoi(value());
-        else if (a == "--warmup")
-            o.warmup = std::stoi(value());
-        else if (a == "--batch")
-            o.batch = std::stoi(value());
-        else if (a == "--size")
-            o.size = std::stoi(value());
-        else if (a == "--class") {
-            const std::string c = value();
-            o.cls = c == "top1" ? -1 : std::stoi(c);
-        } else if (a == "--per-node")
-            o.per_node = true;
-        else if (a == "--layer")
-            o.layer = value();
-        else if (a == "--save")
-            o.save_dir = value();
-        else if (a == "--steps")
-            o.steps = static_cast<std::size_t>(std::stoul(value()));
-        else if (a == "--ig-batch")
-            o.ig_batch = static_cast<std::size_t>(std::stoul(value()));
-        else if (a == "--attribution") {
-            o.attribution = split_list(value());
-            for (const auto& m : o.attribution)
-                if (find_method(m) == nullptr)
-                    usage("unknown attribution method '" + m + "' (guided, ig, " +
-                          deepvis::cli::attribution_method_names() + ")");
-        } else if (a == "--task") {
-            const std::string t = value();
-            if (t != "both" && t != "forward" && t != "saliency" && t != "none") usage("unknown task '" + t + "'");
-            o.forward = t == "both" || t == "forward";
-            o.saliency = t == "both" || t == "saliency";
-        } else if (!a.empty() && a[0] == '-')
-            usage("unknown option '" + a + "'");
-        else if (o.model.empty())
-            o.model = a;
-        else
-            usage("more than one model given");
+    deepvis::cli::command_line f("bench_network", "MODEL.onnx [options]",
+                                 "Times forward passes and attribution calls of a whole ONNX model.");
+    f.positionals(1);
+    f.option("runs", "N", "timed runs", "9")
+        .option("warmup", "N", "untimed runs first", "2")
+        .option("batch", "N", "batch size", "1")
+        .option("size", "PX", "input height and width when the model leaves them free", "224")
+        .option("class", "C|top1", "the class explained", "0")
+        .option("task", "both|forward|saliency|none", "what to time besides --attribution", "both")
+        .toggle("per-node", "time every node of the forward pass")
+        .option("attribution", "M,M,...", "registry methods to time (guided, ig: short names)")
+        .option("layer", "L", "the CAM layer (default: the method's)")
+        .option("steps", "N", "integrated-gradients steps", "50")
+        .option("ig-batch", "N", "integrated-gradients internal batch", "16")
+        .option("save", "DIR", "save each method's result as .npy");
+    if (!f.parse(std::vector<std::string>(argv + 1, argv + argc))) {
+        std::cout << f.help();
+        std::exit(0);
     }
-    if (o.model.empty()) usage("no model given");
-    if (o.runs < 1 || o.warmup < 0 || o.batch < 1 || o.size < 1 || o.steps < 1 || o.ig_batch < 1)
-        usage("runs, batch, size, steps and ig-batch must be positive");
+    if (f.positional_args().size() != 1) throw deepvis::cli::usage_error("give one model" + f.see_help());
+    options o;
+    o.model = f.positional_args().front();
+    const auto positive = [&](const char* name) {
+        const long long v = f.get_int(name);
+        if (v < 1) throw deepvis::cli::usage_error(std::string("flag --") + name + ": must be >= 1");
+        return v;
+    };
+    o.runs = static_cast<int>(positive("runs"));
+    o.warmup = static_cast<int>(f.get_int("warmup"));
+    if (o.warmup < 0) throw deepvis::cli::usage_error("flag --warmup: must be >= 0");
+    o.batch = static_cast<int>(positive("batch"));
+    o.size = static_cast<int>(positive("size"));
+    o.cls = f.get_string("class") == "top1" ? -1 : static_cast<int>(f.get_int("class"));
+    o.per_node = f.get_bool("per-node");
+    if (f.has("layer")) o.layer = f.get_string("layer");
+    if (f.has("save")) o.save_dir = f.get_string("save");
+    o.steps = static_cast<std::size_t>(positive("steps"));
+    o.ig_batch = static_cast<std::size_t>(positive("ig-batch"));
+    if (f.has("attribution")) {
+        o.attribution = split_list(f.get_string("attribution"));
+        for (const auto& m : o.attribution)
+            if (find_method(m) == nullptr)
+                throw deepvis::cli::usage_error("unknown attribution method '" + m + "' (guided, ig, " +
+                                                deepvis::cli::attribution_method_names() + ")");
+    }
+    const std::string t = f.get_string("task");
+    if (t != "both" && t != "forward" && t != "saliency" && t != "none")
+        throw deepvis::cli::usage_error("flag --task: unknown task '" + t +
+                                        "', expected both, forward, saliency or none");
+    o.forward = t == "both" || t == "forward";
+    o.saliency = t == "both" || t == "saliency";
     return o;
 }
 
@@ -172,7 +166,8 @@ tensor one_hot_like(const tensor& scores, const deepvis::class_indices& classes)
     const std::size_t k = scores.shape().back();
     for (std::size_t n = 0; n < scores.shape()[0]; ++n) {
         const std::int64_t cls = classes[classes.size() == 1 ? 0 : n];
-        if (cls < 0 || static_cast<std::size_t>(cls) >= k) usage("--class is outside [0, " + std::to_string(k) + ")");
+        if (cls < 0 || static_cast<std::size_t>(cls) >= k)
+            throw deepvis::cli::usage_error("flag --class: outside [0, " + std::to_string(k) + ")");
         g(n, static_cast<std::size_t>(cls)) = 1.0f;
     }
     return g;
@@ -296,8 +291,8 @@ tensor attribute(const deepvis::nn::network& net, const tensor& x, const deepvis
 }  // namespace
 
 int main(int argc, char** argv) {
-    const options o = parse(argc, argv);
     try {
+        const options o = parse(argc, argv);
         const auto load_start = clock_type::now();
         const deepvis::nn::network net = deepvis::io::load_network(o.model);
         const double load_ms = ms_since(load_start);
@@ -385,6 +380,9 @@ int main(int argc, char** argv) {
         }
         js << "}";
         std::cout << js.str() << std::endl;
+    } catch (const deepvis::cli::usage_error& e) {
+        std::cerr << "bench_network: " << e.what() << "\n";
+        return 2;
     } catch (const std::exception& e) {
         std::cerr << "bench_network: " << e.what() << "\n";
         return 1;

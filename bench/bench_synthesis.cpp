@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "bench_common.hpp"
+#include "deepvis/command_line.hpp"
 
 namespace {
 
@@ -49,64 +50,56 @@ struct options {
     std::int64_t cls = 0;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-    std::cerr << "bench_synthesis: " << why << "\n"
-              << "usage: bench_synthesis MODEL.onnx --task class|style [--size H,W] [--steps 10] [--runs 5]\n"
-              << "         [--warmup 1] [--class 0] [--content C.npy --style S.npy --content-layer L\n"
-              << "         --style-layers A,B --style-weights W,W] [--check X.npy]\n";
-    std::exit(2);
-}
-
+/// The command line, parsed by the CLI's own parser (CLI11; errors as one line, exit 2).
 options parse(int argc, char** argv) {
-    options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) usage(a + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--task")
-            o.task = value();
-        else if (a == "--size") {
-            const auto hw = split_list(value());
-            if (hw.size() != 2) usage("--size needs H,W");
-            o.height = std::stoul(hw[0]);
-            o.width = std::stoul(hw[1]);
-        } else if (a == "--steps")
-            o.steps = std::stoul(value());
-        else if (a == "--runs")
-            o.runs = std::stoi(value());
-        else if (a == "--warmup")
-            o.warmup = std::stoi(value());
-        else if (a == "--class")
-            o.cls = std::stoll(value());
-        else if (a == "--content")
-            o.content = value();
-        else if (a == "--style")
-            o.style = value();
-        else if (a == "--content-layer")
-            o.content_layer = value();
-        else if (a == "--style-layers")
-            o.style_layers = split_list(value());
-        else if (a == "--style-weights") {
-            for (const auto& w : split_list(value())) o.style_weights.push_back(std::stod(w));
-        } else if (a == "--check")
-            o.check = value();
-        else if (!a.empty() && a[0] == '-')
-            usage("unknown option '" + a + "'");
-        else if (o.model.empty())
-            o.model = a;
-        else
-            usage("more than one model given");
+    using deepvis::cli::usage_error;
+    deepvis::cli::command_line f("bench_synthesis", "MODEL.onnx --task class|style [options]",
+                                 "Times steps of a class-model visualisation or a style transfer.");
+    f.positionals(1);
+    f.required("task", "class|style", "what to time")
+        .option("size", "H,W", "image size", "224,224")
+        .option("steps", "N", "optimiser steps per run", "10")
+        .option("runs", "N", "timed runs", "5")
+        .option("warmup", "N", "untimed runs first", "1")
+        .option("class", "C", "the class of the class model", "0")
+        .option("content", "C.npy", "style: the content image")
+        .option("style", "S.npy", "style: the style image")
+        .option("content-layer", "L", "style: the content layer")
+        .option("style-layers", "A,B,...", "style: the style layers")
+        .option("style-weights", "W,W,...", "style: one weight per style layer (default 1)")
+        .option("check", "X.npy", "also print the objective and its gradient norm at X");
+    if (!f.parse(std::vector<std::string>(argv + 1, argv + argc))) {
+        std::cout << f.help();
+        std::exit(0);
     }
-    if (o.model.empty()) usage("no model given");
-    if (o.task != "class" && o.task != "style") usage("--task must be class or style");
-    if (o.steps < 1 || o.runs < 1 || o.warmup < 0) usage("steps and runs must be positive");
+    if (f.positional_args().size() != 1) throw usage_error("give one model" + f.see_help());
+    options o;
+    o.model = f.positional_args().front();
+    o.task = f.get_string("task");
+    if (o.task != "class" && o.task != "style") throw usage_error("flag --task: expected class or style");
+    const std::vector<long long> hw = f.get_ints("size");
+    if (hw.size() != 2 || hw[0] < 1 || hw[1] < 1) throw usage_error("flag --size: expected H,W, both >= 1");
+    o.height = static_cast<std::size_t>(hw[0]);
+    o.width = static_cast<std::size_t>(hw[1]);
+    const long long steps = f.get_int("steps"), runs = f.get_int("runs"), warmup = f.get_int("warmup");
+    if (steps < 1 || runs < 1 || warmup < 0) throw usage_error("steps and runs must be >= 1, warmup >= 0");
+    o.steps = static_cast<std::size_t>(steps);
+    o.runs = static_cast<int>(runs);
+    o.warmup = static_cast<int>(warmup);
+    o.cls = f.get_int("class");
+    if (f.has("content")) o.content = f.get_string("content");
+    if (f.has("style")) o.style = f.get_string("style");
+    if (f.has("content-layer")) o.content_layer = f.get_string("content-layer");
+    if (f.has("check")) o.check = f.get_string("check");
+    if (f.has("style-layers")) o.style_layers = split_list(f.get_string("style-layers"));
+    if (f.has("style-weights"))
+        for (const float w : f.get_floats("style-weights")) o.style_weights.push_back(w);
     if (o.task == "style" &&
         (o.content.empty() || o.style.empty() || o.content_layer.empty() || o.style_layers.empty()))
-        usage("--task style needs --content, --style, --content-layer and --style-layers");
+        throw usage_error("--task style needs --content, --style, --content-layer and --style-layers");
     if (o.style_weights.empty()) o.style_weights.assign(o.style_layers.size(), 1.0);
-    if (o.style_weights.size() != o.style_layers.size()) usage("one --style-weights value per style layer");
+    if (o.style_weights.size() != o.style_layers.size())
+        throw usage_error("flag --style-weights: one value per style layer");
     return o;
 }
 
@@ -143,8 +136,8 @@ deepvis::style_transfer_options style_options(const options& o, std::size_t iter
 }  // namespace
 
 int main(int argc, char** argv) {
-    const options o = parse(argc, argv);
     try {
+        const options o = parse(argc, argv);
         const deepvis::nn::network net = deepvis::io::load_network(o.model);
         const deepvis::shape_type shape = {1, 3, o.height, o.width};
         tensor content, style;
@@ -202,6 +195,9 @@ int main(int argc, char** argv) {
                   << o.width << "], \"steps\": " << o.steps << ", \"openblas_threads\": \"" << (threads ? threads : "")
                   << "\", \"threads\": " << deepvis::num_threads() << ", \"step_ms\": " << json_timing(samples)
                   << check.str() << "}\n";
+    } catch (const deepvis::cli::usage_error& e) {
+        std::cerr << "bench_synthesis: " << e.what() << '\n';
+        return 2;
     } catch (const std::exception& e) {
         std::cerr << "bench_synthesis: " << e.what() << '\n';
         return 1;

@@ -4,6 +4,7 @@
 // -fsyntax-only and passes when the compiler prints the expected message
 // (tests/compile_fail/CMakeLists.txt).
 #include <deepvis/attribution.hpp>
+#include <deepvis/nn/network.hpp>
 #include <deepvis/synthesis.hpp>
 
 /// Has a trace type but nothing else a Model needs.

@@ -1,6 +1,7 @@
+#include "deepvis/gallery/html_report.hpp"
+
 #include <doctest/doctest.h>
 
-#include <deepvis/viz/html_report.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "deepvis/gallery/stage.hpp"
 
 using namespace deepvis;
+using namespace deepvis::cli;
 
 namespace {
 
@@ -36,18 +38,17 @@ struct temporary_folder {
 }  // namespace
 
 TEST_CASE("html_report: figures, image tables and tables are rendered with escaped text") {
-    viz::html_report r{.title = "a <report> & \"more\""};
+    html_report r{.title = "a <report> & \"more\""};
     r.sections.push_back({.id = "one", .title = "First", .description = "x < y"});
-    r.sections.back().blocks.push_back(viz::report_figure{.src = "one_a.png", .caption = "caption 'a'"});
-    r.sections.back().blocks.push_back(viz::report_image_table{
+    r.sections.back().blocks.push_back(report_figure{.src = "one_a.png", .caption = "caption 'a'"});
+    r.sections.back().blocks.push_back(report_image_table{
         .columns = {"image", "map"},
         .rows = {{.header = "row <1>",
                   .cells = {{.src = "one_b.png", .label = "p = 0.9"}, {.src = "", .label = "text only"}}}},
         .caption = "table caption"});
-    r.sections.back().blocks.push_back(
-        viz::report_table{.columns = {"method", "AUC"}, .rows = {{"saliency", "0.123"}}});
+    r.sections.back().blocks.push_back(report_table{.columns = {"method", "AUC"}, .rows = {{"saliency", "0.123"}}});
     r.sections.back().seconds = 1.5;
-    const std::string html = viz::render_html(r);
+    const std::string html = render_html(r);
     CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
     CHECK(html.find("a &lt;report&gt; &amp; &quot;more&quot;") != std::string::npos);
     CHECK(html.find("<report>") == std::string::npos);
@@ -67,11 +68,10 @@ TEST_CASE("html_report: figures, image tables and tables are rendered with escap
 }
 
 TEST_CASE("html_report: failed and unavailable sections show their message and are counted") {
-    viz::html_report r{.title = "t"};
-    r.sections.push_back({.id = "bad", .title = "Bad", .status = viz::report_status::failed, .message = "shape <3>"});
-    r.sections.push_back(
-        {.id = "na", .title = "N/A", .status = viz::report_status::skipped, .message = "no autoencoder"});
-    const std::string html = viz::render_html(r);
+    html_report r{.title = "t"};
+    r.sections.push_back({.id = "bad", .title = "Bad", .status = report_status::failed, .message = "shape <3>"});
+    r.sections.push_back({.id = "na", .title = "N/A", .status = report_status::skipped, .message = "no autoencoder"});
+    const std::string html = render_html(r);
     CHECK(html.find("FAILED") != std::string::npos);
     CHECK(html.find("shape &lt;3&gt;") != std::string::npos);
     CHECK(html.find("not available") != std::string::npos);
@@ -81,13 +81,13 @@ TEST_CASE("html_report: failed and unavailable sections show their message and a
 
 TEST_CASE("html_report: save_html_report writes the page atomically") {
     temporary_folder dir;
-    viz::html_report r{.title = "saved"};
-    viz::save_html_report(dir.path / "index.html", r);
+    html_report r{.title = "saved"};
+    save_html_report(dir.path / "index.html", r);
     std::ifstream in(dir.path / "index.html");
     std::stringstream ss;
     ss << in.rdbuf();
-    CHECK(ss.str() == viz::render_html(r));
-    CHECK_THROWS_AS(viz::save_html_report(dir.path / "missing" / "index.html", r), io_error);
+    CHECK(ss.str() == render_html(r));
+    CHECK_THROWS_AS(save_html_report(dir.path / "missing" / "index.html", r), io_error);
 }
 
 TEST_CASE("gallery run_stages: a failing stage is reported and the others still run") {
@@ -107,19 +107,19 @@ TEST_CASE("gallery run_stages: a failing stage is reported and the others still 
          [](figures&) { throw cli::gallery::not_applicable("needs an autoencoder"); }},
         {"fourth", "Fourth", "runs after the failure", [](figures& f) { f.text("still here"); }},
     };
-    viz::html_report report{.title = "stages"};
+    html_report report{.title = "stages"};
     std::ostringstream progress;
     const auto result = cli::gallery::run_stages(stages, dir.path, report, progress);
     CHECK(result.total == 4);
     CHECK(result.failed == 1);
     CHECK(result.skipped == 1);
     REQUIRE(report.sections.size() == 4);
-    CHECK(report.sections[0].status == viz::report_status::ok);
-    CHECK(report.sections[1].status == viz::report_status::failed);
+    CHECK(report.sections[0].status == report_status::ok);
+    CHECK(report.sections[1].status == report_status::failed);
     CHECK(report.sections[1].message == "second: something is wrong");
     CHECK(report.sections[1].blocks.size() == 1);  // what it produced before failing is kept
-    CHECK(report.sections[2].status == viz::report_status::skipped);
-    CHECK(report.sections[3].status == viz::report_status::ok);
+    CHECK(report.sections[2].status == report_status::skipped);
+    CHECK(report.sections[3].status == report_status::ok);
     CHECK(std::filesystem::file_size(dir.path / "first_img.png") > 0);
     const std::string lines = progress.str();
     CHECK(occurrences(lines, "\n") == 4);  // one progress line per stage

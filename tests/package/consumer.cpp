@@ -1,7 +1,9 @@
-// A program of another project that uses deepvis through a task header only: a saliency map of a
-// small network built in C++. It links deepvis::deepvis alone, so it also proves that the task
-// headers do not pull in protobuf/ONNX. Its second source, umbrella.cpp, includes <deepvis/deepvis.hpp>.
+// A program of another project that uses deepvis through a task header and the network executor:
+// a saliency map of a small network built in C++. It links deepvis::deepvis alone, so it also
+// proves that these headers do not pull in protobuf/ONNX. Its second source, umbrella.cpp,
+// includes <deepvis/deepvis.hpp>.
 #include <cmath>
+#include <deepvis/nn/network.hpp>
 #include <deepvis/saliency.hpp>
 #include <iostream>
 

@@ -9,10 +9,11 @@
 #include <deepvis/train/binary_cross_entropy.hpp>
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/fit.hpp>
-#include <deepvis/train/history.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/noise.hpp>
 #include <vector>
+
+#include "deepvis/training_history.hpp"
 
 using namespace deepvis;
 
@@ -92,9 +93,9 @@ TEST_CASE("fit: 250 Adam steps on 2000 images lower the cross-entropy clearly") 
     CHECK(h.epochs.back().test_loss < 0.4 * before.loss);
     CHECK(h.epochs.back().test_accuracy > 0.7);
     CHECK(h.epochs.back().train_loss < h.epochs.front().train_loss);
-    const std::string csv = train::metrics_csv(h.epochs);
+    const std::string csv = cli::metrics_csv(h.epochs);
     CHECK(csv.rfind("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n1,", 0) == 0);
-    const std::string svg = train::loss_plot_svg(h.epochs);
+    const std::string svg = cli::loss_plot_svg(h.epochs);
     CHECK(svg.find("train loss") != std::string::npos);
     CHECK(svg.find("test loss") != std::string::npos);
 }

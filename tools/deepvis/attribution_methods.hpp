@@ -12,6 +12,7 @@
 #include <deepvis/attribution.hpp>
 #include <deepvis/core/checked.hpp>
 #include <deepvis/io/npy.hpp>
+#include <deepvis/nn/network.hpp>
 #include <map>
 #include <sstream>
 #include <string>

@@ -12,7 +12,6 @@
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/image.hpp>
 #include <deepvis/io/onnx.hpp>
-#include <deepvis/viz/html_report.hpp>
 #include <filesystem>
 #include <iterator>
 #include <ostream>
@@ -27,6 +26,7 @@
 #include "gallery/attribution_stages.hpp"
 #include "gallery/autoencoder_stages.hpp"
 #include "gallery/context.hpp"
+#include "gallery/html_report.hpp"
 #include "gallery/stage.hpp"
 #include "gallery/synthesis_stages.hpp"
 
@@ -257,17 +257,17 @@ int run_gallery(const std::vector<std::string>& args, std::ostream& out) {
     out << "deepvis gallery: " << ctx.count() << " images, model " << model_path << (ctx.quick ? " (quick)" : "")
         << " → " << folder.string() << '\n';
 
-    viz::html_report report{.title = "deepvis gallery",
-                            .subtitle = "Model " + ctx.model_path + " (" + describe_input(ctx.model) + ", " +
-                                        std::to_string(classes) + " classes); " + std::to_string(ctx.count()) +
-                                        " images: " + ctx.preprocessing_caption + "; seed " + std::to_string(ctx.seed) +
-                                        (ctx.quick ? "; --quick: fewer images, steps and samples" : "") + "."};
+    html_report report{.title = "deepvis gallery",
+                       .subtitle = "Model " + ctx.model_path + " (" + describe_input(ctx.model) + ", " +
+                                   std::to_string(classes) + " classes); " + std::to_string(ctx.count()) +
+                                   " images: " + ctx.preprocessing_caption + "; seed " + std::to_string(ctx.seed) +
+                                   (ctx.quick ? "; --quick: fewer images, steps and samples" : "") + "."};
     const gallery::run_result result = gallery::run_stages(stages, folder, report, out);
     report.footer = "Times are wall-clock on this machine, single process; OpenBLAS threads: " +
                     std::string(std::getenv("OPENBLAS_NUM_THREADS") ? std::getenv("OPENBLAS_NUM_THREADS") : "default") +
                     ".";
     const fs::path index = folder / "index.html";
-    viz::save_html_report(index, report);
+    save_html_report(index, report);
     out << "wrote " << index.string() << ": " << result.total << " stages, " << result.failed << " failed";
     if (result.skipped) out << ", " << result.skipped << " not available";
     out << '\n';

@@ -3,10 +3,10 @@
 /// images' pixels to 2-D beside it. Prints, for each map, the leave-one-out 5-NN accuracy and
 /// the silhouette — how well the classes separate in 2-D.
 #include <cstdint>
+#include <deepvis/io/atomic_file.hpp>
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/train/batches.hpp>
-#include <deepvis/train/history.hpp>
 #include <deepvis/train/rng.hpp>
 #include <deepvis/viz/pca.hpp>
 #include <deepvis/viz/plot.hpp>
@@ -19,6 +19,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "training_history.hpp"
 
 namespace deepvis::cli {
 
@@ -75,7 +76,7 @@ int run_latent(const std::vector<std::string>& args, std::ostream& out) {
                                    .height = 480});
         svg = viz::side_by_side_svg({svg, pca_svg});
     }
-    train::write_text_file(f.get_string("out"), svg);
+    io::write_file_atomic(f.get_string("out"), svg);
     out << "wrote " << f.get_string("out") << '\n';
     return 0;
 }

@@ -7,6 +7,7 @@
 /// Reproducible bit for bit for a given seed with OPENBLAS_NUM_THREADS=1, e.g. the committed
 /// classifier:  OPENBLAS_NUM_THREADS=1 deepvis train classifier --epochs 5 --seed 1 --out models/fashion_cnn.onnx
 #include <cstdio>
+#include <deepvis/io/atomic_file.hpp>
 #include <deepvis/io/idx.hpp>
 #include <deepvis/io/onnx.hpp>
 #include <deepvis/solvers/adam.hpp>
@@ -14,7 +15,6 @@
 #include <deepvis/train/binary_cross_entropy.hpp>
 #include <deepvis/train/cross_entropy.hpp>
 #include <deepvis/train/fit.hpp>
-#include <deepvis/train/history.hpp>
 #include <deepvis/train/models.hpp>
 #include <deepvis/train/noise.hpp>
 #include <filesystem>
@@ -26,6 +26,7 @@
 
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "training_history.hpp"
 
 namespace deepvis::cli {
 
@@ -64,8 +65,8 @@ public:
         if (std::isfinite(e.test_accuracy)) m_out << ", test accuracy " << e.test_accuracy;
         m_out << ", " << std::setprecision(3) << e.seconds << " s" << std::endl;
         io::save_onnx(m_net.definition(), m_model);
-        if (!m_csv.empty()) train::write_text_file(m_csv, train::metrics_csv(m_history));
-        if (!m_plot.empty()) train::write_text_file(m_plot, train::loss_plot_svg(m_history, m_title));
+        if (!m_csv.empty()) io::write_file_atomic(m_csv, metrics_csv(m_history));
+        if (!m_plot.empty()) io::write_file_atomic(m_plot, loss_plot_svg(m_history, m_title));
         return false;
     }
 

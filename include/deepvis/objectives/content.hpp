@@ -19,9 +19,11 @@ enum class reduction { sum, mean };
 }  // namespace objectives
 
 namespace detail {
-// Σ_n Σ_e (a[n,e] − t[n or 0, e])², gradient 2·scale·(a − t) written to g, returns the sum.
-inline double squared_distance(const char* who, const std::string& layer, const tensor& a, const tensor& target,
-                               tensor& g, float scale) {
+// Σ_n scale_n · Σ_e (a[n,e] − t[n or 0, e])², with gradient 2·scale_n·(a − t) written to g;
+// scale_of(t_n, per) gives image n's scale from its target features.
+template <class ScaleOf>
+double squared_distance(const char* who, const std::string& layer, const tensor& a, const tensor& target, tensor& g,
+                        ScaleOf scale_of) {
     const std::size_t n = a.dimension() ? a.shape()[0] : 1;
     const std::size_t per = n ? a.size() / n : 0;
     const bool broadcast = target.size() == per && a.size() != per;
@@ -29,18 +31,22 @@ inline double squared_distance(const char* who, const std::string& layer, const 
                   who << " '" << layer << "': target has shape " << shape_string(target.shape())
                       << ", the activation has shape " << shape_string(a.shape()));
     ensure_shape(g, a.shape());
-    double s = 0.0;
+    double total = 0.0;
     for (std::size_t b = 0; b < n; ++b) {
         const float* pa = a.data() + b * per;
         const float* pt = target.data() + (broadcast ? 0 : b * per);
         float* pg = g.data() + b * per;
+        const double scale = scale_of(pt, per);
+        const auto two_scale = static_cast<float>(2.0 * scale);
+        double s = 0.0;
         for (std::size_t e = 0; e < per; ++e) {
             const float d = pa[e] - pt[e];
             s += double(d) * d;
-            pg[e] = 2.0f * scale * d;
+            pg[e] = two_scale * d;
         }
+        total += scale * s;
     }
-    return s;
+    return total;
 }
 }  // namespace detail
 
@@ -56,9 +62,9 @@ struct content_loss {
 
     std::string tap() const { return layer; }
     double loss_and_gradient(const tensor& a, tensor& g) const {
-        const double r = reduction == reduction::mean ? 1.0 / static_cast<double>(a.size()) : 1.0;
-        const double s = detail::squared_distance("content_loss", layer, a, target, g, static_cast<float>(weight * r));
-        return weight * r * s;
+        const double scale = weight * (reduction == reduction::mean ? 1.0 / static_cast<double>(a.size()) : 1.0);
+        return detail::squared_distance("content_loss", layer, a, target, g,
+                                        [scale](const float*, std::size_t) { return scale; });
     }
 };
 
@@ -72,35 +78,13 @@ struct feature_match {
 
     std::string tap() const { return layer; }
     double loss_and_gradient(const tensor& a, tensor& g) const {
-        const std::size_t n = a.dimension() ? a.shape()[0] : 1, per = n ? a.size() / n : 0;
-        const bool broadcast = target.size() == per && a.size() != per;
-        DEEPVIS_CHECK(target.size() == a.size() || broadcast, shape_error,
-                      "feature_match '" << layer << "': target has shape " << shape_string(target.shape())
-                                        << ", the activation has shape " << shape_string(a.shape()));
-        ensure_shape(g, a.shape());
-        double total = 0.0;
-        for (std::size_t b = 0; b < n; ++b) {
-            const float* pa = a.data() + b * per;
-            const float* pt = target.data() + (broadcast ? 0 : b * per);
-            float* pg = g.data() + b * per;
-            double scale = 1.0;
-            if (normalize) {
-                double t2 = 0.0;
-                for (std::size_t e = 0; e < per; ++e) t2 += double(pt[e]) * pt[e];
-                DEEPVIS_CHECK(t2 > 0.0, config_error,
-                              "feature_match '" << layer << "': the target features are all zero");
-                scale = 1.0 / t2;
-            }
-            double s = 0.0;
-            const auto two_scale = static_cast<float>(2.0 * scale);
-            for (std::size_t e = 0; e < per; ++e) {
-                const float d = pa[e] - pt[e];
-                s += double(d) * d;
-                pg[e] = two_scale * d;
-            }
-            total += scale * s;
-        }
-        return total;
+        return detail::squared_distance("feature_match", layer, a, target, g, [&](const float* pt, std::size_t per) {
+            if (!normalize) return 1.0;
+            double t2 = 0.0;
+            for (std::size_t e = 0; e < per; ++e) t2 += double(pt[e]) * pt[e];
+            DEEPVIS_CHECK(t2 > 0.0, config_error, "feature_match '" << layer << "': the target features are all zero");
+            return 1.0 / t2;
+        });
     }
 };
 

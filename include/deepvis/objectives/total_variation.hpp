@@ -8,6 +8,7 @@
 ///                    Kernel: core/kernels/total_variation.hpp.
 ///   l2:              L = weight · Σ x² (Simonyan et al. 2014, eq. 1: λ‖I‖²₂).
 ///   alpha_norm:      L = weight · Σ |x|^α (Mahendran & Vedaldi 2015, eq. 5; α = 6 there).
+#include <algorithm>
 #include <cmath>
 #include <deepvis/core/error.hpp>
 #include <deepvis/core/kernels/total_variation.hpp>
@@ -16,6 +17,16 @@
 #include <string>
 
 namespace deepvis {
+namespace detail {
+// An image penalty as an Objective term: its gradient written to a zeroed g.
+template <class Penalty>
+double loss_from_penalty(const Penalty& term, const tensor& x, tensor& g) {
+    ensure_shape(g, x.shape());
+    std::fill(g.begin(), g.end(), 0.0f);
+    return term.penalty(x, g);
+}
+}  // namespace detail
+
 inline namespace objectives {
 
 struct total_variation {
@@ -44,11 +55,7 @@ struct l2 {
     double weight = 1.0;
 
     std::string tap() const { return input_tap; }
-    double loss_and_gradient(const tensor& x, tensor& g) const {
-        ensure_shape(g, x.shape());
-        std::fill(g.begin(), g.end(), 0.0f);
-        return penalty(x, g);
-    }
+    double loss_and_gradient(const tensor& x, tensor& g) const { return detail::loss_from_penalty(*this, x, g); }
     double penalty(const tensor& x, tensor& g) const {
         const float two_w = static_cast<float>(2.0 * weight);
         double s = 0.0;
@@ -66,11 +73,7 @@ struct alpha_norm {
     double weight = 1.0;
 
     std::string tap() const { return input_tap; }
-    double loss_and_gradient(const tensor& x, tensor& g) const {
-        ensure_shape(g, x.shape());
-        std::fill(g.begin(), g.end(), 0.0f);
-        return penalty(x, g);
-    }
+    double loss_and_gradient(const tensor& x, tensor& g) const { return detail::loss_from_penalty(*this, x, g); }
     double penalty(const tensor& x, tensor& g) const {
         DEEPVIS_CHECK(alpha >= 1.0, config_error, "alpha_norm: alpha " << alpha << " must be at least 1");
         double s = 0.0;

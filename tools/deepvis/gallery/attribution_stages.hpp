@@ -113,10 +113,10 @@ inline stage predictions_stage(context& ctx) {
     return {"predictions", "Predictions",
             "The classifier's three most probable classes for each image (softmax of the class scores).",
             [&ctx](figures& f) {
-                viz::report_image_table t{.columns = {"image", "input", "1st", "2nd", "3rd"}};
+                report_image_table t{.columns = {"image", "input", "1st", "2nd", "3rd"}};
                 std::size_t correct = 0, known = 0;
                 for (std::size_t i = 0; i < ctx.count(); ++i) {
-                    viz::report_image_table::row r{.header = image_row_header(ctx, i), .cells = {}};
+                    report_image_table::row r{.header = image_row_header(ctx, i), .cells = {}};
                     r.cells.push_back({.src = f.png("input_" + std::to_string(i), zoom(item(ctx.pixels, i), ctx.zoom)),
                                        .label = ctx.names[i]});
                     for (std::size_t c : top_classes(ctx.probabilities[i], 3))
@@ -151,13 +151,13 @@ inline stage attribution_stage(context& ctx, bool perturbation) {
                   "image (jet, α = 0.5).";
     return {id, title, description, [&ctx, perturbation](figures& f) {
                 const auto methods = gallery_methods(perturbation);
-                viz::report_image_table t{.columns = {"image", "input"}};
+                report_image_table t{.columns = {"image", "input"}};
                 for (const auto* m : methods) t.columns.push_back(m->title);
                 std::vector<const tensor*> maps;
                 for (const auto* m : methods) maps.push_back(&method_map(ctx, *m));
                 const int width = ctx.is_large() ? 128 : 0;
                 for (std::size_t i = 0; i < ctx.count(); ++i) {
-                    viz::report_image_table::row r{.header = image_row_header(ctx, i), .cells = {}};
+                    report_image_table::row r{.header = image_row_header(ctx, i), .cells = {}};
                     r.cells.push_back({.src = f.png("input_" + std::to_string(i), zoom(item(ctx.pixels, i), ctx.zoom)),
                                        .label = "predicted: " + ctx.label(ctx.top1[i]),
                                        .width = width});
@@ -195,11 +195,11 @@ inline stage gradcam_top3_stage(context& ctx) {
         [&ctx](figures& f) {
             const std::size_t k = std::min<std::size_t>(3, ctx.classes());
             const top_k_cams cams = gradcam_top_k(ctx.model, ctx.x, k);
-            viz::report_image_table t{.columns = {"image", "input"}};
+            report_image_table t{.columns = {"image", "input"}};
             for (std::size_t r = 0; r < k; ++r) t.columns.push_back("rank " + std::to_string(r + 1));
             const int width = ctx.is_large() ? 180 : 0;
             for (std::size_t i = 0; i < ctx.count(); ++i) {
-                viz::report_image_table::row row{.header = image_row_header(ctx, i), .cells = {}};
+                report_image_table::row row{.header = image_row_header(ctx, i), .cells = {}};
                 row.cells.push_back({.src = f.png("input_" + std::to_string(i), zoom(item(ctx.pixels, i), ctx.zoom)),
                                      .label = {},
                                      .width = width});
@@ -285,7 +285,7 @@ inline stage faithfulness_stage(context& ctx) {
         [&ctx](figures& f) {
             const class_indices cls(ctx.top1.begin(), ctx.top1.end());
             const faithfulness_options options{.step_fraction = ctx.is_large() || ctx.quick ? 1.0 / 16.0 : 1.0 / 64.0};
-            viz::report_table t{.columns = {"method", "deletion AUC ↓", "insertion AUC ↑", "insertion − deletion"}};
+            report_table t{.columns = {"method", "deletion AUC ↓", "insertion AUC ↑", "insertion − deletion"}};
             std::vector<viz::series> deletion, insertion;
             auto add = [&](const std::string& title, const tensor& map) {
                 const auto d = deletion_curve(ctx.model, ctx.x, map, cls, options);
@@ -364,7 +364,7 @@ inline stage object_mask_stage(context& ctx) {
             DEEPVIS_ASSERT(m != nullptr);
             const tensor map = pixel_importance(*m, method_map(ctx, *m));
             const object_mask_options options{};
-            viz::report_image_table t{.columns = {"image", "input", "saliency", "seeds", "object mask and box"}};
+            report_image_table t{.columns = {"image", "input", "saliency", "seeds", "object mask and box"}};
             const int width = ctx.is_large() ? 180 : 0;
             const std::size_t h = ctx.x.shape()[2], w = ctx.x.shape()[3];
             for (std::size_t i = 0; i < ctx.count(); ++i) {

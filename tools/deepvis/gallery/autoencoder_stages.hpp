@@ -113,7 +113,7 @@ inline stage denoising_stage(context& ctx) {
             }};
 }
 
-/// The per-epoch metrics a training run writes (train/history.hpp): columns by header name.
+/// The per-epoch metrics a training run writes (tools/deepvis/training_history.hpp): columns by header name.
 struct metrics_table {
     std::vector<std::string> columns;
     std::vector<std::vector<double>> rows;
@@ -226,7 +226,7 @@ inline stage latent_stage(context& ctx) {
             std::vector<int> labels;
             train::gather_rows(ctx.test->labels, order, labels);
             std::vector<std::string> panels;
-            viz::report_table t{.columns = {"map", "5-NN accuracy", "silhouette"}};
+            report_table t{.columns = {"map", "5-NN accuracy", "silhouette"}};
             for (const auto& [path, what] :
                  {std::pair{ctx.autoencoder, "autoencoder"}, std::pair{ctx.denoiser, "denoiser"}}) {
                 if (path.empty()) continue;

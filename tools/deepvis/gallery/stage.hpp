@@ -17,7 +17,6 @@
 #include <deepvis/core/tensor.hpp>
 #include <deepvis/io/atomic_file.hpp>
 #include <deepvis/io/image.hpp>
-#include <deepvis/viz/html_report.hpp>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -26,6 +25,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "html_report.hpp"
 
 namespace deepvis::cli::gallery {
 
@@ -50,13 +51,13 @@ public:
     }
 
     void figure(const std::string& src, const std::string& caption, int width = 0) {
-        m_blocks.push_back(viz::report_figure{.src = src, .caption = caption, .width = width});
+        m_blocks.push_back(report_figure{.src = src, .caption = caption, .width = width});
     }
-    void add(viz::report_block block) { m_blocks.push_back(std::move(block)); }
-    void text(const std::string& t) { m_blocks.push_back(viz::report_text{t}); }
+    void add(report_block block) { m_blocks.push_back(std::move(block)); }
+    void text(const std::string& t) { m_blocks.push_back(report_text{t}); }
 
     const std::filesystem::path& folder() const { return m_folder; }
-    std::vector<viz::report_block>& blocks() { return m_blocks; }
+    std::vector<report_block>& blocks() { return m_blocks; }
 
     /// Letters, digits, '-' and '_' kept; anything else (e.g. the '/' of ONNX tensor names) becomes '_'.
     static std::string file_safe(std::string name) {
@@ -68,7 +69,7 @@ public:
 private:
     std::filesystem::path m_folder;
     std::string m_prefix;
-    std::vector<viz::report_block> m_blocks;
+    std::vector<report_block> m_blocks;
 };
 
 /// One stage of the gallery.
@@ -90,8 +91,8 @@ struct run_result {
 };
 
 /// Runs every stage into `report.sections`, one progress line per stage on `out`.
-inline run_result run_stages(const std::vector<stage>& stages, const std::filesystem::path& folder,
-                             viz::html_report& report, std::ostream& out) {
+inline run_result run_stages(const std::vector<stage>& stages, const std::filesystem::path& folder, html_report& report,
+                             std::ostream& out) {
     run_result result;
     result.total = stages.size();
     const int width = static_cast<int>(std::to_string(stages.size()).size());
@@ -102,30 +103,30 @@ inline run_result run_stages(const std::vector<stage>& stages, const std::filesy
         out << '[' << std::setw(width) << i + 1 << '/' << stages.size() << "] " << s.title
             << std::string(title_width + 1 - s.title.size(), ' ') << std::flush;
         figures f(folder, s.id);
-        viz::report_section section{.id = s.id, .title = s.title, .description = s.description};
+        report_section section{.id = s.id, .title = s.title, .description = s.description};
         const auto start = std::chrono::steady_clock::now();
         try {
             s.run(f);
         } catch (const not_applicable& e) {
-            section.status = viz::report_status::skipped;
+            section.status = report_status::skipped;
             section.message = e.what();
         } catch (const std::exception& e) {
-            section.status = viz::report_status::failed;
+            section.status = report_status::failed;
             section.message = e.what();
         } catch (...) {
-            section.status = viz::report_status::failed;
+            section.status = report_status::failed;
             section.message = "unknown failure";
         }
         section.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         section.blocks = std::move(f.blocks());
         std::ostringstream line;
         line << std::fixed << std::setprecision(2) << section.seconds << " s";
-        if (section.status == viz::report_status::ok) {
+        if (section.status == report_status::ok) {
             out << "ok      " << line.str() << '\n';
         } else {
             std::string message = section.message;
             std::replace(message.begin(), message.end(), '\n', ' ');
-            if (section.status == viz::report_status::failed) {
+            if (section.status == report_status::failed) {
                 ++result.failed;
                 out << "FAILED  " << line.str() << ": " << message << '\n';
             } else {

@@ -60,8 +60,8 @@ inline stage class_model_stage(context& ctx) {
                 // The images' shape: a model with free spatial dimensions does not give one.
                 .shape = {1, ctx.x.shape()[1], ctx.x.shape()[2], ctx.x.shape()[3]},
                 .image_parameterisation = fourier ? parameterisation::fourier : parameterisation::pixels};
-            viz::report_image_table t{.columns = {""}};
-            viz::report_image_table::row row{.header = "", .cells = {}};
+            report_image_table t{.columns = {""}};
+            report_image_table::row row{.header = "", .cells = {}};
             const int width = ctx.is_large() ? 180 : 0;
             for (std::size_t c : classes) {
                 const synthesis_result r = visualize_class(ctx.model, static_cast<std::int64_t>(c), o);
@@ -119,13 +119,13 @@ inline stage fooling_stage(context& ctx) {
                                     .preprocessing = ctx.preprocess.model_input()};
             const fooling_result r = fool(ctx.model, items(ctx.x, which), targets, o);
             const tensor fooled = to_pixels(ctx, r.image), originals = items(ctx.pixels, which);
-            viz::report_image_table t{.columns = {"image", "original", "fooling image", "difference (amplified)"}};
+            report_image_table t{.columns = {"image", "original", "fooling image", "difference (amplified)"}};
             const int width = ctx.is_large() ? 200 : 0;
             for (std::size_t i = 0; i < n; ++i) {
                 const tensor diff = item(fooled, i) - item(originals, i);
                 double linf = 0;
                 for (float v : diff) linf = std::max(linf, double(std::abs(v)));
-                viz::report_image_table::row row{.header = ctx.names[i], .cells = {}};
+                report_image_table::row row{.header = ctx.names[i], .cells = {}};
                 const std::string s = std::to_string(i);
                 row.cells.push_back({.src = f.png("original_" + s, zoom(item(originals, i), ctx.zoom)),
                                      .label = "predicted: " + ctx.label(r.original_class[i]),
@@ -169,8 +169,8 @@ inline stage inversion_stage(context& ctx) {
                 const std::vector<std::string> layers = spread(relus, 3);
                 const std::size_t iterations = ctx.quick ? 60 : 200;
                 const tensor reference = items(ctx.x, {0});
-                viz::report_image_table t{.columns = {"image", "original"}};
-                viz::report_image_table::row row{.header = ctx.names[0], .cells = {}};
+                report_image_table t{.columns = {"image", "original"}};
+                report_image_table::row row{.header = ctx.names[0], .cells = {}};
                 const int width = ctx.is_large() ? 200 : 0;
                 row.cells.push_back(
                     {.src = f.png("original", zoom(item(ctx.pixels, 0), ctx.zoom)), .label = {}, .width = width});
@@ -236,8 +236,8 @@ inline stage deep_dream_stage(context& ctx) {
                                  .preprocessing = ctx.preprocess.model_input(),
                                  .seed = ctx.seed};
             const int width = ctx.is_large() ? 200 : 0;
-            viz::report_image_table t{.columns = {"image", "original"}};
-            viz::report_image_table::row row{.header = ctx.names[0], .cells = {}};
+            report_image_table t{.columns = {"image", "original"}};
+            report_image_table::row row{.header = ctx.names[0], .cells = {}};
             row.cells.push_back(
                 {.src = f.png("original", zoom(item(ctx.pixels, 0), ctx.zoom)), .label = {}, .width = width});
             for (const auto& layer : layers) {
@@ -304,7 +304,7 @@ inline stage style_transfer_stage(context& ctx) {
                                          .seed = ctx.seed};
                 for (const auto& l : spread(relus, 5)) o.style_layers.emplace_back(l, ctx.is_large() ? 1e3 : 1e5);
                 const int width = ctx.is_large() ? 224 : 0;
-                viz::report_image_table t{.columns = {"style", "content", "style image", "result"}};
+                report_image_table t{.columns = {"style", "content", "style image", "result"}};
                 const tensor content = items(ctx.x, {0});
                 for (std::size_t s = 0; s < style_names.size(); ++s) {
                     const synthesis_result r = style_transfer(ctx.model, content, {{items(styles, {s}), 1.0}}, o);

@@ -1,10 +1,9 @@
 #pragma once
-/// What a training run leaves behind besides its weights: per-epoch metrics as CSV and the
+/// What `deepvis train` writes beside a model (application code, not the library): per-epoch metrics as CSV and the
 /// loss curve (train and test loss per epoch) as an SVG line plot (viz/plot.hpp).
 ///   metrics_csv(epochs):   header "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds",
 ///                          one row per epoch; NaN (no accuracy, no test set) is written empty.
 ///   loss_plot_svg(epochs, title): the two loss series against the epoch number.
-///   write_text_file(path, text):  atomically (io/atomic_file.hpp).
 #include <cmath>
 #include <deepvis/io/atomic_file.hpp>
 #include <deepvis/train/reports.hpp>
@@ -15,9 +14,9 @@
 #include <string>
 #include <vector>
 
-namespace deepvis::train {
+namespace deepvis::cli {
 
-inline std::string metrics_csv(const std::vector<epoch_report>& epochs) {
+inline std::string metrics_csv(const std::vector<train::epoch_report>& epochs) {
     std::ostringstream os;
     os << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n" << std::setprecision(8);
     auto cell = [&](double v) {
@@ -36,7 +35,7 @@ inline std::string metrics_csv(const std::vector<epoch_report>& epochs) {
     return os.str();
 }
 
-inline std::string loss_plot_svg(const std::vector<epoch_report>& epochs, const std::string& title = "loss") {
+inline std::string loss_plot_svg(const std::vector<train::epoch_report>& epochs, const std::string& title = "loss") {
     viz::series train{"train loss", {}, {}}, test{"test loss", {}, {}};
     for (const auto& e : epochs) {
         train.x.push_back(static_cast<double>(e.epoch));
@@ -51,8 +50,4 @@ inline std::string loss_plot_svg(const std::vector<epoch_report>& epochs, const 
     return viz::line_plot_svg(s, {.title = title, .x_label = "epoch", .y_label = "loss"});
 }
 
-inline void write_text_file(const std::filesystem::path& path, const std::string& text) {
-    io::write_file_atomic(path, text);
-}
-
-}  // namespace deepvis::train
+}  // namespace deepvis::cli

@@ -1,13 +1,13 @@
 #pragma once
-/// html_report: a self-contained HTML page of figures, image tables and number tables, one
-/// section per stage of an experiment, with a table of the stages' status and timings. Images
-/// are referenced by relative path (PNG or SVG files written beside the page), so the report
-/// opens from disk without network access: no external script, style sheet or font.
+/// html_report (the gallery's page; application code, not the library): a self-contained HTML page of figures, image
+/// tables and number tables, one section per stage of an experiment, with a table of the stages' status and timings.
+/// Images are referenced by relative path (PNG or SVG files written beside the page), so the report opens from disk
+/// without network access: no external script, style sheet or font.
 ///
-///   viz::html_report r{.title = "deepvis gallery"};
-///   auto& s = r.sections.emplace_back(viz::report_section{.id = "saliency", .title = "Saliency"});
-///   s.blocks.push_back(viz::report_figure{.src = "saliency_0.png", .caption = "|dS/dx|, class 3"});
-///   viz::save_html_report("out/index.html", r);
+///   cli::html_report r{.title = "deepvis gallery"};
+///   auto& s = r.sections.emplace_back(cli::report_section{.id = "saliency", .title = "Saliency"});
+///   s.blocks.push_back(cli::report_figure{.src = "saliency_0.png", .caption = "|dS/dx|, class 3"});
+///   cli::save_html_report("out/index.html", r);
 ///
 /// The page carries one inline script that, once everything has loaded, writes onto <body>
 ///   data-images="N"  (the number of <img> elements),
@@ -27,7 +27,7 @@
 #include <variant>
 #include <vector>
 
-namespace deepvis::viz {
+namespace deepvis::cli {
 
 /// One image: `src` relative to the page; `label` is a short line under it; `width` in CSS
 /// pixels (0: the file's own size).
@@ -90,19 +90,19 @@ struct html_report {
     std::string footer = {};
 };
 
-}  // namespace deepvis::viz
+}  // namespace deepvis::cli
 
-namespace deepvis::detail::html_report {
+namespace deepvis::cli::html_detail {
 
-using viz::report_block;
-using viz::report_figure;
-using viz::report_image;
-using viz::report_image_table;
-using viz::report_status;
-using viz::report_table;
-using viz::report_text;
+using report_block;
+using report_figure;
+using report_image;
+using report_image_table;
+using report_status;
+using report_table;
+using report_text;
 
-inline std::string escape(const std::string& s) { return escape_markup(s); }
+inline std::string escape(const std::string& s) { return deepvis::detail::escape_markup(s); }
 
 inline std::string seconds(double s) {
     std::ostringstream os;
@@ -197,13 +197,13 @@ window.addEventListener('load', function () {
 </script>
 )";
 
-}  // namespace deepvis::detail::html_report
+}  // namespace deepvis::cli::html_detail
 
-namespace deepvis::viz {
+namespace deepvis::cli {
 
 /// The whole page as one string.
 inline std::string render_html(const html_report& r) {
-    namespace h = deepvis::detail::html_report;
+    namespace h = html_detail;
     std::ostringstream os;
     os << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << h::escape(r.title)
        << "</title>\n<style>" << h::style << "</style>\n"
@@ -247,4 +247,4 @@ inline void save_html_report(const std::filesystem::path& path, const html_repor
     io::write_file_atomic(path, render_html(r));
 }
 
-}  // namespace deepvis::viz
+}  // namespace deepvis::cli
