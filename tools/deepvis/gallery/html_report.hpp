@@ -94,14 +94,6 @@ struct html_report {
 
 namespace deepvis::cli::html_detail {
 
-using report_block;
-using report_figure;
-using report_image;
-using report_image_table;
-using report_status;
-using report_table;
-using report_text;
-
 inline std::string escape(const std::string& s) { return deepvis::detail::escape_markup(s); }
 
 inline std::string seconds(double s) {
