@@ -8,7 +8,7 @@
 #include <deepvis/synthesis.hpp>
 
 #include "support/gradient_check.hpp"
-#include "synthesis/tiny_net.hpp"
+#include "support/tiny_net.hpp"
 
 #ifdef DEEPVIS_SYNTHESIS_WITH_ONNX
 #include <deepvis/io/image.hpp>

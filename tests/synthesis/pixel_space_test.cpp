@@ -5,7 +5,7 @@
 #include <deepvis/synthesis.hpp>
 
 #include "support/gradient_check.hpp"
-#include "synthesis/tiny_net.hpp"
+#include "support/tiny_net.hpp"
 
 using namespace deepvis;
 using deepvis::testing::random_tensor;

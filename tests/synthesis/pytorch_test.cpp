@@ -6,7 +6,7 @@
 #include <deepvis/io/npy.hpp>
 #include <deepvis/objectives.hpp>
 
-#include "synthesis/tiny_net.hpp"
+#include "support/tiny_net.hpp"
 
 using namespace deepvis;
 using deepvis::testing::relative_error;
